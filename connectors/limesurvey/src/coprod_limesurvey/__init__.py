@@ -1,0 +1,5 @@
+"""LimeSurvey connector for coprod-connectors."""
+
+from coprod_limesurvey.connector import LimeSurveyConnector
+
+__all__ = ["LimeSurveyConnector"]

@@ -1,0 +1,423 @@
+"""The platform-neutral response: what every connector's pull yields and the scorer reads.
+
+Its JSON form (one object a line) is the interchange format in INSTRUMENTS.md:
+``instrument``, ``instrument_version``, ``response_id``, ``submitted_at``,
+``language``, ``round``, ``subject``, ``role`` and ``answers`` keyed by the
+instrument's codes (a repeat as a list of objects). Anything a platform sent
+that does not fit (an unknown code, a value that is not one of the choices,
+a number out of range) is kept and flagged in ``flags``, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from coprod_connectors.errors import ResponseDataError
+from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
+
+SCHEMA = "coprod.response/1"
+
+#: Roles and the perspective group each belongs to (INSTRUMENTS.md).
+PERSPECTIVES: dict[str, str] = {
+    "user": "lived",
+    "carer": "lived",
+    "staff": "staff",
+    "mgr": "staff",
+    "board": "staff",
+    "comm": "other",
+    "nosay": "other",
+}
+PERSPECTIVE_NAMES = {"lived": "lived experience", "staff": "staff", "other": "other"}
+
+
+def perspective(role: str | None) -> str:
+    """The perspective group of a role: 'lived', 'staff' or 'other' (unanswered or unknown)."""
+    return PERSPECTIVES.get(role or "", "other")
+
+
+def default_round(when: datetime | date | None = None) -> str:
+    """The six-monthly round a date falls in, e.g. ``2026-H2``."""
+    when = when or datetime.now(timezone.utc)
+    return f"{when.year}-H{1 if when.month <= 6 else 2}"
+
+
+_ROUND = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
+class FlagKind(str, Enum):
+    """What is wrong with an answer that was kept anyway."""
+
+    UNKNOWN_CODE = "unknown_code"
+    INVALID_VALUE = "invalid_value"
+    OUT_OF_RANGE = "out_of_range"
+    INCONSISTENT = "inconsistent"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Flag(BaseModel):
+    """An answer kept as it came, with what is wrong with it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    kind: FlagKind
+    value: Any = None
+    message: str
+
+
+class Response(BaseModel):
+    """One person's answers to one instrument, from any platform."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instrument: str
+    instrument_version: str
+    response_id: str = Field(min_length=1)
+    submitted_at: datetime
+    language: str = "en"
+    round: str
+    subject: str | None = None
+    role: str | None = None
+    deployment: str | None = None
+    platform: str | None = None
+    complete: bool = True
+    answers: dict[str, Any] = Field(default_factory=dict)
+    flags: list[Flag] = Field(default_factory=list)
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    @field_validator("round")
+    @classmethod
+    def _round(cls, value: str) -> str:
+        if not _ROUND.fullmatch(value):
+            msg = f"{value!r} is not a round name such as 2026-H2"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def perspective(self) -> str:
+        return perspective(self.role)
+
+    def to_json(self) -> str:
+        """One line of JSON, keys in a fixed order."""
+        return self.model_dump_json(exclude_none=False)
+
+
+# --- converting platform values ------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
+
+
+def _convert(
+    instrument: Instrument, question: Question, code: str, value: Any, flags: list[Flag]
+) -> Any:
+    """``value`` as the question's type; flags (and keeps) what does not fit."""
+    kind = question.kind
+    if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
+        text = _scalar_text(value)
+        offered = {c.code for c in instrument.choices_for(question)}
+        if text not in offered:
+            flags.append(
+                Flag(
+                    code=code,
+                    kind=FlagKind.INVALID_VALUE,
+                    value=value,
+                    message=f"{text!r} is not one of the choices ({', '.join(sorted(offered))})",
+                )
+            )
+        return text
+    if kind is QuestionKind.MULTIPLE_CHOICE:
+        items = value.split() if isinstance(value, str) else [_scalar_text(v) for v in value]
+        offered = {c.code for c in instrument.choices_for(question)}
+        bad = [i for i in items if i not in offered]
+        if bad:
+            flags.append(
+                Flag(
+                    code=code,
+                    kind=FlagKind.INVALID_VALUE,
+                    value=value,
+                    message=f"{', '.join(map(repr, bad))} not among the choices",
+                )
+            )
+        return sorted(set(items), key=items.index)
+    if kind is QuestionKind.INTEGER:
+        number = _whole_number(value)
+        if number is None:
+            flags.append(
+                Flag(
+                    code=code,
+                    kind=FlagKind.INVALID_VALUE,
+                    value=value,
+                    message="not a whole number",
+                )
+            )
+            return value
+        if (question.min is not None and number < question.min) or (
+            question.max is not None and number > question.max
+        ):
+            flags.append(
+                Flag(
+                    code=code,
+                    kind=FlagKind.OUT_OF_RANGE,
+                    value=number,
+                    message=f"{number} is outside {question.min}..{question.max}",
+                )
+            )
+        return number
+    if kind is QuestionKind.DATE:
+        text = _scalar_text(value)
+        try:
+            return date.fromisoformat(text[:10]).isoformat()
+        except ValueError:
+            flags.append(
+                Flag(
+                    code=code,
+                    kind=FlagKind.INVALID_VALUE,
+                    value=value,
+                    message="not a date (YYYY-MM-DD)",
+                )
+            )
+            return text
+    return _scalar_text(value)
+
+
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def normalise_answers(
+    instrument: Instrument, raw: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Flag]]:
+    """Convert answers keyed by instrument codes to their types.
+
+    Blank answers are left out (missing). Repeats are lists of mappings,
+    each converted the same way. Unknown codes and values that do not fit are
+    kept as they came and flagged.
+    """
+    flags: list[Flag] = []
+    answers: dict[str, Any] = {}
+    index = _answer_index(instrument)
+    for code, value in raw.items():
+        if _blank(value):
+            continue
+        question = index.get(code)
+        if question is None:
+            answers[code] = value
+            flags.append(
+                Flag(
+                    code=code,
+                    kind=FlagKind.UNKNOWN_CODE,
+                    value=value,
+                    message=f"{instrument.id} {instrument.version} has no question {code!r}",
+                )
+            )
+        elif question.kind is QuestionKind.REPEAT:
+            answers[code] = _repeat(instrument, question, code, value, flags)
+        elif question.kind is QuestionKind.NOTE:
+            continue
+        else:
+            answers[code] = _convert(instrument, question, code, value, flags)
+    return answers, flags
+
+
+def _repeat(
+    instrument: Instrument, question: Question, code: str, value: Any, flags: list[Flag]
+) -> Any:
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        flags.append(
+            Flag(
+                code=code,
+                kind=FlagKind.INVALID_VALUE,
+                value=value,
+                message="a repeat must be a list of objects",
+            )
+        )
+        return value
+    inner = {q.code: q for q in question.questions or ()}
+    rows: list[dict[str, Any]] = []
+    for i, item in enumerate(value):
+        row: dict[str, Any] = {}
+        for inner_code, inner_value in item.items():
+            if _blank(inner_value):
+                continue
+            inner_q = inner.get(inner_code)
+            path = f"{code}[{i}].{inner_code}"
+            if inner_q is None:
+                row[inner_code] = inner_value
+                flags.append(
+                    Flag(
+                        code=path,
+                        kind=FlagKind.UNKNOWN_CODE,
+                        value=inner_value,
+                        message=f"{code} has no question {inner_code!r}",
+                    )
+                )
+            else:
+                row[inner_code] = _convert(instrument, inner_q, path, inner_value, flags)
+        if row:
+            rows.append(row)
+    if len(rows) > (question.max_count or len(rows)):
+        flags.append(
+            Flag(
+                code=code,
+                kind=FlagKind.OUT_OF_RANGE,
+                value=len(rows),
+                message=f"{len(rows)} rows; the instrument allows {question.max_count}",
+            )
+        )
+    return rows
+
+
+def _answer_index(instrument: Instrument) -> dict[str, Question]:
+    index: dict[str, Question] = {}
+    for _, repeat, question in instrument.iter_questions():
+        if repeat is not None:
+            continue
+        if question.kind is QuestionKind.MATRIX:
+            for row in question.rows or ():
+                index[row.code] = question
+        else:
+            index[question.code] = question
+    return index
+
+
+def build_response(
+    instrument: Instrument,
+    raw_answers: Mapping[str, Any],
+    *,
+    response_id: str,
+    submitted_at: datetime,
+    round: str,  # noqa: A002 - the interchange format's own name
+    language: str | None = None,
+    subject: str | None = None,
+    deployment: str | None = None,
+    platform: str | None = None,
+    complete: bool = True,
+    extra_flags: Iterable[Flag] = (),
+) -> Response:
+    """A :class:`Response` from answers keyed by codes, converted and flagged.
+
+    ``subject`` fixed by a deployment wins over the answer to ``subject``.
+    """
+    answers, flags = normalise_answers(instrument, raw_answers)
+    role = answers.get("role")
+    return Response(
+        instrument=instrument.id,
+        instrument_version=instrument.version,
+        response_id=response_id,
+        submitted_at=submitted_at,
+        language=language or instrument.default_language,
+        round=round,
+        subject=subject or _text_or_none(answers.get("subject")),
+        role=role if isinstance(role, str) else None,
+        deployment=deployment,
+        platform=platform,
+        complete=complete,
+        answers=answers,
+        flags=[*flags, *extra_flags],
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# --- JSON lines ------------------------------------------------------------------------
+
+
+def read_responses(source: Path | IO[str], *, name: str | None = None) -> Iterator[Response]:
+    """Read responses from JSON lines, one at a time; errors name the file and line."""
+    label = name or (
+        source.name if isinstance(source, Path) else getattr(source, "name", "<stdin>")
+    )
+    if isinstance(source, Path):
+        try:
+            handle: IO[str] = source.open(encoding="utf-8")
+        except FileNotFoundError as exc:
+            msg = f"{label}: no such file"
+            raise ResponseDataError(msg) from exc
+    else:
+        handle = source
+    try:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield Response.model_validate_json(line)
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in first["loc"]) or "line"
+                msg = f"{label}:{number}: {where}: {first['msg']}"
+                if exc.error_count() > 1:
+                    msg += f" (and {exc.error_count() - 1} more problems)"
+                raise ResponseDataError(msg, hint="each line must be one response as JSON") from exc
+    except UnicodeDecodeError as exc:
+        msg = f"{label}: not UTF-8 text; save it as UTF-8"
+        raise ResponseDataError(msg) from exc
+    finally:
+        if isinstance(source, Path):
+            handle.close()
+
+
+def write_responses(responses: Iterable[Response], target: IO[str]) -> int:
+    """Write responses as JSON lines; returns how many."""
+    count = 0
+    for response in responses:
+        target.write(response.to_json())
+        target.write("\n")
+        count += 1
+    return count
+
+
+def response_as_dict(response: Response) -> dict[str, Any]:
+    """The JSON form of a response as a plain dict."""
+    data: dict[str, Any] = json.loads(response.to_json())
+    return data
+
+
+__all__ = [
+    "PERSPECTIVES",
+    "PERSPECTIVE_NAMES",
+    "SCHEMA",
+    "Flag",
+    "FlagKind",
+    "Response",
+    "build_response",
+    "default_round",
+    "normalise_answers",
+    "perspective",
+    "read_responses",
+    "response_as_dict",
+    "write_responses",
+]
