@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from coprod_connectors.errors import ConfigError
+from coprod_connectors.responses import Response
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from coprod_connectors.config import Profile
     from coprod_connectors.instruments.model import Instrument
-    from coprod_connectors.responses import Response
 
 ENTRY_POINT_GROUP = "coprod_connectors.platforms"
 

@@ -1,0 +1,602 @@
+"""The sync store: deployments, responses, cursors and sync runs, in SQLite or PostgreSQL.
+
+SQLite (a file) is the default; any ``postgresql+psycopg://`` URL works too.
+Schema changes are append-only, named migrations recorded in ``migrations``,
+each applied in its own transaction.
+
+What keeps a sync safe:
+
+- a page of responses and the cursor after it are written in ONE transaction
+  (:meth:`Store.apply_page`), so a sync killed at any point resumes from the
+  last whole page and never loses or repeats a response;
+- responses are upserted by (deployment, platform response id), so re-running
+  never duplicates;
+- a full pull marks every response it saw with the run's id; when it finishes,
+  stored responses it did not see are marked deleted (never removed).
+
+Nothing secret is written here: profiles keep secrets in the environment or
+the keyring, and deployments store only ids and URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from coprod_connectors.errors import StoreError
+from coprod_connectors.instruments.model import Instrument
+from coprod_connectors.platforms import Deployment, Page
+from coprod_connectors.responses import Response
+
+STORE_ENV = "COPROD_STORE_URL"
+DEFAULT_STORE = "coprod.db"
+
+metadata = sa.MetaData()
+
+migrations_table = sa.Table(
+    "migrations",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("applied_at", sa.String(40), nullable=False),
+)
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("platform", sa.String(50), nullable=False),
+    sa.Column("profile", sa.String(100), nullable=False),
+    sa.Column("remote_id", sa.String(200), nullable=False),
+    sa.Column("instrument", sa.String(100), nullable=False),
+    sa.Column("instrument_version", sa.String(40), nullable=False),
+    sa.Column("round", sa.String(40), nullable=False),
+    sa.Column("subject", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("instrument_json", sa.Text, nullable=False),
+)
+responses_table = sa.Table(
+    "responses",
+    metadata,
+    sa.Column("deployment", sa.String(300), primary_key=True),
+    sa.Column("remote_id", sa.String(200), primary_key=True),
+    sa.Column("instrument", sa.String(100)),
+    sa.Column("round", sa.String(40)),
+    sa.Column("subject", sa.Text),
+    sa.Column("submitted_at", sa.String(40)),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("response", sa.Text),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("seen_run", sa.Integer),
+)
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("deployment", sa.String(300), primary_key=True),
+    sa.Column("cursor", sa.Text),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+)
+sync_runs = sa.Table(
+    "sync_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("deployment", sa.String(300), nullable=False),
+    sa.Column("full", sa.Boolean, nullable=False),
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.String(40)),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("new", sa.Integer, nullable=False, default=0),
+    sa.Column("updated", sa.Integer, nullable=False, default=0),
+    sa.Column("deleted", sa.Integer, nullable=False, default=0),
+    sa.Column("requests", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text),
+)
+sa.Index("responses_by_subject", responses_table.c.instrument, responses_table.c.subject)
+
+
+def _initial(conn: Connection) -> None:
+    for table in (deployments, responses_table, cursors, sync_runs):
+        table.create(conn, checkfirst=True)
+
+
+#: Append-only: never edit or reorder an entry once released; add a new one.
+MIGRATIONS: Sequence[tuple[str, Callable[[Connection], None]]] = (("0001_initial", _initial),)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def resolve_url(url: str | None) -> str:
+    """The store URL: the argument, then ``$COPROD_STORE_URL``, then ``coprod.db`` here."""
+    url = url or os.environ.get(STORE_ENV) or DEFAULT_STORE
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser()}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<invalid store URL>"
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What one page changed."""
+
+    new: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    deployment: str
+    full: bool
+    started_at: str
+    finished_at: str | None
+    outcome: str
+    new: int
+    updated: int
+    deleted: int
+    requests: int
+    error: str | None
+
+
+class Store:
+    """A sync store at ``url`` (a SQLite path or any SQLAlchemy URL)."""
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.url = resolve_url(url)
+        try:
+            self.engine = engine or _make_engine(self.url)
+            self.migrate()
+        except SQLAlchemyError as exc:
+            raise _store_error(exc, self.url) from exc
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded, each in its own transaction."""
+        applied: list[str] = []
+        with self._begin() as conn:
+            migrations_table.create(conn, checkfirst=True)
+        for name, step in MIGRATIONS:
+            with self._begin() as conn:
+                done = conn.execute(
+                    sa.select(migrations_table.c.name).where(migrations_table.c.name == name)
+                ).first()
+                if done:
+                    continue
+                step(conn)
+                conn.execute(migrations_table.insert().values(name=name, applied_at=now()))
+                applied.append(name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(migrations_table.c.name).order_by("name"))
+            return [r[0] for r in rows]
+
+    # -- deployments ------------------------------------------------------------
+
+    def record_deployment(self, deployment: Deployment, instrument: Instrument) -> None:
+        """Insert or update a deployment and the instrument version it runs."""
+        values = {
+            "platform": deployment.platform,
+            "profile": deployment.profile,
+            "remote_id": deployment.remote_id,
+            "instrument": deployment.instrument,
+            "instrument_version": deployment.instrument_version,
+            "round": deployment.round,
+            "subject": deployment.subject,
+            "url": deployment.url,
+            "created_at": deployment.created_at.isoformat(),
+            "details": json.dumps(deployment.details, sort_keys=True),
+            "instrument_json": instrument.model_dump_json(by_alias=True, exclude_none=True),
+        }
+        with self._begin() as conn:
+            self._upsert(conn, deployments, {"key": deployment.key}, values)
+
+    def deployments(
+        self, *, profile: str | None = None, platform: str | None = None
+    ) -> list[Deployment]:
+        query = sa.select(deployments).order_by(deployments.c.key)
+        if profile:
+            query = query.where(deployments.c.profile == profile)
+        if platform:
+            query = query.where(deployments.c.platform == platform)
+        with self.engine.connect() as conn:
+            return [_deployment(row) for row in conn.execute(query).mappings()]
+
+    def deployment(self, key: str) -> Deployment | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(deployments).where(deployments.c.key == key)).mappings()
+            first = row.first()
+        return None if first is None else _deployment(first)
+
+    def find_deployment(
+        self,
+        *,
+        profile: str,
+        instrument: str,
+        instrument_version: str,
+        round: str,  # noqa: A002
+    ) -> Deployment | None:
+        """The deployment already made for this profile, instrument version and round."""
+        query = (
+            sa.select(deployments)
+            .where(deployments.c.profile == profile)
+            .where(deployments.c.instrument == instrument)
+            .where(deployments.c.instrument_version == instrument_version)
+            .where(deployments.c.round == round)
+            .order_by(deployments.c.created_at.desc())
+        )
+        with self.engine.connect() as conn:
+            first = conn.execute(query).mappings().first()
+        return None if first is None else _deployment(first)
+
+    def instrument_for(self, key: str) -> Instrument:
+        """The instrument version a deployment was pushed with."""
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                sa.select(deployments.c.instrument_json).where(deployments.c.key == key)
+            ).scalar_one_or_none()
+        if text is None:
+            msg = f"no deployment {key!r} in the store"
+            raise StoreError(msg, hint="run coprod status to list the deployments")
+        return Instrument.model_validate_json(text)
+
+    # -- sync -------------------------------------------------------------------
+
+    def cursor(self, deployment: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(cursors.c.cursor).where(cursors.c.deployment == deployment)
+            ).scalar_one_or_none()
+
+    def start_run(self, deployment: str, *, full: bool) -> int:
+        with self._begin() as conn:
+            result = conn.execute(
+                sync_runs.insert().values(
+                    deployment=deployment,
+                    full=full,
+                    started_at=now(),
+                    outcome="running",
+                    new=0,
+                    updated=0,
+                    deleted=0,
+                    requests=0,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def apply_page(self, deployment: str, page: Page, *, run_id: int) -> PageResult:
+        """Upsert a page of records and move the cursor, in one transaction."""
+        new = updated = unchanged = 0
+        ids = [r.remote_response_id for r in page.records]
+        with self._begin() as conn:
+            existing: dict[str, tuple[str, bool]] = {}
+            for chunk in _chunks(ids, 500):
+                rows = conn.execute(
+                    sa.select(
+                        responses_table.c.remote_id,
+                        responses_table.c.raw,
+                        responses_table.c.deleted,
+                    )
+                    .where(responses_table.c.deployment == deployment)
+                    .where(responses_table.c.remote_id.in_(chunk))
+                )
+                existing.update({r[0]: (r[1], bool(r[2])) for r in rows})
+            for record in page.records:
+                raw = json.dumps(record.raw, sort_keys=True, ensure_ascii=False)
+                response = record.response
+                values = {
+                    "instrument": response.instrument if response else None,
+                    "round": response.round if response else None,
+                    "subject": response.subject if response else None,
+                    "submitted_at": response.submitted_at.isoformat() if response else None,
+                    "raw": raw,
+                    "response": response.to_json() if response else None,
+                    "deleted": False,
+                    "seen_run": run_id,
+                }
+                before = existing.get(record.remote_response_id)
+                if before is None:
+                    new += 1
+                elif before[0] != raw or before[1]:
+                    updated += 1
+                else:
+                    unchanged += 1
+                key = {"deployment": deployment, "remote_id": record.remote_response_id}
+                self._upsert(conn, responses_table, key, values)
+            self._upsert(
+                conn,
+                cursors,
+                {"deployment": deployment},
+                {"cursor": page.cursor, "updated_at": now()},
+            )
+            conn.execute(
+                sync_runs.update()
+                .where(sync_runs.c.id == run_id)
+                .values(
+                    new=sync_runs.c.new + new,
+                    updated=sync_runs.c.updated + updated,
+                    requests=sync_runs.c.requests + page.requests,
+                )
+            )
+        return PageResult(new, updated, unchanged)
+
+    def mark_unseen_deleted(self, deployment: str, *, run_id: int) -> int:
+        """After a complete full pull: mark what it did not see as deleted."""
+        with self._begin() as conn:
+            result = conn.execute(
+                responses_table.update()
+                .where(responses_table.c.deployment == deployment)
+                .where(responses_table.c.deleted.is_(False))
+                .where(
+                    sa.or_(
+                        responses_table.c.seen_run.is_(None), responses_table.c.seen_run != run_id
+                    )
+                )
+                .values(deleted=True)
+            )
+            count = result.rowcount or 0
+            conn.execute(sync_runs.update().where(sync_runs.c.id == run_id).values(deleted=count))
+        return count
+
+    def finish_run(self, run_id: int, *, outcome: str, error: str | None = None) -> StoredRun:
+        with self._begin() as conn:
+            conn.execute(
+                sync_runs.update()
+                .where(sync_runs.c.id == run_id)
+                .values(outcome=outcome, finished_at=now(), error=error)
+            )
+            row = (
+                conn.execute(sa.select(sync_runs).where(sync_runs.c.id == run_id)).mappings().one()
+            )
+        return _run(row)
+
+    def last_run(self, deployment: str) -> StoredRun | None:
+        query = (
+            sa.select(sync_runs)
+            .where(sync_runs.c.deployment == deployment)
+            .where(sync_runs.c.outcome != "running")
+            .order_by(sync_runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _run(row)
+
+    # -- reading ----------------------------------------------------------------
+
+    def count_responses(self, deployment: str | None = None, *, deleted: bool = False) -> int:
+        query = sa.select(sa.func.count()).select_from(responses_table)
+        query = query.where(responses_table.c.deleted.is_(deleted))
+        if deployment:
+            query = query.where(responses_table.c.deployment == deployment)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def responses(
+        self,
+        *,
+        instrument: str | None = None,
+        subject: str | None = None,
+        round: str | None = None,  # noqa: A002
+        batch: int = 2000,
+    ) -> Iterator[Response]:
+        """Stored responses (not deleted), streamed in a fixed order."""
+        query = (
+            sa.select(responses_table.c.response)
+            .where(responses_table.c.deleted.is_(False))
+            .where(responses_table.c.response.is_not(None))
+            .order_by(responses_table.c.deployment, responses_table.c.remote_id)
+        )
+        if instrument:
+            query = query.where(responses_table.c.instrument == instrument)
+        if subject:
+            query = query.where(responses_table.c.subject == subject)
+        if round:
+            query = query.where(responses_table.c.round == round)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(query)
+            try:
+                for (text,) in result:
+                    yield Response.model_validate_json(text)
+            finally:
+                result.close()
+
+    def import_responses(
+        self, deployment: Deployment, instrument: Instrument, items: Sequence[Response]
+    ) -> PageResult:
+        """Store responses read from a file (``coprod import``) under a file deployment."""
+        from coprod_connectors.platforms import PulledRecord
+
+        self.record_deployment(deployment, instrument)
+        run_id = self.start_run(deployment.key, full=False)
+        page = Page(
+            records=[
+                PulledRecord(
+                    remote_response_id=r.response_id,
+                    raw=json.loads(r.to_json()),
+                    response=r,
+                )
+                for r in items
+            ],
+            cursor=None,
+            requests=0,
+        )
+        result = self.apply_page(deployment.key, page, run_id=run_id)
+        self.finish_run(run_id, outcome="ok")
+        return result
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything that matters in the store, in a fixed order (for comparisons)."""
+        with self.engine.connect() as conn:
+            deps = [
+                dict(r)
+                for r in conn.execute(sa.select(deployments).order_by(deployments.c.key)).mappings()
+            ]
+            rows = [
+                dict(r)
+                for r in conn.execute(
+                    sa.select(
+                        responses_table.c.deployment,
+                        responses_table.c.remote_id,
+                        responses_table.c.raw,
+                        responses_table.c.response,
+                        responses_table.c.deleted,
+                    ).order_by(responses_table.c.deployment, responses_table.c.remote_id)
+                ).mappings()
+            ]
+            curs = [
+                dict(r)
+                for r in conn.execute(
+                    sa.select(cursors.c.deployment, cursors.c.cursor).order_by(cursors.c.deployment)
+                ).mappings()
+            ]
+        return {"deployments": deps, "responses": rows, "cursors": curs}
+
+    # -- helpers ----------------------------------------------------------------
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction (on SQLite it takes the write lock at once)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(coprod_write=True)
+            with conn.begin():
+                yield conn
+
+    def _upsert(
+        self, conn: Connection, table: sa.Table, key: dict[str, Any], values: dict[str, Any]
+    ) -> None:
+        dialect = conn.dialect.name
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(table).values(**key, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values))
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            pstmt = pg_insert(table).values(**key, **values)
+            conn.execute(pstmt.on_conflict_do_update(index_elements=list(key), set_=values))
+        else:  # pragma: no cover - other databases: read, then write
+            where = sa.and_(*(table.c[k] == v for k, v in key.items()))
+            if conn.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar():
+                conn.execute(table.update().where(where).values(**values))
+            else:
+                conn.execute(table.insert().values(**key, **values))
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _deployment(row: Any) -> Deployment:
+    return Deployment(
+        platform=row["platform"],
+        profile=row["profile"],
+        remote_id=row["remote_id"],
+        instrument=row["instrument"],
+        instrument_version=row["instrument_version"],
+        round=row["round"],
+        subject=row["subject"],
+        url=row["url"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        details=json.loads(row["details"]),
+    )
+
+
+def _run(row: Any) -> StoredRun:
+    return StoredRun(
+        deployment=row["deployment"],
+        full=bool(row["full"]),
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        outcome=row["outcome"],
+        new=row["new"],
+        updated=row["updated"],
+        deleted=row["deleted"],
+        requests=row["requests"],
+        error=row["error"],
+    )
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:":
+            parent = Path(database).expanduser().resolve().parent
+            if not parent.is_dir():
+                msg = f"the folder {parent} does not exist"
+                raise StoreError(msg, hint="create it, or give another --store path")
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take effect
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # writers take the lock at the start, so two writers queue instead of deadlocking
+            write = conn.get_execution_options().get("coprod_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    try:
+        return sa.create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        msg = f"the database driver for {safe_url(url)} is not installed ({exc.name})"
+        raise StoreError(msg, hint="pip install 'coprod-connectors[postgresql]'") from exc
+    except sa.exc.ArgumentError as exc:
+        msg = f"{safe_url(url)} is not a database URL"
+        raise StoreError(msg, hint="use a file path or postgresql://user@host/db") from exc
+
+
+def _store_error(exc: SQLAlchemyError, url: str) -> StoreError:
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if isinstance(exc, (OperationalError, DBAPIError)):
+        return StoreError(
+            f"cannot open the store at {safe_url(url)}: {detail}",
+            hint="check --store / COPROD_STORE_URL and that the database is running",
+        )
+    return StoreError(f"store error at {safe_url(url)}: {detail}")
+
+
+__all__ = ["MIGRATIONS", "PageResult", "Store", "StoredRun", "resolve_url", "safe_url"]
