@@ -8,17 +8,13 @@ heavier modules happen inside the commands so that ``coprod --help`` starts fast
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from coprod_connectors import __version__
-
-F = TypeVar("F", bound=Callable[..., Any])
+from coprod_connectors.cli_common import JsonOption, echo_json, handle_errors
 
 app = typer.Typer(
     name="coprod",
@@ -33,34 +29,6 @@ instruments_app = typer.Typer(
     help="List, show and validate instruments.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(instruments_app, name="instruments")
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as one error line on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def handle_errors(func: F) -> F:
-    """Turn the project's own errors into a message and an exit code, never a traceback."""
-    from coprod_connectors.errors import CoprodError
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CoprodError as exc:
-            raise fail(str(exc), exc.exit_code) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted; nothing already stored was lost", 130) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
 
 
 def _version_callback(value: bool) -> None:
@@ -104,7 +72,7 @@ def instruments_list(as_json: JsonOption = False) -> None:
         for i in builtin_instruments()
     ]
     if as_json:
-        print_json(rows)
+        echo_json(rows)
         return
     from rich.console import Console
     from rich.table import Table
@@ -140,7 +108,7 @@ def instruments_show(
         msg = f"{model.id} has no {language!r} text (languages: {', '.join(model.languages)})"
         raise ConfigError(msg)
     if as_json:
-        print_json(model.model_dump(mode="json", by_alias=True, exclude_none=True))
+        echo_json(model.model_dump(mode="json", by_alias=True, exclude_none=True))
         return
     from coprod_connectors.outline import print_outline
 
@@ -182,7 +150,7 @@ def platforms(as_json: JsonOption = False) -> None:
     registry = discover()
     rows = [p.as_dict() for p in registry.plugins]
     if as_json:
-        print_json(rows)
+        echo_json(rows)
         return
     if not rows:
         typer.echo(
@@ -192,6 +160,17 @@ def platforms(as_json: JsonOption = False) -> None:
     for row in rows:
         state = "ok" if row["loaded"] else f"NOT LOADED: {row['error']}"
         typer.echo(f"{row['name']:<12} {row['distribution']} {row['version']}  {state}")
+
+
+from coprod_connectors.commands import admin as _admin  # noqa: E402
+from coprod_connectors.commands import platform as _platform  # noqa: E402
+
+app.add_typer(_admin.profiles_app, name="profiles")
+app.command("build")(handle_errors(_platform.build))
+app.command("push")(handle_errors(_platform.push))
+app.command("import")(handle_errors(_platform.import_file))
+app.command("sync")(handle_errors(_admin.sync))
+app.command("status")(handle_errors(_admin.status))
 
 
 def main() -> None:

@@ -169,6 +169,10 @@ class LiveConnector(Connector, Protocol):
         """Whether the deployment is live, how many responses it has, and its URLs."""
         ...
 
+    def check(self, profile: Profile) -> str:
+        """Log in with ``profile`` and say what worked (e.g. "logged in as x; 3 surveys")."""
+        ...
+
 
 @dataclass(frozen=True)
 class PluginInfo:

@@ -171,6 +171,10 @@ class MemoryConnector:
             if len(rows) < self.page_size:
                 return
 
+    def check(self, profile: Profile) -> str:
+        self._login(profile)
+        return f"logged in; {len(self.platform.surveys)} surveys"
+
     def status(self, deployment: Deployment, profile: Profile) -> DeploymentStatus:
         self._login(profile)
         rows = self.platform.surveys.get(deployment.remote_id)

@@ -1,0 +1,1 @@
+"""The commands of the coprod CLI, one module per area."""

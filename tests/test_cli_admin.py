@@ -1,0 +1,133 @@
+"""profiles, push, sync and status through the CLI, with the in-memory connector."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from coprod_connectors import platforms
+from coprod_connectors.cli import app
+from coprod_connectors.testing import MemoryConnector, MemoryPlatform
+
+SECRET = "cli-s3cr3t-value-91b"
+runner = CliRunner()
+
+
+@pytest.fixture
+def memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> MemoryPlatform:
+    platform = MemoryPlatform(secret=SECRET)
+
+    class Bound(MemoryConnector):
+        def __init__(self) -> None:
+            super().__init__(platform, page_size=4)
+
+    real = platforms.discover
+
+    def discover(entry_points: Any = None) -> platforms.Registry:
+        registry = real(entry_points)
+        registry.plugins.append(
+            platforms.PluginInfo("memory", "tests:Bound", "tests", "0", connector=Bound)
+        )
+        return registry
+
+    monkeypatch.setattr(platforms, "discover", discover)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COPROD_MEM_SECRET", SECRET)
+    monkeypatch.delenv("COPROD_STORE_URL", raising=False)
+    monkeypatch.delenv("COPROD_CONFIG", raising=False)
+    return platform
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert SECRET not in output
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_profiles_add_list_test(memory: MemoryPlatform, tmp_path: Path) -> None:
+    code, out, _ = run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    assert code == 0
+    assert "COPROD_MEM_SECRET" in out
+    text = (tmp_path / "coprod.toml").read_text()
+    assert "[profiles.mem]" in text
+    assert SECRET not in text
+    code, out, _ = run("profiles", "list", "--json")
+    assert json.loads(out)[0]["secret"] == "found"
+    code, out, _ = run("profiles", "test", "mem")
+    assert code == 0
+    assert "logged in" in out
+
+
+def test_profile_with_a_secret_in_the_file_is_refused(
+    memory: MemoryPlatform, tmp_path: Path
+) -> None:
+    (tmp_path / "coprod.toml").write_text(
+        '[profiles.mem]\nplatform = "memory"\nurl = "memory://x"\npassword = "oops"\n'
+    )
+    code, _, err = run("profiles", "list")
+    assert code == 2
+    assert "secrets never go in the file" in err
+
+
+def test_wrong_secret_is_one_line(memory: MemoryPlatform, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    monkeypatch.setenv("COPROD_MEM_SECRET", "not-it")
+    code, _, err = run("profiles", "test", "mem")
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "did not accept" in err
+
+
+def test_push_sync_status(memory: MemoryPlatform) -> None:
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
+    assert code == 0
+    assert "live: ladder-check 1.0.0 on mem" in out
+    # the same version again reuses the deployment
+    code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
+    assert "already live" in out
+    assert len(memory.surveys) == 1
+    survey = next(iter(memory.surveys))
+    for i in range(6):
+        memory.submit(survey, {"role": "user", "ideaInv": str(i % 5)}, "2026-07-01T00:00:00+00:00")
+    code, out, _ = run("sync", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["ok"] is True
+    assert result["deployments"][0]["new"] == 6
+    code, out, _ = run("sync")
+    assert "0 new, 0 updated" in out
+    code, out, _ = run("status", "--json")
+    rows = json.loads(out)
+    assert rows[0]["responses"] == 6
+    assert rows[0]["last_sync"]["outcome"] == "ok"
+
+
+def test_sync_exit_code_when_a_deployment_fails(memory: MemoryPlatform) -> None:
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
+    memory.surveys.clear()
+    code, out, err = run("sync")
+    assert code == 1
+    assert "FAILED" in err
+    assert "synced 0 of 1" in out
+
+
+def test_sync_with_nothing_recorded(memory: MemoryPlatform) -> None:
+    code, out, _ = run("sync")
+    assert code == 0
+    assert "no deployments" in out
+
+
+def test_push_to_an_unknown_profile(memory: MemoryPlatform) -> None:
+    code, _, err = run("push", "checklist", "--to", "nowhere")
+    assert code == 2
+    assert "no profile 'nowhere'" in err
