@@ -173,6 +173,11 @@ app.command("sync")(handle_errors(_admin.sync))
 app.command("status")(handle_errors(_admin.status))
 
 
+from coprod_connectors.commands.score import score as _score_cmd  # noqa: E402
+
+app.command("score")(handle_errors(_score_cmd))
+
+
 def main() -> None:
     """Entry point of the ``coprod`` script."""
     app(prog_name="coprod")

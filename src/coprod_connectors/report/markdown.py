@@ -1,0 +1,133 @@
+"""Markdown: the same content as the HTML report, for a wiki, an email or a pull request.
+
+Free text is escaped for Markdown and for the HTML a Markdown renderer passes through.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coprod_connectors.report.view import (
+    GROUP_NAMES,
+    INSTRUMENT_NAMES,
+    detail_rows,
+    ladder_of,
+    rung_label,
+    subjects,
+)
+from coprod_connectors.scoring.models import (
+    ChecklistResult,
+    LadderCheckPerspective,
+    Result,
+    Results,
+    SelfReflectionPerspective,
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_text(value: object) -> str:
+    """Free text made inert: HTML escaped, Markdown characters backslashed, one line."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _code_text(value: str) -> str:
+    """Our own reason text: keeps `code` spans, escapes everything else."""
+    parts = value.split("`")
+    return "".join(
+        f"`{part}`" if i % 2 else md_text(part).replace("\\ ", " ") for i, part in enumerate(parts)
+    )
+
+
+def to_markdown(results: Results, *, title: str = "Co-production report") -> str:
+    model = ladder_of(results)
+    lines = [
+        f"# {md_text(title)}",
+        "",
+        (
+            f"Ladder: {md_text(model.title)}. Groups of fewer than {results.k} people are never "
+            "shown on their own."
+        ),
+        "",
+    ]
+    for view in subjects(results):
+        lines += [f"## {md_text(view.name)}", ""]
+        lines += ["| Instrument | " + " | ".join(view.rounds) + " |"]
+        lines += ["| --- |" + " --- |" * len(view.rounds)]
+        for instrument, items in view.by_instrument.items():
+            by_round = {r.round: r for r in items}
+            cells = [
+                rung_label(model, by_round[r].rung) if r in by_round else "-" for r in view.rounds
+            ]
+            lines.append(f"| {INSTRUMENT_NAMES[instrument]} | " + " | ".join(cells) + " |")
+        lines.append("")
+        for instrument in view.by_instrument:
+            result = view.latest(instrument)
+            if result is not None:
+                lines += _result(result, model.title)
+        if view.actions:
+            lines += ["### Action plans", "", "| Round | Principle | What | Who | When | How |"]
+            lines += ["| --- | --- | --- | --- | --- | --- |"]
+            for round_, a in view.actions:
+                row = [round_, a.principle, a.what, a.who, a.when, a.how]
+                lines.append("| " + " | ".join(md_text(c or "") for c in row) + " |")
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _result(result: Result, ladder_title: str) -> list[str]:
+    rung = result.rung or "not enough answers"
+    lines = [
+        f"### {INSTRUMENT_NAMES[result.instrument]}, {result.round}",
+        "",
+        f"**Rung: {md_text(rung)}** ({result.respondents} respondents).",
+        "",
+        "Why:",
+        "",
+    ]
+    lines += [f"- {_code_text(r)}" for r in result.reasons]
+    if result.next_rung is not None:
+        lines += ["", f"To reach **{md_text(result.next_rung.rung)}**:", ""]
+        lines += [f"- {_code_text(c)}" for c in result.next_rung.changes]
+    rows = detail_rows(result)
+    if rows:
+        groups = list(result.perspectives)
+        header = ["Item", "All", *[GROUP_NAMES[g] for g in groups]]
+        lines += ["", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+        for code, name, value in rows:
+            cells = [name, _num(value)]
+            for g in groups:
+                perspective = result.perspectives[g]
+                if isinstance(perspective, SelfReflectionPerspective):
+                    median = perspective.principles[code].median
+                elif isinstance(perspective, LadderCheckPerspective):
+                    median = perspective.phases[code].median
+                else:
+                    continue
+                cells.append(_num(median))
+            lines.append("| " + " | ".join(cells) + " |")
+    if isinstance(result, ChecklistResult):
+        a = result.agreement
+        lines += [
+            "",
+            (
+                f"Statements agreed: {a.agreed} of {a.total} (s = {a.share:.2f}); "
+                f"achieved: {'yes' if a.achieved else 'no'}."
+            ),
+        ]
+    dq = result.data_quality
+    lines += [
+        "",
+        (
+            f"Not counted: {dq.missing} missing, {dq.invalid} invalid, "
+            f"{dq.unknown_codes} unknown questions, {dq.duplicates} duplicates."
+        ),
+        "",
+    ]
+    return lines
+
+
+def _num(value: int | None) -> str:
+    return "-" if value is None else str(value)

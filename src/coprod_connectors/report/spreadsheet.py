@@ -1,0 +1,138 @@
+"""CSV: one long table (a row per measure), safe to open in a spreadsheet.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+would be read as a formula by Excel, LibreOffice or Google Sheets; such cells
+get a single quote in front, so they show as the text that was written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from coprod_connectors.scoring.models import (
+    ChecklistResult,
+    LadderCheckResult,
+    Result,
+    Results,
+    SelfReflectionResult,
+)
+
+HEADER = (
+    "instrument",
+    "subject",
+    "round",
+    "respondents",
+    "rung",
+    "rung_index",
+    "section",
+    "item",
+    "group",
+    "measure",
+    "value",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | float | bool | None
+Row = tuple[str, str, str, str, Cell]
+
+
+def safe_cell(value: Cell) -> str:
+    """The cell's text, with a quote in front when a spreadsheet would run it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(results: Results) -> str:
+    """Every result as rows of (where, what, value), formula-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for result in results.results:
+        head = (
+            result.instrument,
+            result.subject,
+            result.round,
+            result.respondents,
+            result.rung,
+            result.rung_index,
+        )
+        for row in _rows(result):
+            writer.writerow([safe_cell(c) for c in (*head, *row)])
+    return out.getvalue()
+
+
+def _rows(result: Result) -> Iterator[Row]:
+    for i, reason in enumerate(result.reasons, start=1):
+        yield ("reason", str(i), "", "text", reason)
+    if result.next_rung is not None:
+        for change in result.next_rung.changes:
+            yield ("next_rung", result.next_rung.rung, "", "change", change)
+    for name, value in result.data_quality.model_dump().items():
+        yield ("data_quality", "", "", name, value)
+    if isinstance(result, SelfReflectionResult):
+        yield from _self_reflection(result)
+    elif isinstance(result, ChecklistResult):
+        yield from _checklist(result)
+    elif isinstance(result, LadderCheckResult):
+        yield from _ladder_check(result)
+
+
+def _self_reflection(result: SelfReflectionResult) -> Iterator[Row]:
+    for p, s in result.principles.items():
+        for name in ("stage", "median", "answered", "missing", "invalid", "rag_contradictions"):
+            yield ("principle", p, "all", name, getattr(s, name))
+        yield ("principle", p, "all", "lowered_by_lived_experience", s.lowered_by_lived_experience)
+        for stage, count in s.distribution.items():
+            yield ("principle", p, "all", f"stage_{stage}", count)
+        for rag, count in s.rag.items():
+            yield ("principle", p, "all", f"rag_{rag}", count)
+    for group, view in result.perspectives.items():
+        yield ("perspective", "", group, "respondents", view.respondents)
+        for p, item in view.principles.items():
+            yield ("principle", p, group, "median", item.median)
+            yield ("principle", p, group, "answered", item.answered)
+            for stage, count in item.distribution.items():
+                yield ("principle", p, group, f"stage_{stage}", count)
+    for i, action in enumerate(result.actions, start=1):
+        for name in ("principle", "what", "who", "when", "how"):
+            yield ("action", str(i), "", name, getattr(action, name))
+
+
+def _checklist(result: ChecklistResult) -> Iterator[Row]:
+    a = result.agreement
+    for name in ("share", "agreed", "total", "achieved"):
+        yield ("agreement", "", "all", name, getattr(a, name))
+    yield ("agreement", "", "all", "basis", " ".join(a.basis))
+    for code, s in result.statements.items():
+        for name in ("theme", "mean", "agreed", "answered", "dont_know", "missing", "invalid"):
+            yield ("statement", code, "all", name, getattr(s, name))
+    for group, view in result.perspectives.items():
+        yield ("perspective", "", group, "respondents", view.respondents)
+        yield ("agreement", "", group, "share", view.share)
+        for code, g in view.statements.items():
+            yield ("statement", code, group, "mean", g.mean)
+            yield ("statement", code, group, "agreed", g.agreed)
+
+
+def _ladder_check(result: LadderCheckResult) -> Iterator[Row]:
+    for phase, s in result.phases.items():
+        for name in ("level", "answered", "missing", "invalid"):
+            yield ("phase", phase, "all", name, getattr(s, name))
+        for lvl, count in s.distribution.items():
+            yield ("phase", phase, "all", f"level_{lvl}", count)
+    for code, ind in result.indicators.items():
+        for name in ("yes", "no", "missing", "invalid"):
+            yield ("indicator", code, "all", name, getattr(ind, name))
+    for group, view in result.perspectives.items():
+        yield ("perspective", "", group, "respondents", view.respondents)
+        for phase, item in view.phases.items():
+            yield ("phase", phase, group, "median", item.median)
+            yield ("phase", phase, group, "answered", item.answered)

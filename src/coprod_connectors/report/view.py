@@ -1,0 +1,149 @@
+"""What every report shows, worked out once from scored results (no formatting here).
+
+The reports never see a response: only :class:`~coprod_connectors.scoring.Results`,
+in which a perspective group smaller than the privacy threshold is already
+absent. Everything here is plain data for the templates and writers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from coprod_connectors.instruments import builtin_instrument
+from coprod_connectors.ladder import LadderModel, load_ladder
+from coprod_connectors.scoring.models import (
+    Action,
+    ChecklistResult,
+    LadderCheckResult,
+    Result,
+    Results,
+    SelfReflectionResult,
+)
+
+INSTRUMENT_NAMES = {
+    "self-reflection": "Self-reflection (how are we doing?)",
+    "checklist": "Checklist (I statements)",
+    "ladder-check": "Ladder check (a project, phase by phase)",
+}
+PRINCIPLE_NAMES = {
+    "assets": "People as assets",
+    "work": "Valuing work differently",
+    "recip": "Give and get",
+    "network": "Social networks",
+}
+PHASE_NAMES = {"idea": "Idea", "design": "Design", "deliv": "Delivery", "review": "Review"}
+GROUP_NAMES = {"lived": "Lived experience", "staff": "Staff", "other": "Other"}
+INDICATOR_NAMES = {
+    "early": "Involved before a solution was chosen",
+    "reward": "Rewarded for their time",
+    "access": "Accessible formats offered",
+    "feedback": "Told what changed because of them",
+}
+THEME_NAMES = {
+    "diversity": "Everyone is included",
+    "equality": "Everyone has something to offer",
+    "accessibility": "No barriers",
+    "reciprocity": "Everyone benefits",
+    "indicators": "Key indicators",
+}
+
+
+@dataclass
+class SubjectView:
+    """One subject: its results by instrument, rounds oldest first."""
+
+    name: str
+    rounds: list[str]
+    by_instrument: dict[str, list[Result]] = field(default_factory=dict)
+
+    def latest(self, instrument: str) -> Result | None:
+        results = self.by_instrument.get(instrument, [])
+        return results[-1] if results else None
+
+    @property
+    def latest_round(self) -> str:
+        return self.rounds[-1]
+
+    @property
+    def actions(self) -> list[tuple[str, Action]]:
+        """Every action plan row, newest round first."""
+        rows: list[tuple[str, Action]] = []
+        for result in reversed(self.by_instrument.get("self-reflection", [])):
+            if isinstance(result, SelfReflectionResult):
+                rows.extend((result.round, a) for a in result.actions)
+        return rows
+
+
+def subjects(results: Results) -> list[SubjectView]:
+    """Results grouped by subject (in the results' order), then instrument, rounds in order."""
+    views: dict[str, SubjectView] = {}
+    for result in results.results:
+        name = result.subject or "(no subject given)"
+        view = views.setdefault(name, SubjectView(name=name, rounds=[]))
+        view.by_instrument.setdefault(result.instrument, []).append(result)
+        if result.round not in view.rounds:
+            view.rounds.append(result.round)
+    for view in views.values():
+        view.rounds.sort()
+        for items in view.by_instrument.values():
+            items.sort(key=lambda r: r.round)
+    return list(views.values())
+
+
+def ladder_of(results: Results) -> LadderModel:
+    return load_ladder(results.ladder)
+
+
+def rung_label(model: LadderModel, rung: str | None) -> str:
+    if rung is None:
+        return "Not enough answers"
+    return next((r.label for r in model.rungs if r.id == rung), rung)
+
+
+def detail_rows(result: Result) -> list[tuple[str, str, int | None]]:
+    """(code, name, value) of a result's items: principle stages or phase levels."""
+    if isinstance(result, SelfReflectionResult):
+        return [(p, PRINCIPLE_NAMES.get(p, p), s.stage) for p, s in result.principles.items()]
+    if isinstance(result, LadderCheckResult):
+        return [(p, PHASE_NAMES.get(p, p), s.level) for p, s in result.phases.items()]
+    return []
+
+
+@cache
+def statement_labels() -> dict[str, str]:
+    """The checklist statements' own words, by code (the instrument's default language)."""
+    instrument = builtin_instrument("checklist")
+    language = instrument.default_language
+    return {
+        row.code: row.label[language]
+        for _, _, question in instrument.iter_questions()
+        for row in question.rows or ()
+    }
+
+
+def themes(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
+    """(theme name, agreed, answered statements, all statements) per theme."""
+    rows: dict[str, list[int]] = {}
+    for s in result.statements.values():
+        row = rows.setdefault(s.theme, [0, 0, 0])
+        row[0] += s.agreed
+        row[1] += s.answered > 0
+        row[2] += 1
+    return [(THEME_NAMES.get(t, t), a, b, c) for t, (a, b, c) in rows.items()]
+
+
+__all__ = [
+    "GROUP_NAMES",
+    "INDICATOR_NAMES",
+    "INSTRUMENT_NAMES",
+    "PHASE_NAMES",
+    "PRINCIPLE_NAMES",
+    "SubjectView",
+    "detail_rows",
+    "ladder_of",
+    "rung_label",
+    "statement_labels",
+    "subjects",
+    "themes",
+]

@@ -1,0 +1,58 @@
+"""Small statistics the scoring rules use: lower medians, distributions, privacy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from coprod_connectors.responses import Response
+
+T = TypeVar("T", int, float)
+
+#: Perspective groups in the order reports show them.
+GROUPS = ("lived", "staff", "other")
+
+
+def lower_median(values: Iterable[T]) -> T | None:
+    """The median, taking the lower middle value when the count is even; None when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def distribution(values: Iterable[object], keys: Sequence[str]) -> dict[str, int]:
+    """How many of ``values`` are each of ``keys`` (as text), in the keys' order."""
+    counts = dict.fromkeys(keys, 0)
+    for value in values:
+        text = str(value)
+        if text in counts:
+            counts[text] += 1
+    return counts
+
+
+def group_sizes(responses: Sequence[Response]) -> dict[str, int]:
+    """Respondents in each perspective group, in :data:`GROUPS` order."""
+    sizes = dict.fromkeys(GROUPS, 0)
+    for response in responses:
+        sizes[response.perspective] += 1
+    return sizes
+
+
+def visible_groups(sizes: Mapping[str, int], k: int) -> list[str]:
+    """The perspective groups that may be shown on their own.
+
+    A group smaller than ``k`` is never shown. Nor is a group whose answers
+    could be worked out by taking the shown groups away from the whole: when
+    the hidden groups hold between 1 and k-1 people together, the smallest
+    shown group is hidden as well, until that is no longer so.
+    """
+    shown = [g for g in GROUPS if sizes.get(g, 0) >= k]
+    while shown:
+        hidden = sum(sizes.get(g, 0) for g in GROUPS if g not in shown)
+        if hidden == 0 or hidden >= k:
+            break
+        # on a tie keep the lived experience group, the view that matters most
+        smallest = min(shown, key=lambda g: (sizes.get(g, 0), -GROUPS.index(g)))
+        shown.remove(smallest)
+    return shown

@@ -1,0 +1,192 @@
+"""Every report format from the same scored data; escaping of hostile free text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from coprod_connectors.report import FORMATS, render
+from coprod_connectors.report.markdown import md_text
+from coprod_connectors.report.spreadsheet import safe_cell
+from coprod_connectors.responses import response_as_dict
+from coprod_connectors.scoring import Results, results_json_schema, score
+from coprod_connectors.synthetic import HOSTILE, demo_responses, write_demo_responses
+
+SCHEMA_FILE = (
+    Path(__file__).parents[1] / "src" / "coprod_connectors" / "schemas" / "results-1.schema.json"
+)
+
+
+@cache
+def demo_results(ladder: str = "five-rung") -> Results:
+    return score(demo_responses(), ladder=ladder)
+
+
+def test_synthetic_data_is_seeded_and_covers_everything(tmp_path: Path) -> None:
+    first = [response_as_dict(r) for r in demo_responses(7)]
+    assert first == [response_as_dict(r) for r in demo_responses(7)]
+    assert first != [response_as_dict(r) for r in demo_responses(8)]
+    responses = demo_responses()
+    assert {r.instrument for r in responses} == {"self-reflection", "checklist", "ladder-check"}
+    assert {r.round for r in responses} == {"2026-H1", "2026-H2"}
+    assert {r.role for r in responses} == {
+        "user",
+        "carer",
+        "staff",
+        "mgr",
+        "board",
+        "comm",
+        "nosay",
+        None,
+    }
+    assert len({r.subject for r in responses}) >= 3
+    results = demo_results()
+    assert any(
+        p.rag_contradictions for r in results.results for p in getattr(r, "principles", {}).values()
+    )
+    assert any(r.data_quality.missing for r in results.results)
+    assert any(r.data_quality.invalid for r in results.results)
+    texts = json.dumps([response_as_dict(r) for r in responses])
+    assert all(json.dumps(h)[1:-1] in texts for h in HOSTILE[:3])
+    path = tmp_path / "demo.jsonl"
+    assert write_demo_responses(path) == len(responses)
+
+
+def test_json_validates_against_the_published_schema() -> None:
+    published = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert published == results_json_schema(), "regenerate schemas/results-1.schema.json"
+    jsonschema.Draft202012Validator.check_schema(published)
+    for ladder in ("five-rung", "seven-rung"):
+        data = json.loads(render(demo_results(ladder), "json"))
+        jsonschema.Draft202012Validator(published).validate(data)
+        assert data["schema"] == "coprod.results/1"
+        assert data["ladder"] == ladder
+        assert "generated_at" not in data
+        first = data["results"][0]
+        assert list(first)[:9] == [
+            "instrument",
+            "subject",
+            "round",
+            "respondents",
+            "rung",
+            "rung_index",
+            "reasons",
+            "next_rung",
+            "data_quality",
+        ]
+
+
+def test_json_is_byte_identical_run_to_run() -> None:
+    one = score(demo_responses()).to_json()
+    two = score(list(reversed(demo_responses()))).to_json()
+    assert one == two
+    assert one.endswith("\n")
+
+
+def test_small_groups_never_appear_in_any_output() -> None:
+    results = demo_results()
+    for result in results.results:
+        for group, view in result.perspectives.items():
+            assert view.respondents >= results.k, (result.subject, group)
+
+
+def test_csv_neutralises_formulas_and_keeps_text() -> None:
+    text = render(demo_results(), "csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["instrument", "subject", "round"]
+    cells = [c for row in rows for c in row]
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+    for hostile in HOSTILE:
+        expected = "'" + hostile if hostile[0] in "=+-@" else hostile
+        assert expected in cells, hostile
+    assert any("<script>alert(1)</script>" in c for c in cells)
+    assert safe_cell("=1+1") == "'=1+1"
+    assert safe_cell("+SUM(1)") == "'+SUM(1)"
+    assert safe_cell("-2") == "'-2"
+    assert safe_cell("@x") == "'@x"
+    assert safe_cell("\tx") == "'\tx"
+    assert safe_cell("\rx") == "'\rx"
+    assert safe_cell("plain") == "plain"
+    assert safe_cell(3) == "3"
+    assert safe_cell(None) == ""
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_is_self_contained_accessible_and_escaped() -> None:
+    html = render(demo_results(), "html")
+    parser = _Collector()
+    parser.feed(html)
+    assert '<html lang="en">' in html
+    assert "script" not in parser.tags
+    assert "link" not in parser.tags
+    assert "img" not in parser.tags
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "]]&gt;" in html
+    text = "".join(parser.text)
+    assert "<script>alert(1)</script>" in text  # shown as text
+    assert parser.tags.count("h1") == 1
+    assert parser.tags.count("svg") >= 3 * 3
+    assert parser.tags.count("table") > parser.tags.count("svg")
+    assert parser.tags.count("figure") == parser.tags.count("svg")
+    for heading in (
+        "Where it is on the ladder",
+        "Stages chosen for each principle, by group",
+        "The perception gap",
+        "Change between rounds",
+        "Action plans people wrote",
+    ):
+        assert heading in text
+
+
+def test_markdown_escapes_free_text() -> None:
+    md = render(demo_results(), "md")
+    assert md.startswith("# Co\\-production report\n")
+    assert "<script>" not in md
+    assert "&lt;script&gt;" in md
+    assert md_text("a|b <i>") == "a\\|b &lt;i&gt;"
+    assert md_text("line\nbreak") == "line break"
+
+
+def test_text_summary_names_rung_and_reasons() -> None:
+    text = render(demo_results(), "text")
+    assert "Riverside Day Centre" in text
+    assert "2026-H1" in text
+    assert "2026-H2" in text
+    assert "why" in text
+    assert "the lowest principle stage" in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_renders_empty_results(fmt: str) -> None:
+    assert render(score([]), fmt)
+
+
+def test_unknown_format_is_a_config_error() -> None:
+    from coprod_connectors.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        render(score([]), "pdf")
