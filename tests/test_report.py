@@ -164,11 +164,15 @@ def test_html_is_self_contained_accessible_and_escaped() -> None:
 
 def test_markdown_escapes_free_text() -> None:
     md = render(demo_results(), "md")
-    assert md.startswith("# Co\\-production report\n")
+    assert md.startswith("# Co-production report\n")
     assert "<script>" not in md
     assert "&lt;script&gt;" in md
     assert md_text("a|b <i>") == "a\\|b &lt;i&gt;"
     assert md_text("line\nbreak") == "line break"
+    assert md_text("- not a list") == "\\- not a list"
+    assert md_text("1. not a list") == "1\\. not a list"
+    assert md_text("# not a heading") == "\\# not a heading"
+    assert md_text("*bold* [link](x)") == "\\*bold\\* \\[link\\](x)"
 
 
 def test_text_summary_names_rung_and_reasons() -> None:

@@ -177,6 +177,11 @@ from coprod_connectors.commands.score import score as _score_cmd  # noqa: E402
 
 app.command("score")(handle_errors(_score_cmd))
 
+from coprod_connectors.commands import report as _report  # noqa: E402
+
+app.command("report")(handle_errors(_report.report))
+app.command("demo")(handle_errors(_report.demo))
+
 
 def main() -> None:
     """Entry point of the ``coprod`` script."""

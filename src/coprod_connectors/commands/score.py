@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from coprod_connectors.scoring.models import Results
 
 
 class ReportFormat(str, Enum):
@@ -49,12 +52,20 @@ def score(
     """Score responses and print, per subject and round, the rung and the reasons for it."""
     import sys
 
-    from coprod_connectors.errors import ConfigError
     from coprod_connectors.responses import read_responses
     from coprod_connectors.scoring import score as score_responses
 
     source = sys.stdin if str(file) == "-" else file
     results = score_responses(read_responses(source), ladder=ladder, k=k)
+    write_report(results, fmt, output)
+
+
+def write_report(results: Results, fmt: ReportFormat, output: Path | None) -> None:
+    """Print ``results`` (text on a terminal) or write them to ``output`` in ``fmt``."""
+    import sys
+
+    from coprod_connectors.errors import ConfigError
+
     if fmt is ReportFormat.text and output is None:
         from rich.console import Console
 

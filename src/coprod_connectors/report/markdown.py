@@ -23,22 +23,37 @@ from coprod_connectors.scoring.models import (
     SelfReflectionPerspective,
 )
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# inline markup anywhere in a line; block markup (lists, headings, quotes) only at its start
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+#>]|(\d+)([.)]))")
 
 
 def md_text(value: object) -> str:
     """Free text made inert: HTML escaped, Markdown characters backslashed, one line."""
     text = " ".join(str(value).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    if match.group(3):  # "1." or "1)": escape the punctuation, as CommonMark wants
+        return f"{match.group(1)}{match.group(3)}\\{match.group(4)}"
+    return f"{match.group(1)}\\{match.group(2)}"
 
 
 def _code_text(value: str) -> str:
-    """Our own reason text: keeps `code` spans, escapes everything else."""
+    """Our own reason text: keeps `code` spans, escapes everything else, keeps the spaces."""
     parts = value.split("`")
-    return "".join(
-        f"`{part}`" if i % 2 else md_text(part).replace("\\ ", " ") for i, part in enumerate(parts)
-    )
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f"`{part}`")
+            continue
+        lead = " " if part[:1].isspace() else ""
+        trail = " " if part[-1:].isspace() and part.strip() else ""
+        out.append(lead + md_text(part) + trail)
+    return "".join(out)
 
 
 def to_markdown(results: Results, *, title: str = "Co-production report") -> str:

@@ -1,0 +1,131 @@
+"""``coprod report`` (from the store) and ``coprod demo`` (the whole idea, no server needed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from coprod_connectors.responses import Response
+
+from coprod_connectors.cli_common import StoreOption
+from coprod_connectors.commands.score import ReportFormat, write_report
+
+LadderOption = Annotated[
+    str,
+    typer.Option(
+        "--ladder",
+        help="Ladder model: five-rung, seven-rung, or a ladder YAML file.",
+        envvar="COPROD_LADDER",
+    ),
+]
+KOption = Annotated[
+    int,
+    typer.Option(
+        "--k",
+        min=1,
+        help="Privacy threshold: groups of fewer people are never shown on their own.",
+        envvar="COPROD_PRIVACY_K",
+    ),
+]
+
+
+def report(
+    subject: Annotated[str | None, typer.Option(help="Only this subject.")] = None,
+    round_: Annotated[str | None, typer.Option("--round", help="Only this round.")] = None,
+    instrument: Annotated[str | None, typer.Option(help="Only this instrument.")] = None,
+    ladder: LadderOption = "five-rung",
+    k: KOption = 3,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="What to write.")
+    ] = ReportFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Score what the store holds and write a report (text, md, json, csv or html)."""
+    from coprod_connectors.scoring import score
+    from coprod_connectors.store import Store
+
+    with Store(store) as db:
+        results = score(
+            db.responses(instrument=instrument, subject=subject, round=round_), ladder=ladder, k=k
+        )
+    if not results.results:
+        typer.echo("no responses match; run coprod sync first, or loosen the filters", err=True)
+    write_report(results, fmt, output)
+
+
+DEMO_CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def demo(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The folder to write into.")
+    ] = Path("coprod-demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the made-up responses.")] = 2026,
+) -> None:
+    """Show the whole idea with no server: platform files, a store, scores and a report."""
+    from rich.console import Console
+
+    from coprod_connectors.errors import ConfigError, CoprodError
+    from coprod_connectors.instruments import builtin_instrument, builtin_instruments
+    from coprod_connectors.platforms import Deployment, discover
+    from coprod_connectors.report import render
+    from coprod_connectors.report.text import print_summary
+    from coprod_connectors.scoring import score
+    from coprod_connectors.store import Store
+    from coprod_connectors.synthetic import demo_responses
+
+    try:
+        (output / "forms").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"{output}: cannot create the folder ({exc.strerror})"
+        raise ConfigError(msg) from exc
+    console = Console(highlight=False)
+    written = []
+    for name, cls in sorted(discover().connectors.items()):
+        for instrument in builtin_instruments():
+            try:
+                artefact = cls().render(instrument)
+            except (NotImplementedError, CoprodError) as exc:
+                console.print(f"note: the {name} connector cannot render {instrument.id}: {exc}")
+                continue
+            target = output / "forms" / artefact.filename
+            artefact.write(target)
+            written.append(target.name)
+    console.print(
+        f"1. Wrote {len(written)} platform files to {output / 'forms'}: {', '.join(written)}"
+    )
+
+    responses = demo_responses(seed)
+    by_deployment: dict[tuple[str, str], list[Response]] = {}
+    for response in responses:
+        by_deployment.setdefault((response.instrument, response.round), []).append(response)
+    store_path = output / "coprod.db"
+    with Store(str(store_path)) as db:
+        for (instrument_id, round_name), items in sorted(by_deployment.items()):
+            instrument = builtin_instrument(instrument_id)
+            deployment = Deployment(
+                platform="demo",
+                profile="demo",
+                remote_id=f"{instrument_id}-{round_name}",
+                instrument=instrument_id,
+                instrument_version=instrument.version,
+                round=round_name,
+                created_at=DEMO_CREATED,
+                details={"seed": seed},
+            )
+            stamped = [r.model_copy(update={"deployment": deployment.key}) for r in items]
+            db.import_responses(deployment, instrument, stamped)
+        results = score(db.responses())
+        stored = db.count_responses()
+    console.print(f"2. Stored {stored} made-up responses in {store_path}")
+    (output / "results.json").write_text(render(results, "json"), encoding="utf-8")
+    (output / "report.html").write_text(render(results, "html"), encoding="utf-8")
+    console.print(f"3. Scored them: {output / 'results.json'}; report: {output / 'report.html'}\n")
+    print_summary(results, console)
