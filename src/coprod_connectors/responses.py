@@ -363,7 +363,7 @@ def read_responses(source: Path | IO[str], *, name: str | None = None) -> Iterat
     )
     if isinstance(source, Path):
         try:
-            handle: IO[str] = source.open(encoding="utf-8")
+            handle: IO[str] = source.open(encoding="utf-8-sig")
         except FileNotFoundError as exc:
             msg = f"{label}: no such file"
             raise ResponseDataError(msg) from exc

@@ -115,6 +115,7 @@ def profiles_test(
 
     profile = get_profile(name, config)
     connector = live_connector(profile.platform)
+    profile = profile.with_secret(profile.require_secret())
     typer.echo(f"{name}: {connector.check(profile)}")
 
 

@@ -86,6 +86,7 @@ def push(
     model = resolve_instrument(instrument)
     profile = get_profile(to, config)
     live = live_connector(profile.platform)
+    profile = profile.with_secret(profile.require_secret())
     round_name = round_ or default_round()
     options: dict[str, object] = {
         "closed": closed or participants is not None,
