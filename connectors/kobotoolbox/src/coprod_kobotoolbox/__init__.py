@@ -1,5 +1,18 @@
-"""KoboToolbox connector for coprod-connectors."""
+"""KoboToolbox connector for coprod-connectors.
 
+The connector (found by the core through the ``coprod_connectors.platforms``
+entry point), its KPI API v2 client and the XLSForm renderer.
+"""
+
+from coprod_kobotoolbox.client import KpiClient, TokenAuth, server_url
 from coprod_kobotoolbox.connector import KoboToolboxConnector
+from coprod_kobotoolbox.xlsform import XLSForm, build_xlsform
 
-__all__ = ["KoboToolboxConnector"]
+__all__ = [
+    "KoboToolboxConnector",
+    "KpiClient",
+    "TokenAuth",
+    "XLSForm",
+    "build_xlsform",
+    "server_url",
+]

@@ -1,20 +1,541 @@
-"""The KoboToolbox connector: what the core finds through the entry point."""
+"""The KoboToolbox connector: what the core finds through the entry point.
+
+- ``render``: the instrument as an ``.xlsx`` XLSForm or as KPI asset JSON;
+- ``push``: create the asset, deploy it, share it; a new instrument version
+  redeploys the same asset so phones on the old version keep submitting;
+- ``pull``: submissions sorted by ``_id``, after the cursor (the last ``_id``);
+- ``status``, ``download_attachments`` and ``import_export_file``.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from coprod_connectors.errors import ConfigError, PlatformError
+from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
+from coprod_connectors.responses import Response, build_response
+from coprod_kobotoolbox.client import (
+    COLLECT_SERVERS,
+    MAX_PAGE_SIZE,
+    TOKEN_HINT,
+    KpiClient,
+    cap_page_size,
+)
+from coprod_kobotoolbox.render import JSON_MEDIA_TYPE, XLSX_MEDIA_TYPE, kpi_content, xlsx_bytes
+from coprod_kobotoolbox.submissions import (
+    answers_from_submission,
+    is_not_approved,
+    response_id,
+    submitted_at,
+    version_of,
+)
+from coprod_kobotoolbox.xlsform import build_xlsform
+
 if TYPE_CHECKING:
+    import httpx
+
+    from coprod_connectors.config import Profile
     from coprod_connectors.instruments.model import Instrument
-    from coprod_connectors.platforms import Artefact
+
+PLATFORM = "kobotoolbox"
+#: Permissions a shared account gets: see the form, and send submissions to it.
+SHARE_PERMISSIONS = ("view_asset", "add_submissions")
+_USERNAME = re.compile(r"[A-Za-z0-9_.@+-]{1,150}")
 
 
 class KoboToolboxConnector:
-    """Renders instruments as XLSForms for KoboToolbox (KPI API v2)."""
+    """Renders instruments as XLSForms and runs them on KoboToolbox (KPI API v2)."""
 
-    name: ClassVar[str] = "kobotoolbox"
+    name: ClassVar[str] = PLATFORM
     title: ClassVar[str] = "KoboToolbox (KPI API v2, XLSForm)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".json")
 
+    def __init__(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        self._transport = transport
+        self._sleep = sleep
+        self.page_size = cap_page_size(page_size)
+
+    def client(self, profile: Profile) -> KpiClient:
+        """A client for the profile's server, with its token."""
+        if profile.platform != PLATFORM:
+            msg = f"profile {profile.name!r} is for {profile.platform}, not {PLATFORM}"
+            raise ConfigError(msg)
+        return KpiClient(
+            profile.url, profile.require_secret(), transport=self._transport, sleep=self._sleep
+        )
+
+    def check(self, profile: Profile) -> str:
+        """Log in with the profile's token; say who we are and how many forms there are."""
+        with self.client(profile) as kpi:
+            me = kpi.get("/me/", what="the account")
+            forms = kpi.get("/api/v2/assets/", what="the forms", limit=1, asset_type="survey")
+        username = me.get("username") if isinstance(me, dict) else None
+        if not username:
+            msg = f"KoboToolbox at {kpi.base_url} did not say who the token belongs to"
+            raise PlatformError(msg, hint=TOKEN_HINT)
+        count = forms.get("count") if isinstance(forms, dict) else None
+        return f"logged in to {kpi.base_url} as {username}; {count} forms"
+
+    # -- render -----------------------------------------------------------------------
+
     def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
-        raise NotImplementedError("the XLSForm renderer lands with the KoboToolbox connector issue")
+        """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
+        fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
+        form = build_xlsform(instrument)
+        stem = f"{instrument.id}-{instrument.version}"
+        if fmt == "xlsx":
+            return Artefact(
+                content=xlsx_bytes(form),
+                filename=f"{stem}.xlsx",
+                media_type=XLSX_MEDIA_TYPE,
+                warnings=tuple(form.warnings),
+            )
+        if fmt == "json":
+            text = json.dumps(kpi_content(form), ensure_ascii=False, indent=2) + "\n"
+            return Artefact(
+                content=text.encode("utf-8"),
+                filename=f"{stem}.json",
+                media_type=JSON_MEDIA_TYPE,
+                warnings=tuple(form.warnings),
+            )
+        msg = f"the kobotoolbox connector renders xlsx or json, not {fmt!r}"
+        raise ConfigError(msg, hint="use --format xlsx (upload by hand) or json (KPI content)")
+
+    # -- push -------------------------------------------------------------------------
+
+    def push(
+        self,
+        instrument: Instrument,
+        profile: Profile,
+        *,
+        round: str,  # noqa: A002
+        existing: Deployment | None = None,
+        subject: str | None = None,
+        update: bool = False,
+        activate: bool = True,
+        options: dict[str, Any] | None = None,
+    ) -> Deployment:
+        """Create and deploy the asset, or reuse / redeploy ``existing``.
+
+        - ``existing`` with the same instrument version (and not ``update``):
+          reused, re-activated if it was archived;
+        - ``existing`` with another version (or ``update``): the SAME asset gets
+          the new content and is redeployed with the new version id, so phones
+          still holding the old form version keep submitting to it;
+        - ``options["share"]``: usernames given ``view_asset`` and ``add_submissions``.
+        """
+        options = options or {}
+        shares = _share_list(options.get("share"))
+        if existing is not None and existing.instrument != instrument.id:
+            msg = (
+                f"deployment {existing.key} runs {existing.instrument}, not {instrument.id}; "
+                "it cannot be reused"
+            )
+            raise ConfigError(msg)
+        content = kpi_content(build_xlsform(instrument))
+        name = instrument.title[instrument.default_language]
+        with self.client(profile) as kpi:
+            versions: dict[str, str] = {}
+            if existing is not None:
+                uid = existing.remote_id
+                versions.update(existing.details.get("versions") or {})
+                asset = kpi.get(f"/api/v2/assets/{uid}/", what=f"form {uid}")
+                same = existing.instrument_version == instrument.version and not update
+                if same and asset.get("has_deployment"):
+                    if activate and not asset.get("deployment__active"):
+                        kpi.json(
+                            "PATCH",
+                            f"/api/v2/assets/{uid}/deployment/",
+                            json={"active": True},
+                            what=f"the deployment of {uid}",
+                        )
+                        asset = kpi.get(f"/api/v2/assets/{uid}/", what=f"form {uid}")
+                else:
+                    asset = kpi.json(
+                        "PATCH",
+                        f"/api/v2/assets/{uid}/",
+                        json={"content": content, "name": name},
+                        what=f"form {uid}",
+                    )
+                    asset = self._deploy(kpi, asset, activate=activate)
+            else:
+                asset = kpi.json(
+                    "POST",
+                    "/api/v2/assets/",
+                    json={"name": name, "asset_type": "survey", "content": content},
+                    what="a new form",
+                )
+                asset = self._deploy(kpi, asset, activate=activate)
+            uid = str(asset["uid"])
+            deployed = asset.get("deployed_version_id") or asset.get("version_id")
+            if isinstance(deployed, str):
+                versions.setdefault(deployed, instrument.version)
+            shared = sorted(set(existing.details.get("shared_with", [])) if existing else set())
+            for username in shares:
+                self._share(kpi, uid, username)
+                if username not in shared:
+                    shared.append(username)
+            collect = self._collect_server(kpi)
+            return _deployment(
+                kpi,
+                asset,
+                instrument,
+                profile=profile,
+                round=round,
+                subject=subject,
+                created_at=existing.created_at if existing else datetime.now(timezone.utc),
+                versions=versions,
+                shared=sorted(shared),
+                collect=collect,
+            )
+
+    @staticmethod
+    def _deploy(kpi: KpiClient, asset: dict[str, Any], *, activate: bool) -> dict[str, Any]:
+        uid = asset["uid"]
+        version_id = asset.get("version_id")
+        where = f"/api/v2/assets/{uid}/deployment/"
+        if asset.get("has_deployment"):
+            if asset.get("deployed_version_id") != version_id:
+                kpi.json(
+                    "PATCH",
+                    where,
+                    json={"active": activate, "version_id": version_id},
+                    what=f"the deployment of {uid}",
+                )
+            elif bool(asset.get("deployment__active")) != activate:
+                kpi.json("PATCH", where, json={"active": activate}, what=f"the deployment of {uid}")
+        else:
+            kpi.json("POST", where, json={"active": activate}, what=f"the deployment of {uid}")
+        fresh: dict[str, Any] = kpi.get(f"/api/v2/assets/{uid}/", what=f"form {uid}")
+        return fresh
+
+    @staticmethod
+    def _share(kpi: KpiClient, uid: str, username: str) -> None:
+        base = kpi.base_url
+        user = f"{base}/api/v2/users/{username}/"
+        try:
+            kpi.get(f"/api/v2/users/{username}/", what=f"the account {username!r}")
+        except PlatformError as exc:
+            if exc.status_code == 404:
+                msg = f"KoboToolbox at {base} has no account called {username!r} to share with"
+                raise ConfigError(msg, hint="check the spelling of --share") from exc
+            raise
+        for permission in SHARE_PERMISSIONS:
+            kpi.json(
+                "POST",
+                f"/api/v2/assets/{uid}/permission-assignments/",
+                json={"user": user, "permission": f"{base}/api/v2/permissions/{permission}/"},
+                what=f"sharing {uid} with {username}",
+            )
+
+    @staticmethod
+    def _collect_server(kpi: KpiClient) -> str:
+        known = COLLECT_SERVERS.get(kpi.base_url)
+        if known:
+            return known
+        try:
+            environment = kpi.get("/api/v2/environment/", what="the server settings")
+        except PlatformError:
+            return kpi.base_url
+        server = environment.get("open_rosa_server") if isinstance(environment, dict) else None
+        return str(server).rstrip("/") if server else kpi.base_url
+
+    # -- pull -------------------------------------------------------------------------
+
+    def pull(
+        self,
+        deployment: Deployment,
+        profile: Profile,
+        *,
+        instrument: Instrument,
+        since: str | None = None,
+        full: bool = False,
+    ) -> Iterator[Page]:
+        """Submissions after ``since`` (an ``_id``), sorted by ``_id``, a page at a time.
+
+        Pages are read by ``_id`` ranges (``{"_id": {"$gt": last}}``) rather than by
+        offsets, so a submission deleted during a pull cannot make the next page
+        skip one. ``next`` only tells us whether there is more. A pull with nothing
+        new is one request.
+        """
+        cursor = None if full else since
+        with self.client(profile) as kpi:
+            url = f"/api/v2/assets/{deployment.remote_id}/data/"
+            while True:
+                params: dict[str, Any] = {
+                    "format": "json",
+                    "limit": self.page_size,
+                    "sort": json.dumps({"_id": 1}),
+                }
+                if cursor is not None:
+                    params["query"] = json.dumps({"_id": {"$gt": _as_id(cursor)}})
+                body = kpi.json("GET", url, params=params, what=f"the submissions of {url}")
+                results = body.get("results") if isinstance(body, dict) else None
+                if not isinstance(results, list):
+                    msg = f"KoboToolbox answered {url} with something that is not submissions"
+                    raise PlatformError(msg, hint="check the server runs KPI with API v2")
+                more = bool(body.get("next")) and bool(results)
+                page = Page(
+                    records=[self.record(deployment, instrument, s) for s in results],
+                    cursor=str(results[-1].get("_id")) if results else cursor,
+                    requests=1,
+                )
+                cursor = page.cursor
+                # hold one page at a time: memory stays flat however many there are
+                del body, results
+                yield page
+                del page
+                if not more:
+                    return
+
+    def record(
+        self, deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
+    ) -> PulledRecord:
+        """One KPI submission as a record: raw, and a response unless it was not approved."""
+        remote_id = str(submission.get("_id"))
+        if is_not_approved(submission):
+            return PulledRecord(remote_response_id=remote_id, raw=submission, response=None)
+        return PulledRecord(
+            remote_response_id=remote_id,
+            raw=submission,
+            response=self.response(deployment, instrument, submission),
+        )
+
+    @staticmethod
+    def response(
+        deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
+    ) -> Response:
+        versions = deployment.details.get("versions") or {}
+        version, flags = version_of(submission, versions, instrument.version)
+        response = build_response(
+            instrument,
+            answers_from_submission(submission),
+            response_id=response_id(submission),
+            submitted_at=submitted_at(submission),
+            round=deployment.round,
+            subject=deployment.subject,
+            deployment=deployment.key,
+            platform=PLATFORM,
+            extra_flags=flags,
+        )
+        if version != response.instrument_version:
+            response = response.model_copy(update={"instrument_version": version})
+        return response
+
+    # -- status -----------------------------------------------------------------------
+
+    def status(self, deployment: Deployment, profile: Profile) -> DeploymentStatus:
+        """Whether the form is deployed and open, its submission count and its links."""
+        with self.client(profile) as kpi:
+            uid = deployment.remote_id
+            asset = kpi.get(f"/api/v2/assets/{uid}/", what=f"form {uid}")
+        urls = {k: v for k, v in _links(asset).items() if isinstance(v, str)}
+        urls["form"] = _form_page(kpi.base_url, uid)
+        collect = deployment.details.get("collect_server_url")
+        if collect:
+            urls["collect_server"] = str(collect)
+        count = asset.get("deployment__submission_count")
+        live = bool(asset.get("has_deployment") and asset.get("deployment__active"))
+        return DeploymentStatus(
+            live=live,
+            responses=int(count) if isinstance(count, int) else None,
+            urls=urls,
+            message=str(asset.get("deployment_status") or "") or None,
+        )
+
+    # -- attachments ------------------------------------------------------------------
+
+    def download_attachments(
+        self,
+        deployment: Deployment,
+        profile: Profile,
+        folder: Path,
+        *,
+        since: str | None = None,
+    ) -> list[Path]:
+        """Download every submission's attachments into ``folder/<_id>/<file name>``.
+
+        Files already there (same name and size) are not downloaded again.
+        """
+        written: list[Path] = []
+        with self.client(profile) as kpi:
+            url = f"/api/v2/assets/{deployment.remote_id}/data/"
+            params: dict[str, Any] = {
+                "format": "json",
+                "sort": json.dumps({"_id": 1}),
+                "fields": json.dumps(["_id", "_attachments"]),
+            }
+            if since is not None:
+                params["query"] = json.dumps({"_id": {"$gt": _as_id(since)}})
+            for page in kpi.pages(url, params, page_size=self.page_size):
+                for submission in page:
+                    for attachment in submission.get("_attachments") or ():
+                        path = self._attachment(kpi, folder, submission, attachment)
+                        if path is not None:
+                            written.append(path)
+        return written
+
+    @staticmethod
+    def _attachment(
+        kpi: KpiClient, folder: Path, submission: dict[str, Any], attachment: dict[str, Any]
+    ) -> Path | None:
+        if attachment.get("is_deleted"):
+            return None
+        url = attachment.get("download_url")
+        if not isinstance(url, str) or not url:
+            return None
+        name = _safe_name(
+            str(attachment.get("media_file_basename") or attachment.get("filename") or "")
+        )
+        target_dir = folder / _safe_name(str(submission.get("_id")))
+        target = target_dir / name
+        size = attachment.get("bytes") or attachment.get("size")
+        if target.exists() and (not isinstance(size, int) or target.stat().st_size == size):
+            return target
+        target_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        with partial.open("wb") as handle:
+            kpi.download(url, handle)
+        partial.replace(target)
+        return target
+
+    # -- manual path ------------------------------------------------------------------
+
+    def import_export_file(
+        self,
+        path: Path,
+        instrument: Instrument,
+        *,
+        round: str,  # noqa: A002
+        subject: str | None = None,
+        deployment: str | None = None,
+    ) -> Iterator[Response]:
+        """Responses from a KoboToolbox CSV or XLSX data export (XML values and headers)."""
+        from coprod_kobotoolbox.exports import read_export
+
+        return read_export(path, instrument, round=round, subject=subject, deployment=deployment)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _share_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    names = [str(v).strip() for v in items if str(v).strip()]
+    for name in names:
+        if not _USERNAME.fullmatch(name):
+            msg = f"{name!r} is not a KoboToolbox username"
+            raise ConfigError(msg, hint="give account names separated by commas")
+    return list(dict.fromkeys(names))
+
+
+def _as_id(cursor: str) -> int:
+    try:
+        return int(cursor)
+    except ValueError as exc:
+        msg = f"{cursor!r} is not a KoboToolbox cursor (a submission _id)"
+        raise ConfigError(msg, hint="run a full pull (coprod sync --full) to reset it") from exc
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".")
+    return cleaned or "attachment"
+
+
+def _links(asset: dict[str, Any]) -> dict[str, Any]:
+    links = asset.get("deployment__links")
+    return dict(links) if isinstance(links, dict) else {}
+
+
+def _instructions(details: dict[str, Any], instrument: Instrument) -> list[str]:
+    """What to tell field workers, one line each (the CLI prints them after a push)."""
+    title = instrument.title[instrument.default_language]
+    who = ", ".join(details["shared_with"]) or "the owner's account"
+    lines = [
+        (
+            f"KoboCollect: server URL {details['collect_server_url']}; sign in with "
+            f"a KoboToolbox account the form is shared with ({who}), then Download form "
+            f'"{title}". It works with no connection; Send finalized forms when back online.'
+        ),
+        f"KoboCollect (the owner's forms only): server URL {details['collect_owner_url']}",
+    ]
+    links = details["links"]
+    if links.get("offline_url"):
+        lines.append(f"Web form that keeps working offline once opened: {links['offline_url']}")
+    lines.append(f"Manage the form and its data: {details['form_page']}")
+    return lines
+
+
+def _form_page(base: str, uid: str) -> str:
+    return f"{base}/#/forms/{uid}/summary"
+
+
+def _deployment(
+    kpi: KpiClient,
+    asset: dict[str, Any],
+    instrument: Instrument,
+    *,
+    profile: Profile,
+    round: str,  # noqa: A002
+    subject: str | None,
+    created_at: datetime,
+    versions: dict[str, str],
+    shared: list[str],
+    collect: str,
+) -> Deployment:
+    uid = str(asset["uid"])
+    base = kpi.base_url
+    links = {k: v for k, v in _links(asset).items() if isinstance(v, str)}
+    owner = str(asset.get("owner__username") or "")
+    deployed = asset.get("deployed_version_id") or asset.get("version_id")
+    details: dict[str, Any] = {
+        "server": base,
+        "asset_uid": uid,
+        "asset_url": f"{base}/api/v2/assets/{uid}/",
+        "form_page": _form_page(base, uid),
+        "owner": owner,
+        # KPI deploys every form under its asset uid: the XForm's id and the
+        # ``_xform_id_string`` of every submission.
+        "xform_id_string": uid,
+        "deployed_version_id": deployed,
+        "versions": versions,
+        "links": links,
+        # What a KoboCollect user enters as the server: the OpenRosa server. With
+        # their own account they see the forms shared with them; ``<server>/<owner>``
+        # lists the owner's forms.
+        "collect_server_url": collect,
+        "collect_owner_url": f"{collect}/{owner}" if owner else collect,
+        "shared_with": shared,
+    }
+    details["instructions"] = _instructions(details, instrument)
+    url = links.get("url") or links.get("offline_url") or _form_page(base, uid)
+    return Deployment(
+        platform=PLATFORM,
+        profile=profile.name,
+        remote_id=uid,
+        instrument=instrument.id,
+        instrument_version=instrument.version,
+        round=round,
+        subject=subject,
+        url=url,
+        created_at=created_at,
+        details=details,
+    )
+
+
+__all__ = ["PLATFORM", "SHARE_PERMISSIONS", "KoboToolboxConnector"]

@@ -1,0 +1,360 @@
+"""Fixtures for the KoboToolbox connector tests.
+
+Three tiers:
+
+- unit tests with ``httpx.MockTransport`` (no server);
+- cassette tests (``kpi`` fixture, param ``replay``): HTTP replayed from
+  ``tests/cassettes/<module>/<test>.yaml``, recorded against a real KPI with
+  ``--record-mode=rewrite`` and ``KOBO_URL``/``KOBO_TOKEN`` set; the token, any
+  password and cookies are filtered out before a cassette is written;
+- the same tests live (param ``live``, marker ``live``, ``-m live``) against the
+  server named by ``KOBO_URL``/``KOBO_TOKEN``, with no cassette.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from coprod_connectors.config import Profile
+from coprod_connectors.instruments.model import (
+    AllOf,
+    Answered,
+    AnswerIn,
+    AnyOf,
+    Condition,
+    Instrument,
+    QuestionKind,
+)
+
+#: The server the cassettes were recorded against (replayed requests go "there").
+RECORDED_URL = "http://127.0.0.1:8082"
+REPLAY_TOKEN = "replayed-token-not-a-secret"
+SECRET_ENV = ("KOBO_TOKEN", "KOBO_PASSWORD")
+FILTERED = "<filtered>"
+
+XF = "http://www.w3.org/2002/xforms"
+JR = "http://openrosa.org/javarosa"
+
+
+# --- cassettes -----------------------------------------------------------------------
+
+
+def _secrets() -> list[str]:
+    return [v for v in (os.environ.get(name) for name in SECRET_ENV) if v and len(v) >= 6]
+
+
+def _scrub_text(text: str) -> str:
+    for secret in _secrets():
+        text = text.replace(secret, FILTERED)
+    return re.sub(r"(?i)(token|api_key|password)=([^&\s\"']+)", rf"\1={FILTERED}", text)
+
+
+def _scrub_body(body: Any) -> Any:
+    if isinstance(body, bytes):
+        try:
+            return _scrub_text(body.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            return body
+    if isinstance(body, str):
+        return _scrub_text(body)
+    return body
+
+
+def scrub_request(request: Any) -> Any:
+    request.body = _scrub_body(request.body)
+    request.uri = _scrub_text(request.uri)
+    return request
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in {"set-cookie", "authorization", "www-authenticate"}:
+            del headers[name]
+    body = response.get("body", {})
+    if "string" in body:
+        body["string"] = _scrub_body(body["string"])
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "filter_headers": [
+            ("authorization", FILTERED),
+            ("cookie", None),
+            ("x-csrftoken", None),
+        ],
+        "filter_query_parameters": [("token", FILTERED), ("api_key", FILTERED)],
+        "filter_post_data_parameters": [("password", FILTERED), ("token", FILTERED)],
+        "before_record_request": scrub_request,
+        "before_record_response": scrub_response,
+        "decode_compressed_response": True,
+        "match_on": ["method", "scheme", "host", "port", "path", "query"],
+    }
+
+
+@pytest.fixture
+def default_cassette_name(request: pytest.FixtureRequest) -> str:
+    """``<test>`` or ``<test>[<other params>]``: the replay/live switch is not in the name."""
+    name: str = request.node.name
+    name = re.sub(r"\[replay-?|-replay\]|\[replay\]", lambda m: "[" if "[" in m[0] else "]", name)
+    name = name.replace("[]", "")
+    return name.replace("/", "-")
+
+
+@dataclass(frozen=True)
+class KpiTarget:
+    """Where a cassette or live test talks to, and how."""
+
+    mode: str
+    url: str
+    token: str
+    share_user: str
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(name="kpi-test", platform="kobotoolbox", url=self.url).with_secret(
+            self.token
+        )
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("replay", marks=pytest.mark.vcr),
+        pytest.param("live", marks=pytest.mark.live),
+    ]
+)
+def kpi(request: pytest.FixtureRequest) -> KpiTarget:
+    mode: str = request.param
+    recording = mode == "replay" and request.getfixturevalue("record_mode") != "none"
+    if mode == "live" or recording:
+        url, token = os.environ.get("KOBO_URL"), os.environ.get("KOBO_TOKEN")
+        if not url or not token:
+            pytest.fail("set KOBO_URL and KOBO_TOKEN to run against a real KPI")
+        if recording and url.rstrip("/") != RECORDED_URL:
+            pytest.fail(f"record against {RECORDED_URL} so replays match the cassettes")
+        return KpiTarget(mode, url.rstrip("/"), token, os.environ.get("KOBO_SHARE_USER", ""))
+    return KpiTarget(mode, RECORDED_URL, REPLAY_TOKEN, "fieldworker")
+
+
+# --- a phone ------------------------------------------------------------------------
+
+
+def holds(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
+    """Whether ``condition`` is true for ``answers`` (what a phone's relevance does)."""
+    if condition is None:
+        return True
+    if isinstance(condition, AnswerIn):
+        value = answers.get(condition.question)
+        values = value if isinstance(value, list) else [value]
+        return any(v in condition.in_ for v in values)
+    if isinstance(condition, Answered):
+        return (answers.get(condition.question) not in (None, "", [])) == condition.answered
+    if isinstance(condition, AllOf):
+        return all(holds(c, answers) for c in condition.all)
+    if isinstance(condition, AnyOf):
+        return any(holds(c, answers) for c in condition.any)
+    return not holds(condition.not_, answers)
+
+
+def sample_answers(
+    instrument: Instrument, n: int, *, media: bool = False, roles: list[str] | None = None
+) -> dict[str, Any]:
+    """Deterministic answers for respondent ``n``; respects relevance like a phone."""
+    answers: dict[str, Any] = {}
+
+    def value(code: str, kind: QuestionKind, i: int, choices: list[str], q: Any) -> Any:
+        if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
+            return choices[(n + i) % len(choices)]
+        if kind is QuestionKind.MULTIPLE_CHOICE:
+            return [choices[(n + i) % len(choices)], choices[(n + i + 1) % len(choices)]]
+        if kind is QuestionKind.SHORT_TEXT:
+            return f"{code} {n} <b>&amp; ]]> 'quoted' ${{role}}"
+        if kind is QuestionKind.LONG_TEXT:
+            return f"Line one for {code}, respondent {n}.\nLine two: café, Cymraeg ŵ ŷ."
+        if kind is QuestionKind.INTEGER:
+            low = q.min if q.min is not None else 0
+            high = q.max if q.max is not None else low + 50
+            return low + (n * 7 + i) % (high - low + 1)
+        if kind is QuestionKind.DATE:
+            return f"2026-{(n % 9) + 1:02d}-{(i % 27) + 1:02d}"
+        if kind is QuestionKind.AUDIO:
+            return f"{code}-{n}.m4a" if media else None
+        if kind is QuestionKind.IMAGE:
+            return f"{code}-{n}.jpg" if media else None
+        return None
+
+    i = 0
+    for section in instrument.sections:
+        if not holds(section.relevant, answers):
+            continue
+        for question in section.questions:
+            i += 1
+            if not holds(question.relevant, answers):
+                continue
+            choices = [c.code for c in instrument.choices_for(question)]
+            if question.code == "role" and roles:
+                answers["role"] = roles[n % len(roles)]
+            elif question.kind is QuestionKind.MATRIX:
+                for j, row in enumerate(question.rows or ()):
+                    answers[row.code] = value(row.code, question.kind, i + j, choices, question)
+            elif question.kind is QuestionKind.REPEAT:
+                items = []
+                for k in range(min(2, question.max_count or 2)):
+                    item: dict[str, Any] = {}
+                    for inner in question.questions or ():
+                        inner_choices = [c.code for c in instrument.choices_for(inner)]
+                        v = value(inner.code, inner.kind, i + k, inner_choices, inner)
+                        if v is not None:
+                            item[inner.code] = v
+                    items.append(item)
+                answers[question.code] = items
+            elif question.kind is not QuestionKind.NOTE:
+                v = value(question.code, question.kind, i, choices, question)
+                if v is not None:
+                    answers[question.code] = v
+    return answers
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+class Phone:
+    """Does what KoboCollect does: list forms, download one, fill it in, submit it.
+
+    It authenticates with the account's API token (KPI accepts it on the
+    OpenRosa endpoints; plain basic auth is refused over http).
+    """
+
+    def __init__(self, url: str, token: str) -> None:
+        self.client = httpx.Client(
+            base_url=url,
+            headers={"Authorization": f"Token {token}", "X-OpenRosa-Version": "1.0"},
+            timeout=httpx.Timeout(60.0),
+        )
+        self.url = url
+        self.count = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def download_form(self, form_id: str) -> str:
+        listing = self.client.get("/formList")
+        listing.raise_for_status()
+        root = ET.fromstring(listing.content)
+        for xform in root.iter():
+            if _local(xform.tag) != "xform":
+                continue
+            fields = {_local(child.tag): (child.text or "") for child in xform}
+            if fields.get("formID") == form_id:
+                path = httpx.URL(fields["downloadUrl"]).raw_path.decode()
+                form = self.client.get(path)
+                form.raise_for_status()
+                return form.text
+        msg = f"{form_id} is not in the form list"
+        raise AssertionError(msg)
+
+    def fill(self, xform: str, answers: Mapping[str, Any], *, edit_of: str | None = None) -> bytes:
+        """The instance XML a phone would send, with a fresh instanceID."""
+        root = ET.fromstring(xform)
+        model = next(e for e in root.iter() if _local(e.tag) == "model")
+        primary = next(e for e in model if _local(e.tag) == "instance")
+        template = next(iter(primary))
+        calculated = {}
+        for bind in model.iter(f"{{{XF}}}bind"):
+            calculate = bind.get("calculate", "")
+            if calculate.startswith("'") and calculate.endswith("'"):
+                calculated[bind.get("nodeset", "").rsplit("/", 1)[-1]] = calculate[1:-1]
+        # Deterministic per form and submission, so replays match what was recorded.
+        self.count += 1
+        seed = f"{template.get('id')}/{self.count}"
+        instance_id = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+        out = self._copy(template, answers, calculated, instance_id, edit_of)
+        return ET.tostring(out, encoding="utf-8", xml_declaration=True)
+
+    def _copy(
+        self,
+        element: ET.Element,
+        answers: Mapping[str, Any],
+        calculated: Mapping[str, str],
+        instance_id: str,
+        edit_of: str | None,
+    ) -> ET.Element:
+        name = _local(element.tag)
+        out = ET.Element(name, {k: v for k, v in element.attrib.items() if "}" not in k})
+        children = list(element)
+        seen_repeat: set[str] = set()
+        for child in children:
+            child_name = _local(child.tag)
+            if f"{{{JR}}}template" in child.attrib or child_name in seen_repeat:
+                if child_name in seen_repeat:
+                    continue
+                seen_repeat.add(child_name)
+                for item in answers.get(child_name) or []:
+                    out.append(self._copy(child, item, calculated, instance_id, edit_of))
+                continue
+            if len(child):
+                copied = self._copy(child, answers, calculated, instance_id, edit_of)
+                if child_name == "meta" and edit_of:
+                    ET.SubElement(copied, "deprecatedID").text = edit_of
+                out.append(copied)
+                continue
+            leaf = ET.SubElement(out, child_name)
+            if child_name == "instanceID":
+                leaf.text = instance_id
+            elif child_name in calculated:
+                leaf.text = calculated[child_name]
+            elif answers.get(child_name) not in (None, ""):
+                leaf.text = _text(answers[child_name])
+        return out
+
+    def submit(self, xml: bytes, files: Mapping[str, bytes] | None = None) -> str:
+        """POST to ``/submission`` like Collect; returns the instanceID."""
+        parts: list[tuple[str, tuple[str, bytes, str]]] = [
+            ("xml_submission_file", ("submission.xml", xml, "text/xml"))
+        ]
+        for name, content in (files or {}).items():
+            kind = "audio/mp4" if name.endswith(".m4a") else "image/jpeg"
+            parts.append((name, (name, content, kind)))
+        response = self.client.post("/submission", files=parts)
+        assert response.status_code == 201, response.text
+        root = ET.fromstring(xml)
+        found = next(e.text for e in root.iter() if e.tag == "instanceID")
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+def phone(kpi: KpiTarget) -> Iterator[Phone]:
+    device = Phone(kpi.url, kpi.token)
+    yield device
+    device.close()
+
+
+@pytest.fixture
+def make_answers() -> Any:
+    """:func:`sample_answers`, for test modules (conftest is not importable by name)."""
+    return sample_answers
+
+
+@pytest.fixture
+def core_data() -> Path:
+    return Path(__file__).parents[3] / "tests" / "data"
