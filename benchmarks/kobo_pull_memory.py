@@ -87,7 +87,7 @@ def main(sizes: list[int]) -> None:
     for size in sizes:
         count, top = peak(size)
         base = base or top
-        print(f"{count:>7,} submissions: peak {top / 1e6:6.1f} MB  ratio {top / base:4.2f}")  # noqa: T201
+        print(f"{count:>7,} submissions: peak {top / 1e6:6.1f} MB  ratio {top / base:4.2f}")
 
 
 if __name__ == "__main__":

@@ -245,18 +245,24 @@ class Store:
         *,
         profile: str,
         instrument: str,
-        instrument_version: str,
         round: str,  # noqa: A002
+        instrument_version: str | None = None,
     ) -> Deployment | None:
-        """The deployment already made for this profile, instrument version and round."""
+        """The latest deployment of ``instrument`` for this profile and round.
+
+        With ``instrument_version``, only a deployment of that version. Without it,
+        the connector decides what a new version means: KoboToolbox redeploys the
+        same form, LimeSurvey (whose active surveys cannot change) makes a new one.
+        """
         query = (
             sa.select(deployments)
             .where(deployments.c.profile == profile)
             .where(deployments.c.instrument == instrument)
-            .where(deployments.c.instrument_version == instrument_version)
             .where(deployments.c.round == round)
-            .order_by(deployments.c.created_at.desc())
+            .order_by(deployments.c.created_at.desc(), deployments.c.key.desc())
         )
+        if instrument_version is not None:
+            query = query.where(deployments.c.instrument_version == instrument_version)
         with self.engine.connect() as conn:
             first = conn.execute(query).mappings().first()
         return None if first is None else _deployment(first)
@@ -398,9 +404,16 @@ class Store:
 
     # -- reading ----------------------------------------------------------------
 
-    def count_responses(self, deployment: str | None = None, *, deleted: bool = False) -> int:
+    def count_responses(
+        self, deployment: str | None = None, *, deleted: bool = False, held: bool = False
+    ) -> int:
+        """Stored records: scored responses, or (``held``) records kept raw and not scored
+        (e.g. submissions a reviewer has not approved), or (``deleted``) deleted ones."""
         query = sa.select(sa.func.count()).select_from(responses_table)
         query = query.where(responses_table.c.deleted.is_(deleted))
+        if not deleted:
+            column = responses_table.c.response
+            query = query.where(column.is_(None) if held else column.is_not(None))
         if deployment:
             query = query.where(responses_table.c.deployment == deployment)
         with self.engine.connect() as conn:

@@ -112,7 +112,11 @@ class MemoryConnector:
     ) -> Deployment:
         del update, activate, options
         self._login(profile)
-        if existing is not None and existing.remote_id in self.platform.surveys:
+        if (
+            existing is not None
+            and existing.instrument_version == instrument.version
+            and existing.remote_id in self.platform.surveys
+        ):
             return existing
         survey_id = self.platform.create(f"{instrument.id} {instrument.version} {round}")
         return Deployment(

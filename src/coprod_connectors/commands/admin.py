@@ -211,6 +211,7 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
                     "subject": d.subject,
                     "url": d.url,
                     "responses": db.count_responses(d.key),
+                    "held": db.count_responses(d.key, held=True),
                     "deleted": db.count_responses(d.key, deleted=True),
                     "last_sync": None
                     if run is None

@@ -96,17 +96,16 @@ def push(
         "share": [s.strip() for s in share.split(",") if s.strip()] if share else [],
     }
     with Store(store) as db:
-        existing = db.find_deployment(
-            profile=profile.name,
-            instrument=model.id,
-            instrument_version=model.version,
-            round=round_name,
-        )
+        existing = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
         deployment = live.push(
             model, profile, round=round_name, existing=existing, subject=subject, options=options
         )
         db.record_deployment(deployment, model)
-    reused = existing is not None and existing.remote_id == deployment.remote_id
+    reused = (
+        existing is not None
+        and existing.remote_id == deployment.remote_id
+        and existing.instrument_version == deployment.instrument_version
+    )
     typer.echo(
         f"{'already live' if reused else 'live'}: {model.id} {model.version} on {profile.name} "
         f"({profile.platform} {deployment.remote_id}), round {round_name}"
