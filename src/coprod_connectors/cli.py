@@ -171,6 +171,7 @@ app.command("push")(handle_errors(_platform.push))
 app.command("import")(handle_errors(_platform.import_file))
 app.command("sync")(handle_errors(_admin.sync))
 app.command("status")(handle_errors(_admin.status))
+app.command("attachments")(handle_errors(_admin.attachments))
 
 
 from coprod_connectors.commands.score import score as _score_cmd  # noqa: E402

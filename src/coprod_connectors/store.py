@@ -181,6 +181,14 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def folder(self) -> Path:
+        """Where files that belong with the store go: beside a SQLite file, else here."""
+        if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database
+            if database and database != ":memory:":
+                return Path(database).expanduser().resolve().parent
+        return Path.cwd()
+
     def migrate(self) -> list[str]:
         """Apply the migrations not yet recorded, each in its own transaction."""
         applied: list[str] = []

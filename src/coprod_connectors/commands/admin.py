@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -246,3 +247,53 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
             row["url"] or "",
         )
     Console().print(table)
+
+
+def attachments(
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Only this profile's deployments.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for the files (default: 'attachments' beside the store).",
+        ),
+    ] = None,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Download the audio and photos people attached (KoboToolbox) into a folder."""
+    from coprod_connectors.config import load_profiles
+    from coprod_connectors.errors import CoprodError
+    from coprod_connectors.store import Store
+
+    profiles = load_profiles(config)
+    failed = 0
+    with Store(store) as db:
+        folder = output or db.folder() / "attachments"
+        for deployment in db.deployments(profile=profile):
+            download = getattr(live_or_none(deployment.platform), "download_attachments", None)
+            found = profiles.get(deployment.profile)
+            if download is None or found is None:
+                continue
+            target = folder / deployment.key.replace(":", "_")
+            try:
+                files = download(deployment, found.with_secret(found.require_secret()), target)
+            except CoprodError as exc:
+                failed += 1
+                typer.echo(f"{deployment.key}: FAILED: {exc}", err=True)
+                continue
+            typer.echo(f"{deployment.key}: {len(files)} files in {target}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def live_or_none(platform: str) -> object | None:
+    from coprod_connectors.errors import ConfigError
+
+    try:
+        return live_connector(platform)
+    except ConfigError:
+        return None

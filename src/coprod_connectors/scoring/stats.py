@@ -21,6 +21,30 @@ def lower_median(values: Iterable[T]) -> T | None:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def lower_median_of_counts(counts: Mapping[T, int]) -> T | None:
+    """:func:`lower_median` of values given as counts (value -> how many); None when empty."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    # the value at position (total - 1) // 2 of the sorted values, found by walking the counts
+    position = (total - 1) // 2
+    for value in sorted(v for v, n in counts.items() if n > 0):
+        position -= counts[value]
+        if position < 0:
+            return value
+    raise AssertionError("unreachable: the position is within the total")  # pragma: no cover
+
+
+def distribution_of_counts(counts: Mapping[object, int], keys: Sequence[str]) -> dict[str, int]:
+    """:func:`distribution` of values given as counts (value -> how many)."""
+    out = dict.fromkeys(keys, 0)
+    for value, n in counts.items():
+        text = str(value)
+        if text in out:
+            out[text] += n
+    return out
+
+
 def distribution(values: Iterable[object], keys: Sequence[str]) -> dict[str, int]:
     """How many of ``values`` are each of ``keys`` (as text), in the keys' order."""
     counts = dict.fromkeys(keys, 0)
