@@ -63,9 +63,6 @@ def push(
     invite: Annotated[
         bool, typer.Option("--invite", help="LimeSurvey: email the invitations now.")
     ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show who would be invited; send nothing.")
-    ] = False,
     share: Annotated[
         str | None,
         typer.Option(help="KoboToolbox: accounts that may add submissions, comma-separated."),
@@ -92,7 +89,6 @@ def push(
         "closed": closed or participants is not None,
         "participants": participants,
         "invite": invite,
-        "dry_run": dry_run,
         "share": [s.strip() for s in share.split(",") if s.strip()] if share else [],
     }
     with Store(store) as db:
@@ -110,10 +106,62 @@ def push(
         f"{'already live' if reused else 'live'}: {model.id} {model.version} on {profile.name} "
         f"({profile.platform} {deployment.remote_id}), round {round_name}"
     )
+    describe = getattr(live, "describe", None)
+    if describe is not None:
+        for line in describe(deployment):
+            typer.echo(line)
+        return
     typer.echo(f"url: {deployment.url}")
     for label, value in sorted(deployment.details.get("links", {}).items()):
         typer.echo(f"{label}: {value}")
     for line in deployment.details.get("instructions", []):
+        typer.echo(line)
+
+
+def participants(
+    instrument: Annotated[str, typer.Argument(help="The instrument whose survey it is.")],
+    to: Annotated[str, typer.Option("--to", help="The profile it was pushed to.")],
+    csv: Annotated[
+        Path, typer.Option("--csv", help="People to add: firstname, lastname, email, attributes.")
+    ],
+    round_: Annotated[
+        str | None,
+        typer.Option("--round", help="The review round (default: this half-year)."),
+    ] = None,
+    invite: Annotated[
+        bool, typer.Option("--invite", help="Ask the platform to email the invitations.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show who would be added and invited.")
+    ] = False,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add participants (with personal links) to a closed survey, and invite them."""
+    from coprod_connectors.config import get_profile
+    from coprod_connectors.errors import ConfigError, NotFoundError
+    from coprod_connectors.instruments import resolve_instrument
+    from coprod_connectors.responses import default_round
+    from coprod_connectors.store import Store
+
+    if not csv.is_file():
+        msg = f"{csv}: no such file"
+        raise ConfigError(msg)
+    model = resolve_instrument(instrument)
+    profile = get_profile(to, config)
+    live = live_connector(profile.platform)
+    adder = getattr(live, "add_participants", None)
+    if adder is None:
+        msg = f"the {profile.platform} connector has no participant lists"
+        raise ConfigError(msg, hint="share the form with accounts instead (coprod push --share)")
+    profile = profile.with_secret(profile.require_secret())
+    round_name = round_ or default_round()
+    with Store(store) as db:
+        deployment = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
+    if deployment is None:
+        msg = f"{model.id} has not been pushed to {profile.name} for round {round_name}"
+        raise NotFoundError(msg, hint=f"coprod push {model.id} --to {profile.name} --closed")
+    for line in adder(deployment, profile, csv, dry_run=dry_run, invite=invite):
         typer.echo(line)
 
 

@@ -2,19 +2,485 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import httpx
+from pydantic import ValidationError
+
+from coprod_connectors.errors import (
+    ConfigError,
+    NotFoundError,
+    PermissionDeniedError,
+    PlatformError,
+    UnavailableError,
+)
+from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
+from coprod_limesurvey.participants import (
+    ParticipantList,
+    ParticipantsReport,
+    add_participants,
+    ensure_participant_table,
+    read_participants,
+)
+from coprod_limesurvey.render import MARKER_PATTERN, marker, render_lss, survey_title
+from coprod_limesurvey.rows import RowConverter, read_export, zone
+from coprod_limesurvey.rpc import DEFAULT_TIMEOUT, NoDataError, RemoteControl
+from coprod_limesurvey.wire import (
+    CompletionStatus,
+    ExportDocument,
+    Summary,
+    SurveyListItem,
+)
+
 if TYPE_CHECKING:
+    from coprod_connectors.config import Profile
     from coprod_connectors.instruments.model import Instrument
-    from coprod_connectors.platforms import Artefact
+    from coprod_connectors.responses import Response
+
+logger = logging.getLogger(__name__)
+
+#: Responses read per export_responses call; memory use is bounded by this.
+DEFAULT_PAGE_SIZE = 500
+
+
+def survey_urls(site_url: str, sid: int | str, languages: list[str]) -> dict[str, str]:
+    """The public survey URL, one per language, and the admin page."""
+    base = site_url.rstrip("/")
+    urls = {"survey": f"{base}/index.php/{sid}"}
+    for language in languages[1:]:
+        urls[f"survey_{language}"] = f"{base}/index.php/{sid}?lang={language}"
+    urls["admin"] = f"{base}/index.php/surveyAdministration/view?surveyid={sid}"
+    return urls
 
 
 class LimeSurveyConnector:
-    """Renders instruments as LimeSurvey 6 survey structures (.lss)."""
+    """Renders instruments as LimeSurvey 6 surveys (.lss) and runs them over RemoteControl.
+
+    ``transport`` or ``client`` (httpx) can be injected; ``page_size`` bounds
+    how many responses one pull request reads.
+    """
 
     name: ClassVar[str] = "limesurvey"
     title: ClassVar[str] = "LimeSurvey 6 (RemoteControl JSON-RPC)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".lss",)
 
+    def __init__(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        client: httpx.Client | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        retries: int = 2,
+    ) -> None:
+        self._transport = transport
+        self._client = client
+        self._timeout = timeout
+        self.page_size = max(1, page_size)
+        self._retries = retries
+
+    # -- render ------------------------------------------------------------------------
+
     def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
-        raise NotImplementedError("the .lss renderer lands with the LimeSurvey connector issue")
+        """The survey structure (.lss) to import in LimeSurvey (Surveys > Create > Import)."""
+        text, plan = render_lss(instrument, options)
+        return Artefact(
+            content=text.encode("utf-8"),
+            filename=f"{instrument.id}-{instrument.version}.lss",
+            media_type="application/xml",
+            warnings=tuple(plan.warnings),
+        )
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def session(self, profile: Profile) -> RemoteControl:
+        """A RemoteControl session for ``profile`` (use it in a ``with`` block)."""
+        if not profile.user:
+            msg = f"profile {profile.name!r} has no user"
+            raise ConfigError(msg, hint='add user = "..." to the profile in coprod.toml')
+        return RemoteControl(
+            profile.url,
+            profile.user,
+            profile.require_secret(),
+            client=self._client,
+            transport=self._transport,
+            timeout=self._timeout,
+            retries=self._retries,
+        )
+
+    def check(self, profile: Profile) -> str:
+        """Log in with the profile; say who we are and how many surveys the account sees."""
+        with self.session(profile) as rc:
+            try:
+                listed = rc.call("list_surveys")
+            except NoDataError:
+                listed = []
+            count = len(listed) if isinstance(listed, list) else 0
+            return f"logged in to {rc.site_url} as {profile.user}; {count} surveys"
+
+    # -- push --------------------------------------------------------------------------
+
+    def push(
+        self,
+        instrument: Instrument,
+        profile: Profile,
+        *,
+        round: str,  # noqa: A002
+        existing: Deployment | None = None,
+        subject: str | None = None,
+        update: bool = False,
+        activate: bool = True,
+        options: dict[str, Any] | None = None,
+    ) -> Deployment:
+        """Import, (optionally) set up participants, and activate; reuse what is already there.
+
+        Reuses ``existing`` when the survey still exists, or a survey on the
+        server already made for the same instrument version, round and subject
+        (found by the marker in its description), so a lost store does not
+        create a duplicate. A new instrument version always creates a new survey
+        (LimeSurvey cannot change the questions of an active survey).
+
+        Options: ``closed`` (use a participant table, so only invited people
+        can answer), ``participants`` (a :class:`ParticipantList`, added before
+        activation), ``invite`` (send invitations after activation), and the
+        render options (``theme``, ``format``, ``admin``, ``admin_email``...).
+        ``update`` is accepted for the protocol; LimeSurvey surveys are never
+        changed in place.
+        """
+        del update
+        opts = dict(options or {})
+        people = opts.pop("participants", None)
+        if isinstance(people, (str, Path)):
+            people = read_participants(Path(people))
+        if people is not None and not isinstance(people, ParticipantList):
+            msg = "options['participants'] must be a CSV path or a ParticipantList"
+            raise ConfigError(msg)
+        closed = bool(opts.pop("closed", False)) or people is not None
+        invite = bool(opts.pop("invite", False))
+        with self.session(profile) as rc:
+            sid: int | None = None
+            created = False
+            if existing is not None and existing.instrument_version == instrument.version:
+                sid = self._survey_if_exists(rc, int(existing.remote_id))
+            if sid is None:
+                sid = self._find_marked(rc, instrument, round=round, subject=subject)
+            if sid is None:
+                text, _ = render_lss(instrument, {**opts, "round": round, "subject": subject})
+                data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+                result = rc.call("import_survey", data, "lss")
+                sid = _as_int(result, "import_survey")
+                created = True
+                logger.info("imported %s %s as survey %s", instrument.id, instrument.version, sid)
+            active = self._is_active(rc, sid)
+            if closed:
+                ensure_participant_table(rc, sid, people.attribute_ids if people else ())
+            report: ParticipantsReport | None = None
+            if people is not None and not invite:
+                report = add_participants(rc, sid, people)
+            if activate and not active:
+                self._activate(rc, sid)
+                active = True
+            if people is not None and invite:
+                report = add_participants(rc, sid, people, invite=True)
+            urls = survey_urls(rc.site_url, sid, instrument.languages)
+        details: dict[str, Any] = {
+            "survey_id": sid,
+            "languages": instrument.languages,
+            "closed": closed,
+            "active": active,
+            "created": created,
+            "urls": urls,
+        }
+        if people is not None:
+            details["attributes"] = people.attributes
+        if report is not None:
+            details["participants_added"] = len(report.added)
+        if existing is not None and str(existing.remote_id) == str(sid):
+            return existing.model_copy(update={"url": urls["survey"], "details": details})
+        return Deployment(
+            platform=self.name,
+            profile=profile.name,
+            remote_id=str(sid),
+            instrument=instrument.id,
+            instrument_version=instrument.version,
+            round=round,
+            subject=subject,
+            url=urls["survey"],
+            created_at=datetime.now(timezone.utc),
+            details=details,
+        )
+
+    @staticmethod
+    def _survey_if_exists(rc: RemoteControl, sid: int) -> int | None:
+        try:
+            rc.call("get_survey_properties", sid, ["active"])
+        except NotFoundError:
+            return None
+        return sid
+
+    @staticmethod
+    def _is_active(rc: RemoteControl, sid: int) -> bool:
+        props = rc.call("get_survey_properties", sid, ["active"])
+        return isinstance(props, dict) and props.get("active") == "Y"
+
+    @staticmethod
+    def _activate(rc: RemoteControl, sid: int) -> None:
+        try:
+            rc.call("activate_survey", sid)
+        except PlatformError as exc:
+            if "already active" in (exc.platform_message or "").lower():
+                return
+            raise
+
+    @staticmethod
+    def _find_marked(
+        rc: RemoteControl,
+        instrument: Instrument,
+        *,
+        round: str,  # noqa: A002
+        subject: str | None,
+    ) -> int | None:
+        """A survey on the server made for this instrument version, round and subject."""
+        wanted = marker(instrument, round=round, subject=subject)
+        titles = {survey_title(instrument).strip(), instrument.title[instrument.default_language]}
+        try:
+            listed = rc.call("list_surveys")
+        except NoDataError:
+            return None
+        candidates = []
+        for item in listed if isinstance(listed, list) else []:
+            try:
+                survey = SurveyListItem.model_validate(item)
+            except ValidationError:
+                continue
+            if survey.surveyls_title.strip() in titles:
+                candidates.append(survey)
+        # an active survey first, then the oldest
+        for survey in sorted(candidates, key=lambda s: (s.active != "Y", s.sid)):
+            try:
+                props = rc.call(
+                    "get_language_properties",
+                    survey.sid,
+                    ["surveyls_description"],
+                    instrument.default_language,
+                )
+            except (NotFoundError, PermissionDeniedError, NoDataError):
+                continue
+            description = props.get("surveyls_description") if isinstance(props, dict) else None
+            found = MARKER_PATTERN.search(description or "")
+            if found and found.group(1) == wanted:
+                logger.info("found survey %s already made for %s", survey.sid, wanted)
+                return survey.sid
+        return None
+
+    # -- participants ------------------------------------------------------------------
+
+    def participants(
+        self,
+        deployment: Deployment,
+        profile: Profile,
+        people: ParticipantList,
+        *,
+        dry_run: bool = False,
+        invite: bool = False,
+    ) -> ParticipantsReport:
+        """Add ``people`` (skipping those already there); optionally invite; or just say what."""
+        with self.session(profile) as rc:
+            return add_participants(
+                rc,
+                int(deployment.remote_id),
+                people,
+                dry_run=dry_run,
+                invite=invite,
+                survey_url=deployment.url,
+            )
+
+    def add_participants(
+        self,
+        deployment: Deployment,
+        profile: Profile,
+        csv_path: Path,
+        *,
+        dry_run: bool = False,
+        invite: bool = False,
+    ) -> list[str]:
+        """Add the people in a CSV (firstname, lastname, email, ...); lines to print."""
+        report = self.participants(
+            deployment, profile, read_participants(csv_path), dry_run=dry_run, invite=invite
+        )
+        return list(report.lines())
+
+    def describe(self, deployment: Deployment) -> list[str]:
+        """Lines to print after a push: the survey, its links, who can answer."""
+        from coprod_limesurvey.commands import describe
+
+        return describe(deployment)
+
+    def import_export_file(
+        self,
+        path: Path,
+        instrument: Instrument,
+        *,
+        round: str | None = None,  # noqa: A002
+        subject: str | None = None,
+    ) -> Iterator[Response]:
+        """Responses from a CSV export downloaded from LimeSurvey's UI."""
+        return read_export(path, instrument, round=round, subject=subject, include_incomplete=True)
+
+    # -- pull --------------------------------------------------------------------------
+
+    def pull(
+        self,
+        deployment: Deployment,
+        profile: Profile,
+        *,
+        instrument: Instrument,
+        since: str | None = None,
+        full: bool = False,
+        incomplete: bool = False,
+    ) -> Iterator[Page]:
+        """Responses after the cursor ``since`` (a response id), a page per id range.
+
+        Complete responses only, unless ``incomplete`` (or the profile option
+        ``include_incomplete``) asks for those too; they come with
+        ``complete=False``. An empty survey, or one that is not active yet,
+        gives no pages. Response dates are read in the profile option
+        ``timezone`` (default UTC).
+        """
+        incomplete = incomplete or bool(profile.options.get("include_incomplete"))
+        status = CompletionStatus.ALL if incomplete else CompletionStatus.COMPLETE
+        convert = RowConverter(
+            instrument,
+            round=deployment.round,
+            subject=deployment.subject,
+            deployment=deployment.key,
+            tz=zone(profile.options.get("timezone")),
+        )
+        sid = int(deployment.remote_id)
+        last = 0 if full or not since else _cursor(since)
+        with self.session(profile) as rc:
+            while True:
+                before = rc.requests
+                low, high = last + 1, last + self.page_size
+                rows = self._export(rc, sid, status, low, high)
+                if rows is None:
+                    return
+                if not rows:
+                    following = self._next_id(rc, sid, status, high + 1)
+                    if following is None:
+                        return
+                    last = following - 1
+                    continue
+                records = []
+                for row in rows:
+                    response = convert(row)
+                    records.append(
+                        PulledRecord(
+                            remote_response_id=response.response_id, raw=row, response=response
+                        )
+                    )
+                last = max(last, *(int(r.remote_response_id) for r in records))
+                yield Page(records=records, cursor=str(last), requests=rc.requests - before)
+
+    @staticmethod
+    def _export(
+        rc: RemoteControl,
+        sid: int,
+        status: CompletionStatus,
+        low: int,
+        high: int | None,
+        fields: list[str] | None = None,
+    ) -> list[dict[str, Any]] | None:
+        """Rows with ids in low..high (None when the survey has no response table or rows)."""
+        try:
+            result = rc.call(
+                "export_responses",
+                sid,
+                "json",
+                None,
+                status.value,
+                "code",
+                "short",
+                low,
+                high,
+                fields,
+            )
+        except NoDataError:
+            return None
+        return decode_export(result).responses
+
+    def _next_id(
+        self, rc: RemoteControl, sid: int, status: CompletionStatus, low: int
+    ) -> int | None:
+        """The first response id at or after ``low`` (ids only: a small request)."""
+        rows = self._export(rc, sid, status, low, None, ["id"])
+        ids = [int(row["id"]) for row in rows or () if str(row.get("id", "")).isdigit()]
+        return min(ids) if ids else None
+
+    # -- status ------------------------------------------------------------------------
+
+    def status(self, deployment: Deployment, profile: Profile) -> DeploymentStatus:
+        """Whether the survey is active, how many complete responses it has, and its URLs."""
+        sid = int(deployment.remote_id)
+        languages = list(deployment.details.get("languages") or [])
+        with self.session(profile) as rc:
+            urls = survey_urls(rc.site_url, sid, languages)
+            try:
+                props = rc.call("get_survey_properties", sid, ["active", "expires"])
+            except NotFoundError as exc:
+                return DeploymentStatus(
+                    live=False,
+                    message=f"survey {sid} no longer exists ({exc.platform_message})",
+                )
+            live = isinstance(props, dict) and props.get("active") == "Y"
+            count: int | None = None
+            message = None if live else f"survey {sid} is not active"
+            try:
+                summary = Summary.model_validate(rc.call("get_summary", sid, "all"))
+                count = summary.completed_responses
+                if summary.incomplete_responses:
+                    message = (message + "; " if message else "") + (
+                        f"{summary.incomplete_responses} incomplete response(s) not counted"
+                    )
+            except (NoDataError, ValidationError):
+                count = 0 if live else None
+        return DeploymentStatus(live=live, responses=count, urls=urls, message=message)
+
+
+def decode_export(result: Any) -> ExportDocument:
+    """export_responses' base64 JSON document, decoded."""
+    if not isinstance(result, str):
+        msg = "LimeSurvey's export is not a base64 document"
+        raise PlatformError(msg, platform_message=str(result)[:300])
+    try:
+        raw = base64.b64decode(result, validate=False)
+        return ExportDocument.model_validate(json.loads(raw.decode("utf-8-sig")))
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, ValidationError) as exc:
+        msg = "LimeSurvey's export could not be read"
+        raise UnavailableError(msg, platform_message=str(exc)[:300]) from exc
+
+
+def _as_int(result: Any, method: str) -> int:
+    try:
+        return int(result)
+    except (TypeError, ValueError) as exc:
+        msg = f"LimeSurvey's answer to {method} is not a survey id"
+        raise PlatformError(msg, platform_message=str(result)[:300]) from exc
+
+
+def _cursor(since: str) -> int:
+    try:
+        return int(since)
+    except ValueError as exc:
+        msg = f"{since!r} is not a LimeSurvey cursor (a response id)"
+        raise ConfigError(msg, hint="pull again with --full") from exc
+
+
+__all__ = ["DEFAULT_PAGE_SIZE", "LimeSurveyConnector", "decode_export", "survey_urls"]

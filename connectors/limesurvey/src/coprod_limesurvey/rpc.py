@@ -1,0 +1,358 @@
+"""A LimeSurvey RemoteControl 2 (JSON-RPC) client over httpx.
+
+::
+
+    with RemoteControl(url, user, password) as rc:
+        sid = rc.call("import_survey", data, "lss")
+
+The client logs in on ``__enter__`` and always releases its session key on
+``__exit__``. It logs in again, once, when LimeSurvey says the session key is
+no longer valid. Every failure LimeSurvey produces is turned into one of the
+core's exceptions by :func:`raise_for_reply`, keeping the server's own words
+in ``platform_message``:
+
+==========================================================  =========================
+LimeSurvey's answer                                         exception
+==========================================================  =========================
+``{"result": {"status": "Invalid user name or password"}}``  AuthenticationError
+``{"status": "You have exceeded the number of maximum        LockedOutError (a password
+login attempts..."}``                                       is never retried)
+``{"status": "No permission"}``                             PermissionDeniedError
+``{"status": "Error: Invalid survey ID"}``,                 NotFoundError
+``"Invalid surveyid"``
+``{"status": "No Data, ..."}``, ``"No ... found"``,         NoDataError (zero rows)
+``"Error: No candidate tokens"``
+any other ``{"status": "..."}`` (``"OK"`` and               PlatformError
+``"N left to send"`` are success)
+``{"result": null, "error": "..."}``                        PlatformError
+HTTP 200 with an empty body (JSON-RPC switched off)         ApiDisabledError
+HTTP 5xx, an HTML page, a time-out, a dropped connection    UnavailableError
+==========================================================  =========================
+
+Only calls that are safe to repeat (reads, and releasing the key) are retried,
+a bounded number of times with exponential back-off; logging in and writes
+never are.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import logging
+import re
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from coprod_connectors import __version__ as core_version
+from coprod_connectors.errors import (
+    ApiDisabledError,
+    AuthenticationError,
+    LockedOutError,
+    NotFoundError,
+    PermissionDeniedError,
+    PlatformError,
+    UnavailableError,
+)
+from coprod_limesurvey.wire import RpcReply, RpcRequest
+
+logger = logging.getLogger(__name__)
+
+ENDPOINT = "/index.php/admin/remotecontrol"
+USER_AGENT = f"coprod-connectors/{core_version}"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0, read=120.0)
+
+#: Calls that change nothing on the server, so repeating one after a failure is harmless.
+SAFE_METHODS = frozenset(
+    {
+        "release_session_key",
+        "list_surveys",
+        "list_groups",
+        "list_questions",
+        "list_participants",
+        "get_survey_properties",
+        "get_language_properties",
+        "get_participant_properties",
+        "get_summary",
+        "get_fieldmap",
+        "get_response_ids",
+        "export_responses",
+        "export_responses_by_token",
+    }
+)
+
+ENABLE_JSON_RPC = (
+    "in LimeSurvey, go to Configuration > Global settings > Interfaces and set "
+    "'RPC interface enabled' to JSON-RPC"
+)
+
+INVALID_SESSION_KEY = "Invalid session key"
+_RETRY_STATUS = frozenset({502, 503, 504})
+#: invite_participants and remind_participants report success as "N left to send".
+_LEFT_TO_SEND = re.compile(r"-?\d+ left to send")
+
+
+class NoDataError(PlatformError):
+    """LimeSurvey has nothing to give back ("No Data, ..."): zero rows, not a failure."""
+
+
+class SessionExpiredError(PlatformError):
+    """The session key is no longer valid (LimeSurvey dropped it or it expired)."""
+
+
+def endpoint_url(base_url: str) -> str:
+    """The JSON-RPC endpoint for a LimeSurvey site URL (or the endpoint itself)."""
+    base = base_url.rstrip("/")
+    if base.endswith("/admin/remotecontrol"):
+        return base
+    return base + ENDPOINT
+
+
+def _html_text(body: str, limit: int = 300) -> str:
+    """The readable words of an HTML error page (title and first message)."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL | re.IGNORECASE)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def _status_error(method: str, status: str) -> PlatformError:
+    """The exception for a ``{"status": "..."}`` reply that is not ``OK``."""
+    lowered = status.lower()
+    if status == INVALID_SESSION_KEY:
+        return SessionExpiredError(
+            "the LimeSurvey session key is no longer valid", platform_message=status
+        )
+    if "maximum login attempts" in lowered or "exceeded the number" in lowered:
+        return LockedOutError(
+            "LimeSurvey has locked this account out after too many failed logins",
+            hint="wait (LimeSurvey says how long), check the password, and try again; "
+            "coprod never retries a password",
+            platform_message=status,
+        )
+    if lowered == "invalid user name or password":
+        return AuthenticationError(
+            "LimeSurvey did not accept the user name or password",
+            hint="check the profile's user and its password; after a few failed attempts "
+            "LimeSurvey locks the account out for a while",
+            platform_message=status,
+        )
+    if lowered == "no permission":
+        return PermissionDeniedError(
+            f"LimeSurvey refused {method}: this account may not do that, "
+            "or the survey does not exist",
+            platform_message=status,
+        )
+    if "invalid survey id" in lowered or "invalid surveyid" in lowered:
+        return NotFoundError(f"LimeSurvey has no such survey ({method})", platform_message=status)
+    if (
+        lowered.startswith("no data")
+        or (lowered.startswith("no ") and "found" in lowered)
+        or "no candidate tokens" in lowered
+        or "no survey participants table" in lowered
+    ):
+        return NoDataError(f"LimeSurvey has no data for {method}", platform_message=status)
+    return PlatformError(f"LimeSurvey refused {method}: {status}", platform_message=status)
+
+
+def raise_for_reply(method: str, response: httpx.Response) -> Any:
+    """The ``result`` of a JSON-RPC reply, or the core exception for what went wrong."""
+    status_code = response.status_code
+    body = response.text
+    if status_code == 200 and not body.strip():
+        raise ApiDisabledError(
+            "LimeSurvey answered with an empty page: its JSON-RPC interface is switched off",
+            hint=ENABLE_JSON_RPC,
+            status_code=status_code,
+        )
+    looks_html = body.lstrip().startswith("<")
+    if status_code == 404:
+        raise NotFoundError(
+            f"no LimeSurvey RemoteControl endpoint at {response.request.url}",
+            hint="check the profile's url: it is the site address, e.g. https://survey.example.org",
+            platform_message=_html_text(body) if looks_html else body[:300],
+            status_code=status_code,
+        )
+    if status_code >= 500 or looks_html:
+        raise UnavailableError(
+            f"LimeSurvey answered {method} with an error page (HTTP {status_code})",
+            platform_message=_html_text(body) if looks_html else body[:300],
+            status_code=status_code,
+        )
+    if status_code >= 400:
+        raise PlatformError(
+            f"LimeSurvey answered {method} with HTTP {status_code}",
+            platform_message=body[:300],
+            status_code=status_code,
+        )
+    try:
+        reply = RpcReply.model_validate_json(body)
+    except ValidationError as exc:
+        raise UnavailableError(
+            f"LimeSurvey's answer to {method} is not JSON-RPC",
+            platform_message=body[:300],
+            status_code=status_code,
+        ) from exc
+    if reply.result is None and reply.error is not None:
+        message = reply.error if isinstance(reply.error, str) else str(reply.error)
+        raise PlatformError(
+            f"LimeSurvey could not run {method}: {message}",
+            platform_message=message,
+            status_code=status_code,
+        )
+    extra = reply.model_extra or {}
+    result = reply.result
+    if result is None and isinstance(extra.get("status"), str):
+        result = {"status": extra["status"]}
+    if isinstance(result, dict) and isinstance(result.get("status"), str):
+        status = result["status"]
+        if status.upper() != "OK" and not _LEFT_TO_SEND.fullmatch(status):
+            raise _status_error(method, status)
+    return result
+
+
+class RemoteControl:
+    """A logged-in RemoteControl session; use it as a context manager.
+
+    ``client`` (an ``httpx.Client``) or ``transport`` can be injected, e.g. an
+    ``httpx.MockTransport`` in tests. The password is only sent by
+    ``get_session_key`` and never stored anywhere else; the session key never
+    appears in a message or a log line.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retries: int = 2,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = endpoint_url(url)
+        self.site_url = self.url[: -len(ENDPOINT)] if self.url.endswith(ENDPOINT) else url
+        self._user = user
+        self._password = password
+        self._own_client = client is None
+        self._client = client or httpx.Client(
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+        self._retries = max(0, retries)
+        self._backoff = backoff
+        self._sleep = sleep
+        self._ids = itertools.count(1)
+        self._key: str | None = None
+        self.requests = 0
+
+    def __repr__(self) -> str:
+        state = "open" if self._key else "closed"
+        return f"RemoteControl({self.url!r}, user={self._user!r}, {state})"
+
+    # -- session ---------------------------------------------------------------------
+
+    def __enter__(self) -> RemoteControl:
+        self.login()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def login(self) -> None:
+        """Get a session key (never retried: a wrong password must not count twice)."""
+        result = self._send("get_session_key", [self._user, self._password], safe=False)
+        if not isinstance(result, str) or not result:
+            raise PlatformError(
+                "LimeSurvey did not return a session key",
+                platform_message=str(result)[:300],
+            )
+        self._key = result
+
+    def close(self) -> None:
+        """Release the session key (if any) and close the client this object made."""
+        key, self._key = self._key, None
+        try:
+            if key is not None:
+                try:
+                    self._send("release_session_key", [key], safe=True)
+                except PlatformError as exc:
+                    logger.warning("could not release the LimeSurvey session key: %s", exc.message)
+        finally:
+            if self._own_client:
+                self._client.close()
+
+    # -- calls -----------------------------------------------------------------------
+
+    def call(self, method: str, *params: Any) -> Any:
+        """Call ``method`` with the session key and ``params``; returns ``result``."""
+        if self._key is None:
+            self.login()
+        safe = method in SAFE_METHODS
+        try:
+            return self._send(method, [self._key, *params], safe=safe)
+        except SessionExpiredError:
+            logger.info("LimeSurvey session key expired; logging in again for %s", method)
+            self.login()
+            return self._send(method, [self._key, *params], safe=safe)
+
+    def _send(self, method: str, params: list[Any], *, safe: bool) -> Any:
+        attempts = 1 + (self._retries if safe else 0)
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._post(method, params)
+            except UnavailableError as exc:  # noqa: PERF203 - retrying is the point
+                retryable = exc.status_code is None or exc.status_code in _RETRY_STATUS
+                if attempt >= attempts or not retryable:
+                    raise
+                delay = self._backoff * 2 ** (attempt - 1)
+                logger.info("retrying %s in %.1fs after: %s", method, delay, exc.message)
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _post(self, method: str, params: list[Any]) -> Any:
+        request = RpcRequest(method=method, params=params, id=next(self._ids))
+        self.requests += 1
+        try:
+            response = self._client.post(
+                self.url,
+                content=request.model_dump_json().encode(),
+                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+            )
+        except httpx.TimeoutException as exc:
+            raise UnavailableError(
+                f"LimeSurvey did not answer {method} in time", platform_message=str(exc) or None
+            ) from exc
+        except httpx.TransportError as exc:
+            raise UnavailableError(
+                f"could not reach LimeSurvey at {self.url} ({type(exc).__name__})",
+                platform_message=str(exc) or None,
+            ) from exc
+        return raise_for_reply(method, response)
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ENABLE_JSON_RPC",
+    "ENDPOINT",
+    "SAFE_METHODS",
+    "USER_AGENT",
+    "NoDataError",
+    "RemoteControl",
+    "SessionExpiredError",
+    "endpoint_url",
+    "raise_for_reply",
+]
