@@ -1,0 +1,430 @@
+"""Bad input of every kind: a clear one-line error, a non-zero exit code, no traceback,
+and nothing already stored is lost.
+
+The cases are a table so the count is visible; platform replies that go wrong are
+covered with each connector's tests and the fault suite.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coprod_connectors.cli import app
+from coprod_connectors.store import Store
+from coprod_connectors.synthetic import demo_responses
+
+DATA = Path(__file__).parent / "data" / "instruments"
+runner = CliRunner()
+
+GOOD = json.loads(demo_responses()[0].to_json())
+
+
+def jsonl(*rows: object) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+
+
+def with_(**changes: object) -> dict[str, object]:
+    row = dict(GOOD)
+    for key, value in changes.items():
+        if value is None:
+            row.pop(key, None)
+        else:
+            row[key] = value
+    return row
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    args: tuple[str, ...]
+    code: int
+    words: str
+    files: dict[str, str | bytes] | None = None
+    env: dict[str, str] | None = None
+    setup: Callable[[Path], None] | None = None
+
+
+TOML_OK = (
+    '[profiles.ls]\nplatform = "limesurvey"\nurl = "https://survey.example.org"\nuser = "lead"\n'
+)
+
+CASES = [
+    # --- configuration and profiles ------------------------------------------------------
+    Case("toml-syntax", ("profiles", "list"), 2, "not valid TOML", {"coprod.toml": "[profiles\n"}),
+    Case("toml-not-utf8", ("profiles", "list"), 2, "not UTF-8", {"coprod.toml": b"\xff\xfe[x]"}),
+    Case(
+        "profiles-not-table",
+        ("profiles", "list"),
+        2,
+        "must be a table",
+        {"coprod.toml": "profiles = 3\n"},
+    ),
+    Case(
+        "profile-not-table",
+        ("profiles", "list"),
+        2,
+        "profiles.ls must be a table",
+        {"coprod.toml": "[profiles]\nls = 1\n"},
+    ),
+    Case(
+        "password-in-file",
+        ("profiles", "list"),
+        2,
+        "secrets never go in the file",
+        {"coprod.toml": TOML_OK + 'password = "x"\n'},
+    ),
+    Case(
+        "token-in-file",
+        ("profiles", "list"),
+        2,
+        "secrets never go in the file",
+        {"coprod.toml": TOML_OK + 'token = "x"\n'},
+    ),
+    Case(
+        "profile-missing-platform",
+        ("profiles", "list"),
+        2,
+        "profiles.ls",
+        {"coprod.toml": '[profiles.ls]\nurl = "https://x"\n'},
+    ),
+    Case(
+        "profile-unknown-field",
+        ("profiles", "list"),
+        2,
+        "profiles.ls",
+        {"coprod.toml": TOML_OK + 'colour = "red"\n'},
+    ),
+    Case(
+        "profile-bad-name",
+        ("profiles", "list"),
+        2,
+        "must be letters",
+        {"coprod.toml": '[profiles."my profile"]\nplatform = "limesurvey"\nurl = "https://x"\n'},
+    ),
+    Case(
+        "profile-unknown",
+        ("profiles", "test", "nope"),
+        2,
+        "no profile 'nope'",
+        {"coprod.toml": TOML_OK},
+    ),
+    Case(
+        "profile-no-secret",
+        ("profiles", "test", "ls"),
+        2,
+        "set COPROD_LS_SECRET",
+        {"coprod.toml": TOML_OK},
+    ),
+    Case(
+        "profile-unknown-platform",
+        ("profiles", "test", "odk"),
+        2,
+        "no connector called 'odk'",
+        {"coprod.toml": '[profiles.odk]\nplatform = "odk"\nurl = "https://x"\n'},
+    ),
+    Case(
+        "add-unknown-platform",
+        ("profiles", "add", "x", "--platform", "odk", "--url", "https://x"),
+        2,
+        "no connector called 'odk'",
+    ),
+    Case(
+        "add-bad-url",
+        ("profiles", "add", "x", "--platform", "limesurvey", "--url", "survey"),
+        2,
+        "is not a URL",
+    ),
+    Case(
+        "push-unknown-profile",
+        ("push", "checklist", "--to", "nope"),
+        2,
+        "no profile 'nope'",
+        {"coprod.toml": TOML_OK},
+    ),
+    Case(
+        "push-missing-participants",
+        ("push", "checklist", "--to", "ls", "--participants", "people.csv"),
+        2,
+        "people.csv: no such file",
+        {"coprod.toml": TOML_OK},
+    ),
+    Case(
+        "push-no-secret",
+        ("push", "checklist", "--to", "ls"),
+        2,
+        "no password for profile 'ls'",
+        {"coprod.toml": TOML_OK},
+    ),
+    # --- command-line arguments ----------------------------------------------------------
+    Case("score-missing-file", ("score", "nope.jsonl"), 2, "no such file"),
+    Case(
+        "score-bad-format",
+        ("score", "r.jsonl", "--format", "pdf"),
+        2,
+        "Invalid value",
+        {"r.jsonl": ""},
+    ),
+    Case("score-k-zero", ("score", "r.jsonl", "--k", "0"), 2, "Invalid value", {"r.jsonl": ""}),
+    Case(
+        "score-unknown-ladder",
+        ("score", "r.jsonl", "--ladder", "nine-rung"),
+        2,
+        "nine-rung",
+        {"r.jsonl": jsonl(GOOD)},
+    ),
+    Case(
+        "score-output-folder-missing",
+        ("score", "r.jsonl", "-f", "json", "-o", "no/such/dir/x.json"),
+        2,
+        "cannot write",
+        {"r.jsonl": jsonl(GOOD)},
+    ),
+    Case(
+        "build-unknown-platform",
+        ("build", "checklist", "--platform", "odk"),
+        2,
+        "no connector called 'odk'",
+    ),
+    Case(
+        "build-unknown-instrument",
+        ("build", "nope", "--platform", "kobotoolbox"),
+        2,
+        "no such file",
+    ),
+    Case(
+        "build-broken-instrument",
+        ("build", str(DATA / "broken" / "code-with-space.yaml"), "--platform", "kobotoolbox"),
+        2,
+        "'stage 1' must be letters and digits",
+    ),
+    Case(
+        "show-unknown-language",
+        ("instruments", "show", "checklist", "--lang", "fr"),
+        2,
+        "has no 'fr' text",
+    ),
+    Case("validate-missing", ("instruments", "validate", "nope.yaml"), 2, "no such file"),
+    Case("validate-folder", ("instruments", "validate", "."), 2, "cannot be read"),
+    Case("sync-workers-zero", ("sync", "--workers", "0"), 2, "Invalid value"),
+    Case(
+        "import-missing-file",
+        ("import", "x.csv", "--platform", "limesurvey", "--instrument", "checklist"),
+        2,
+        "x.csv: no such file",
+    ),
+    Case(
+        "import-unknown-platform",
+        ("import", "x.csv", "--platform", "odk", "--instrument", "checklist"),
+        2,
+        "no connector called 'odk'",
+        {"x.csv": "id\n1\n"},
+    ),
+    Case(
+        "import-unknown-instrument",
+        ("import", "x.csv", "--platform", "limesurvey", "--instrument", "nope"),
+        2,
+        "no such file",
+        {"x.csv": "id\n1\n"},
+    ),
+    Case(
+        "demo-output-is-a-file",
+        ("demo", "-o", "taken"),
+        2,
+        "cannot create the folder",
+        {"taken": "x"},
+    ),
+    Case("unknown-command", ("frobnicate",), 2, "No such command"),
+    # --- response files (coprod score) ---------------------------------------------------------
+    Case(
+        "responses-not-json",
+        ("score", "r.jsonl"),
+        2,
+        "r.jsonl:1",
+        {"r.jsonl": "this is not json\n"},
+    ),
+    Case("responses-array", ("score", "r.jsonl"), 2, "r.jsonl:1", {"r.jsonl": "[1, 2, 3]\n"}),
+    Case("responses-null", ("score", "r.jsonl"), 2, "r.jsonl:1", {"r.jsonl": "null\n"}),
+    Case(
+        "responses-missing-id",
+        ("score", "r.jsonl"),
+        2,
+        "r.jsonl:2: response_id",
+        {"r.jsonl": jsonl(GOOD, with_(response_id=None))},
+    ),
+    Case(
+        "responses-empty-id",
+        ("score", "r.jsonl"),
+        2,
+        "response_id",
+        {"r.jsonl": jsonl(with_(response_id=""))},
+    ),
+    Case(
+        "responses-bad-date",
+        ("score", "r.jsonl"),
+        2,
+        "submitted_at",
+        {"r.jsonl": jsonl(with_(submitted_at="last Tuesday"))},
+    ),
+    Case(
+        "responses-date-wrong-type",
+        ("score", "r.jsonl"),
+        2,
+        "submitted_at",
+        {"r.jsonl": jsonl(with_(submitted_at=[2026]))},
+    ),
+    Case(
+        "responses-bad-round",
+        ("score", "r.jsonl"),
+        2,
+        "is not a round name",
+        {"r.jsonl": jsonl(with_(round="second half of 2026!"))},
+    ),
+    Case(
+        "responses-answers-not-object",
+        ("score", "r.jsonl"),
+        2,
+        "answers",
+        {"r.jsonl": jsonl(with_(answers=["a", "b"]))},
+    ),
+    Case(
+        "responses-extra-field",
+        ("score", "r.jsonl"),
+        2,
+        "Extra inputs",
+        {"r.jsonl": jsonl(with_(password="x"))},
+    ),
+    Case(
+        "responses-missing-instrument",
+        ("score", "r.jsonl"),
+        2,
+        "instrument",
+        {"r.jsonl": jsonl(with_(instrument=None))},
+    ),
+    Case(
+        "responses-not-utf8",
+        ("score", "r.jsonl"),
+        2,
+        "not UTF-8",
+        {"r.jsonl": b'{"a": "\xff\xfe"}\n'},
+    ),
+    Case(
+        "responses-truncated",
+        ("score", "r.jsonl"),
+        2,
+        "r.jsonl:2",
+        {"r.jsonl": jsonl(GOOD) + json.dumps(GOOD)[:40] + "\n"},
+    ),
+    # --- stores ----------------------------------------------------------------------------
+    Case("store-folder-missing", ("status", "--store", "no/such/folder/x.db"), 1, "does not exist"),
+    Case(
+        "store-not-a-database",
+        ("status", "--store", "junk.db"),
+        1,
+        "cannot open the store",
+        {"junk.db": b"this is not a database" * 100},
+    ),
+    Case(
+        "store-is-a-folder",
+        ("status", "--store", "afolder"),
+        1,
+        "cannot open the store",
+        setup=lambda d: (d / "afolder").mkdir(),
+    ),
+    Case(
+        "store-unknown-driver",
+        ("status", "--store", "mysql://u:pw@127.0.0.1/x"),
+        1,
+        "not installed",
+    ),
+    Case(
+        "store-bad-url",
+        ("status", "--store", "postgresql+psycopg://u:hunter2@127.0.0.1:1/x?connect_timeout=1"),
+        1,
+        "cannot open the store",
+    ),
+]
+
+
+def test_there_are_at_least_fifty_cases() -> None:
+    assert len(CASES) >= 50
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_input_is_refused_clearly(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("COPROD_CONFIG", "COPROD_STORE_URL", "COPROD_LS_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (case.env or {}).items():
+        monkeypatch.setenv(name, value)
+    for name, content in (case.files or {}).items():
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    if case.setup is not None:
+        case.setup(tmp_path)
+    result = runner.invoke(app, list(case.args))
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == case.code, output
+    assert case.words in output
+    assert "hunter2" not in output
+    usage_error = "Invalid value" in case.words or "No such command" in case.words
+    if case.args[:2] == ("instruments", "validate"):
+        # validate lists every problem, then a count
+        assert result.stderr.splitlines()[-1].endswith("1 problem found")
+    elif not usage_error:
+        # our own errors are one line
+        assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_a_bad_responses_file_leaves_the_store_alone(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    assert runner.invoke(app, ["demo", "-o", str(demo)]).exit_code == 0
+    store = demo / "coprod.db"
+    with Store(str(store)) as db:
+        before = db.snapshot()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01garbage")
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            str(bad),
+            "--platform",
+            "limesurvey",
+            "--instrument",
+            "checklist",
+            "--store",
+            str(store),
+        ],
+    )
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    copy = tmp_path / "copy.db"
+    shutil.copy(store, copy)
+    with Store(str(store)) as db:
+        assert db.snapshot() == before
+
+
+def test_unknown_codes_and_odd_values_are_kept_and_flagged(tmp_path: Path) -> None:
+    """Not errors: a response with an unknown code or a huge value is scored, and flagged."""
+    row = with_(answers={**GOOD["answers"], "mystery": "x", "assetsEvid": "a" * 1_000_000})
+    path = tmp_path / "r.jsonl"
+    path.write_text(jsonl(row))
+    result = runner.invoke(app, ["score", str(path), "-f", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["results"]
