@@ -104,7 +104,7 @@ def test_push_sync_status(memory: MemoryPlatform) -> None:
     assert result["ok"] is True
     assert result["deployments"][0]["new"] == 6
     code, out, _ = run("sync")
-    assert "0 new, 0 updated" in out
+    assert "nothing new" in out
     code, out, _ = run("status", "--json")
     rows = json.loads(out)
     assert rows[0]["responses"] == 6

@@ -157,10 +157,12 @@ def sync(
         echo_json({"ok": report.ok, "deployments": rows})
     else:
         for r in report.results:
-            if r.ok:
+            if r.ok and not (r.new or r.updated or r.deleted):
+                typer.echo(f"{r.deployment}: nothing new")
+            elif r.ok:
                 typer.echo(
                     f"{r.deployment}: {r.new} new, {r.updated} updated, {r.deleted} deleted "
-                    f"({r.requests} requests)"
+                    f"({r.pages} pages)"
                 )
             else:
                 typer.echo(f"{r.deployment}: FAILED: {r.error}", err=True)
