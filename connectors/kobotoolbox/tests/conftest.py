@@ -17,13 +17,15 @@ import os
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from coprod_connectors.config import Profile
 from coprod_connectors.instruments.model import (
@@ -358,3 +360,90 @@ def make_answers() -> Any:
 @pytest.fixture
 def core_data() -> Path:
     return Path(__file__).parents[3] / "tests" / "data"
+
+
+# --- stores (as in the core's tests/conftest.py, which does not reach this folder) ---
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("COPROD_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
+            pytest.fail("COPROD_REQUIRE_POSTGRES is set but COPROD_TEST_POSTGRES_URL is not")
+        pytest.skip("set COPROD_TEST_POSTGRES_URL to run the store tests on PostgreSQL")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store: a SQLite file, or a new schema in the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = _postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"PostgreSQL at COPROD_TEST_POSTGRES_URL is not reachable: {exc.orig}")
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+# --- the fault suite's tally, printed at the end of the run ---------------------------
+
+
+@dataclass
+class FaultTally:
+    """What the fault suite did: trials, faults injected by kind, syncs that failed."""
+
+    trials: int = 0
+    requests: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    failed_then_recovered: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    kill_points: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.trials:
+            kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
+            errors = ", ".join(f"{k} {v}" for k, v in sorted(self.errors.items())) or "none"
+            out.append(
+                f"kobo faults: {self.trials} trials, {self.requests} requests, "
+                f"{sum(self.faults.values())} faults injected ({kinds}), "
+                f"{self.failed_then_recovered} syncs failed then recovered "
+                f"(errors: {errors}); every store equal to the fault-free one"
+            )
+        for name, points in sorted(self.kill_points.items()):
+            out.append(f"kobo kill test {name}: killed at {points} statements, resumed each time")
+        return out
+
+
+_TALLY = pytest.StashKey[FaultTally]()
+
+
+@pytest.fixture(scope="session")
+def fault_tally(pytestconfig: pytest.Config) -> FaultTally:
+    """The session's tally (the fault and kill tests add to it)."""
+    if _TALLY not in pytestconfig.stash:
+        pytestconfig.stash[_TALLY] = FaultTally()
+    return pytestconfig.stash[_TALLY]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    tally = config.stash.get(_TALLY, None)
+    if tally is None:
+        return
+    lines = tally.lines()
+    if lines:
+        terminalreporter.section("KoboToolbox fault and kill suites")
+        for line in lines:
+            terminalreporter.write_line(line)

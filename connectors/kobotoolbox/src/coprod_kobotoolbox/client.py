@@ -7,7 +7,7 @@
   it before they are followed;
 - explicit timeouts, a versioned User-Agent, an injectable transport;
 - 429 is honoured with ``Retry-After`` (bounded, with an injectable ``sleep``);
-  dropped connections and 5xx answers are retried for GET only;
+  dropped connections, 5xx answers and bodies cut short are retried for GET only;
 - every failure is translated, in :func:`error_for`, into one of the core's
   exceptions with a message that says what to do and the server's own words
   in ``platform_message``.
@@ -16,9 +16,11 @@
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from email.utils import parsedate_to_datetime
+from functools import cache
 from importlib import metadata
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -227,6 +229,18 @@ def retry_after(response: httpx.Response) -> float | None:
 # --- the client ----------------------------------------------------------------------
 
 
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client shares (httpx's defaults, made once: loading the
+    CA certificates takes tens of milliseconds, and a sync opens a client per form)."""
+    create: Callable[[], ssl.SSLContext] | None = getattr(httpx, "create_ssl_context", None)
+    if create is not None:
+        return create()
+    import certifi  # httpx < 0.28 (certifi is one of its dependencies)
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class KpiClient:
     """A session with one KPI server. Use as a context manager, or call :meth:`close`."""
 
@@ -246,6 +260,7 @@ class KpiClient:
         self.requests = 0
         self._client = httpx.Client(
             base_url=self.base_url,
+            verify=tls_context() if transport is None else True,
             auth=TokenAuth(token),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             timeout=timeout,
@@ -289,6 +304,24 @@ class KpiClient:
         **kwargs: Any,
     ) -> httpx.Response:
         """Send one request with retries; raise the core's exception on failure."""
+        response, _ = self._send(method, url, what=what, expect_json=expect_json, **kwargs)
+        return response
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str | None,
+        expect_json: bool,
+        decode: bool = False,
+        **kwargs: Any,
+    ) -> tuple[httpx.Response, Any]:
+        """One request, retried within one budget of attempts; with ``decode``, its JSON.
+
+        A GET answered with a body cut short or empty (a proxy or a connection that
+        gave up half-way) counts as a failed attempt, like a dropped connection.
+        """
         safe = method.upper() in {"GET", "HEAD", "OPTIONS"}
         attempt = 0
         while True:
@@ -321,7 +354,20 @@ class KpiClient:
                 raise error_for(response, what=what)
             if expect_json and _is_html(response):
                 raise error_for(response, what=what)
-            return response
+            if not decode or status == 204 or (not response.content and not safe):
+                return response, None
+            try:
+                return response, response.json()
+            except ValueError as exc:
+                if safe and attempt <= self.max_retries:
+                    self._backoff(attempt, None)
+                    continue
+                raise UnavailableError(
+                    f"KoboToolbox at {self.base_url} did not answer with JSON to {method} {url}",
+                    hint="check the profile's url points at the KPI server",
+                    platform_message=response.text[:200] or None,
+                    status_code=status,
+                ) from exc
 
     def _backoff(self, attempt: int, wait: float | None) -> None:
         delay = wait if wait is not None else min(2.0 ** (attempt - 1), 30.0)
@@ -330,18 +376,8 @@ class KpiClient:
 
     def json(self, method: str, url: str, *, what: str | None = None, **kwargs: Any) -> Any:
         """The JSON body of a request (an UnavailableError if it is not JSON)."""
-        response = self.request(method, url, what=what, **kwargs)
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise UnavailableError(
-                f"KoboToolbox at {self.base_url} did not answer with JSON to {method} {url}",
-                hint="check the profile's url points at the KPI server",
-                platform_message=response.text[:200] or None,
-                status_code=response.status_code,
-            ) from exc
+        _, body = self._send(method, url, what=what, expect_json=True, decode=True, **kwargs)
+        return body
 
     def get(self, url: str, *, what: str | None = None, **params: Any) -> Any:
         return self.json("GET", url, what=what, params=params or None)

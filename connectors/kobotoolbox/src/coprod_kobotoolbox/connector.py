@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -47,6 +48,7 @@ PLATFORM = "kobotoolbox"
 #: Permissions a shared account gets: see the form, and send submissions to it.
 SHARE_PERMISSIONS = ("view_asset", "add_submissions")
 _USERNAME = re.compile(r"[A-Za-z0-9_.@+-]{1,150}")
+_SORT_BY_ID = json.dumps({"_id": 1})
 
 
 class KoboToolboxConnector:
@@ -62,10 +64,12 @@ class KoboToolboxConnector:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         page_size: int = MAX_PAGE_SIZE,
+        prefetch: bool = True,
     ) -> None:
         self._transport = transport
         self._sleep = sleep
         self.page_size = cap_page_size(page_size)
+        self.prefetch = prefetch
 
     def client(self, profile: Profile) -> KpiClient:
         """A client for the profile's server, with its token."""
@@ -269,48 +273,71 @@ class KoboToolboxConnector:
         offsets, so a submission deleted during a pull cannot make the next page
         skip one. ``next`` only tells us whether there is more. A pull with nothing
         new is one request.
+
+        While a page is converted and stored, the next one is already on its way
+        (one request ahead, in a helper thread; ``prefetch=False`` turns it off).
+        A page is only yielded whole and checked: a reply that is not a list of
+        submissions with whole-number ``_id`` values raises a PlatformError before
+        anything of it is stored, and a failure fetching page n+1 surfaces only
+        after page n was handed over.
         """
-        cursor = None if full else since
-        with self.client(profile) as kpi:
-            url = f"/api/v2/assets/{deployment.remote_id}/data/"
-            while True:
+        cursor = None if full else _checked_cursor(since)
+        url = f"/api/v2/assets/{deployment.remote_id}/data/"
+        with self.client(profile) as kpi, ThreadPoolExecutor(1, "kobo-prefetch") as ahead:
+
+            def fetch(after: int | None) -> tuple[list[dict[str, Any]], list[int], bool]:
                 params: dict[str, Any] = {
                     "format": "json",
                     "limit": self.page_size,
-                    "sort": json.dumps({"_id": 1}),
+                    "sort": _SORT_BY_ID,
                 }
-                if cursor is not None:
-                    params["query"] = json.dumps({"_id": {"$gt": _as_id(cursor)}})
+                if after is not None:
+                    params["query"] = json.dumps({"_id": {"$gt": after}})
                 body = kpi.json("GET", url, params=params, what=f"the submissions of {url}")
-                results = body.get("results") if isinstance(body, dict) else None
-                if not isinstance(results, list):
-                    msg = f"KoboToolbox answered {url} with something that is not submissions"
+                results, ids = _submissions(body, kpi.base_url, url)
+                return results, ids, bool(body.get("next")) and bool(results)
+
+            pending: Future[tuple[list[dict[str, Any]], list[int], bool]] | None = None
+            results, ids, more = fetch(cursor)
+            while True:
+                last = max(ids) if ids else cursor
+                if more and cursor is not None and last is not None and last <= cursor:
+                    msg = (
+                        f"KoboToolbox at {kpi.base_url} sent the same submissions again for "
+                        f"_id > {cursor}: it ignored the query, and the pull would not end"
+                    )
                     raise PlatformError(msg, hint="check the server runs KPI with API v2")
-                more = bool(body.get("next")) and bool(results)
-                page = Page(
+                cursor = last
+                if more:
+                    pending = ahead.submit(fetch, cursor) if self.prefetch else None
+                page = Page.model_construct(
                     records=[self.record(deployment, instrument, s) for s in results],
-                    cursor=str(results[-1].get("_id")) if results else cursor,
+                    cursor=None if cursor is None else str(cursor),
                     requests=1,
                 )
-                cursor = page.cursor
-                # hold one page at a time: memory stays flat however many there are
-                del body, results
+                # hold one page (and the next one's JSON) at a time: memory stays flat
+                del results, ids
                 yield page
                 del page
                 if not more:
                     return
+                results, ids, more = pending.result() if pending is not None else fetch(cursor)
+                pending = None
 
     def record(
         self, deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
     ) -> PulledRecord:
         """One KPI submission as a record: raw, and a response unless it was not approved."""
         remote_id = str(submission.get("_id"))
-        if is_not_approved(submission):
-            return PulledRecord(remote_response_id=remote_id, raw=submission, response=None)
-        return PulledRecord(
-            remote_response_id=remote_id,
-            raw=submission,
-            response=self.response(deployment, instrument, submission),
+        response = (
+            None
+            if is_not_approved(submission)
+            else self.response(deployment, instrument, submission)
+        )
+        # the submission is a JSON object and the response is built and validated:
+        # no need to validate them again, field by field, for every record
+        return PulledRecord.model_construct(
+            remote_response_id=remote_id, raw=submission, response=response
         )
 
     @staticmethod
@@ -441,6 +468,32 @@ def _share_list(value: Any) -> list[str]:
             msg = f"{name!r} is not a KoboToolbox username"
             raise ConfigError(msg, hint="give account names separated by commas")
     return list(dict.fromkeys(names))
+
+
+def _checked_cursor(cursor: str | None) -> int | None:
+    return None if cursor is None else _as_id(cursor)
+
+
+def _submissions(body: Any, server: str, url: str) -> tuple[list[dict[str, Any]], list[int]]:
+    """The submissions of a data page and their ``_id`` values, or a PlatformError."""
+    results = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(results, list):
+        msg = f"KoboToolbox at {server} answered {url} with something that is not submissions"
+        raise PlatformError(msg, hint="check the server runs KPI with API v2")
+    ids: list[int] = []
+    for submission in results:
+        value = submission.get("_id") if isinstance(submission, dict) else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            shown = repr(value)[:40] if isinstance(submission, dict) else "not an object"
+            msg = (
+                f"KoboToolbox at {server} sent a submission whose _id is not a whole "
+                f"number ({shown}) from {url}; nothing of that page was stored"
+            )
+            raise PlatformError(
+                msg, hint="try again later; if it persists, tell the server's administrator"
+            )
+        ids.append(value)
+    return results, ids
 
 
 def _as_id(cursor: str) -> int:

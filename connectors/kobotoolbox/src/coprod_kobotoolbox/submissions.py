@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from coprod_connectors.responses import Flag, FlagKind
@@ -51,17 +52,34 @@ def is_answer_key(key: str, separators: str = "/") -> bool:
     return not is_generated_name(last_segment(key, separators))
 
 
+@lru_cache(maxsize=8192)
+def answer_code(key: str) -> str | None:
+    """The code a submission key holds an answer to, or None (metadata, a note).
+
+    Cached: every submission of a form has the same keys, so a pull of thousands
+    looks each one up once.
+    """
+    return last_segment(key) if is_answer_key(key) else None
+
+
 def answers_from_submission(submission: Mapping[str, Any]) -> dict[str, Any]:
     """The answers in one KPI submission, keyed by codes (repeats as lists of dicts)."""
     answers: dict[str, Any] = {}
+    code_of = answer_code
     for key, value in submission.items():
-        if not is_answer_key(key):
+        code = code_of(key)
+        if code is None:
             continue
-        code = last_segment(key)
         if isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
-            answers[code] = [
-                {last_segment(k): v for k, v in item.items() if is_answer_key(k)} for item in value
-            ]
+            rows = []
+            for item in value:
+                row = {}
+                for k, v in item.items():
+                    inner = code_of(k)
+                    if inner is not None:
+                        row[inner] = v
+                rows.append(row)
+            answers[code] = rows
         else:
             answers.setdefault(code, value)
     return answers
@@ -132,6 +150,7 @@ def version_of(
 
 __all__ = [
     "NOT_APPROVED",
+    "answer_code",
     "answers_from_submission",
     "is_answer_key",
     "is_not_approved",

@@ -1,0 +1,108 @@
+"""Helpers shared by the benchmarks: building many responses cheaply, timing, tables.
+
+Not part of the test run. Every benchmark imports this module by path (the
+benchmarks folder is not a package), so keep it free of side effects.
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coprod_connectors.responses import Response
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def scaled_responses(
+    count: int, *, seed: int = 2026, unique_actions: bool = False
+) -> list[Response]:
+    """``count`` responses: the synthetic demo data repeated, each copy with a new response id.
+
+    Copies are made with ``model_copy`` (no validation). Each copy gets its own
+    answers dict, as responses read from a file would (sharing 240 dicts
+    would keep them all in the CPU cache and flatter the scorer); the values
+    inside (short strings, action plan rows) are shared, as pydantic's JSON
+    parser shares repeated short strings too. The subjects and rounds stay
+    those of the demo data, so 1M responses make 18 groups of about 55,000
+    people each. With ``unique_actions`` every action plan row's texts end
+    with the response's number, so that no two rows are the same (the demo's
+    repeat a few sentences).
+    """
+    from coprod_connectors.synthetic import demo_responses
+
+    base = demo_responses(seed)
+    out: list[Response] = []
+    append = out.append
+    for i in range(count):
+        template = base[i % len(base)]
+        answers = dict(template.answers)
+        if unique_actions and isinstance(answers.get("actions"), list):
+            answers["actions"] = [
+                {**row, "actWhat": f"{row.get('actWhat')} {i}"} for row in answers["actions"]
+            ]
+        append(template.model_copy(update={"response_id": f"bench-{i:07d}", "answers": answers}))
+    return out
+
+
+def best_of(runs: int, func: Callable[[], object]) -> tuple[float, float]:
+    """The shortest wall-clock time and the shortest CPU time of ``runs`` calls, in seconds.
+
+    On a shared machine the CPU time (this process only) shows what the wall
+    time would be without other processes competing for the cores.
+    """
+    wall = cpu = float("inf")
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        func()
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+    return wall, cpu
+
+
+def max_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain Markdown table, columns padded to line up in a terminal too."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
+        "| " + " | ".join("-" * w for w in widths) + " |",
+    ]
+    lines += [
+        "| " + " | ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line about the machine: CPU model, cores, memory, Python."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    import os
+
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    return (
+        f"{model}, {os.cpu_count()} cores{memory}, "
+        f"Python {platform.python_version()} ({platform.python_implementation()})"
+    )

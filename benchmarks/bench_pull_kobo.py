@@ -1,0 +1,350 @@
+"""KoboToolbox pull: throughput and peak memory, the connector against the raw API calls.
+
+Run:  uv run python benchmarks/bench_pull_kobo.py [--sizes 1000,10000,100000]
+                                                   [--latency SECONDS] [--repeat N] [--no-store]
+
+A fake KPI (``coprod_kobotoolbox.fake``: the JSON shapes recorded against a real
+KPI 2.026) serves N self-reflection submissions over real HTTP on 127.0.0.1, in
+its own process. For each N, each of these runs in a fresh process (so its peak
+resident memory is its own), in the same run:
+
+- ``raw``: what a user would do by hand: ``httpx`` GET of
+  ``/api/v2/assets/<uid>/data/?format=json&limit=1000``, following ``next`` and
+  decoding each page's JSON (and dropping it: nothing kept);
+- ``pull``: the connector's pull, consuming the pages as a sync would, without a
+  store: every submission converted to a response (types, codes, flags); with
+  ``--latency``, also ``pull-serial``: the same without fetching the next page
+  while this one is converted;
+- ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then
+  an incremental re-sync with nothing new (requests made and time).
+
+Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak
+resident memory of the process and how much of it the pull added (peak minus
+the memory after imports). ``--latency`` makes the server take that long for
+each data page before answering (a real KPI takes time to query its database;
+the default 0 is the worst case for the connector: only its own work shows).
+``--traced`` adds the pull's peak of Python allocations (``tracemalloc``), which
+unlike resident memory does not include what the C allocator keeps for reuse.
+Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+INSTRUMENT = "self-reflection"
+SEED = 2026
+PAGE = 1000
+
+
+def _util() -> ModuleType:
+    """The benchmarks' shared helpers (``_util.py``; the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location("_bench_util", HERE / "_util.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- in the child process: one measurement -------------------------------------------
+
+
+def _rss_mib() -> float:
+    """Resident memory now, in MiB (Linux /proc; elsewhere the peak so far)."""
+    statm = Path("/proc/self/statm")
+    if statm.exists():
+        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return _peak_mib()
+
+
+def _peak_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+def _raw(url: str, count: int) -> dict[str, Any]:
+    import httpx
+
+    from coprod_kobotoolbox.fake import FakeKpi
+
+    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    headers = {"Authorization": f"Token {fake.token}", "Accept": "application/json"}
+    start_rss = _rss_mib()
+    started = time.perf_counter()
+    responses = requests = 0
+    with httpx.Client(headers=headers, timeout=120) as client:
+        following: str | None = f"{url}/api/v2/assets/{fake.uid}/data/?format=json&limit={PAGE}"
+        while following:
+            reply = client.get(following)
+            reply.raise_for_status()
+            body = reply.json()
+            requests += 1
+            responses += len(body["results"])
+            following = body["next"]
+            del body, reply
+    seconds = time.perf_counter() - started
+    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+
+
+def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
+    from coprod_kobotoolbox import KoboToolboxConnector
+    from coprod_kobotoolbox.fake import FakeKpi
+
+    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    connector = KoboToolboxConnector(page_size=PAGE, prefetch=prefetch)
+    deployment, profile = fake.deployment(url=url), fake.profile(url=url)
+    start_rss = _rss_mib()
+    started = time.perf_counter()
+    responses = requests = 0
+    for page in connector.pull(deployment, profile, instrument=fake.instrument):
+        responses += sum(1 for r in page.records if r.response is not None)
+        requests += page.requests
+        del page
+    seconds = time.perf_counter() - started
+    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+
+
+def _sync(url: str, count: int) -> dict[str, Any]:
+    from coprod_connectors.store import Store
+    from coprod_connectors.sync import sync_deployment
+    from coprod_kobotoolbox import KoboToolboxConnector
+    from coprod_kobotoolbox.fake import FakeKpi
+
+    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    connector = KoboToolboxConnector(page_size=PAGE)
+    deployment, profile = fake.deployment(url=url), fake.profile(url=url)
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
+        store.record_deployment(deployment, fake.instrument)
+        start_rss = _rss_mib()
+        started = time.perf_counter()
+        first = sync_deployment(store, connector, deployment, profile)
+        seconds = time.perf_counter() - started
+        assert first.ok, first.error
+        started = time.perf_counter()
+        again = sync_deployment(store, connector, deployment, profile)
+        quiet = time.perf_counter() - started
+        assert again.ok, again.error
+        assert again.new == again.updated == 0, again
+        stored = store.count_responses()
+        store.close()
+    return {
+        "responses": stored,
+        "seconds": seconds,
+        "requests": first.requests,
+        "rss": start_rss,
+        "quiet_requests": again.requests,
+        "quiet_seconds": quiet,
+    }
+
+
+def _pull_serial(url: str, count: int) -> dict[str, Any]:
+    return _pull(url, count, prefetch=False)
+
+
+def _pull_traced(url: str, count: int) -> dict[str, Any]:
+    """The pull with ``tracemalloc`` on: the peak of Python's own allocations (slower)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    result = _pull(url, count)
+    result["traced"] = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return result
+
+
+MODES = {
+    "raw": _raw,
+    "pull": _pull,
+    "pull-serial": _pull_serial,
+    "pull-traced": _pull_traced,
+    "sync": _sync,
+}
+
+
+def child(mode: str, url: str, count: int) -> None:
+    result = MODES[mode](url, count)
+    result["peak"] = _peak_mib()
+    print(json.dumps(result))
+
+
+# --- in the parent process -----------------------------------------------------------
+
+
+class Server:
+    """The fake KPI in its own process, so that serving does not share the client's CPU."""
+
+    def __init__(self, count: int, latency: float) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "coprod_kobotoolbox.fake",
+            "--count",
+            str(count),
+            "--instrument",
+            INSTRUMENT,
+            "--seed",
+            str(SEED),
+            "--latency",
+            str(latency),
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("fake KPI at "):
+            self.stop()
+            msg = f"the fake KPI did not start: {line!r}"
+            raise RuntimeError(msg)
+        self.url = line.split()[3].rstrip(",")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def measure(mode: str, url: str, count: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", mode, "--url", url, "--count", str(count)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        msg = f"{mode} at {count:,} failed:\n{done.stderr}"
+        raise RuntimeError(msg)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs (each a fresh process); memory from the same run."""
+    runs = [measure(mode, url, count) for _ in range(repeat)]
+    return min(runs, key=lambda r: float(r["seconds"]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="submission counts")
+    parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
+    parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
+    parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument(
+        "--traced", action="store_true", help="also the pull's peak traced Python memory"
+    )
+    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.url, args.count)
+        return
+
+    util = _util()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    modes = ["raw", "pull"]
+    if args.latency:
+        modes.append("pull-serial")
+    if not args.no_store:
+        modes.append("sync")
+    print("KoboToolbox pull: the connector against the raw API calls")
+    print(f"Machine: {util.machine()}")
+    print(
+        f"Fake KPI over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions "
+        f"(~3.9 kB of JSON each), pages of {PAGE:,}; server time per page: {args.latency:g} s"
+    )
+    print()
+    rows: list[list[str]] = []
+    quiet: list[list[str]] = []
+    traced: list[list[str]] = []
+    memory: dict[tuple[str, int], float] = {}
+    for count in sizes:
+        repeat = args.repeat or (3 if count <= 10_000 else 1)
+        server = Server(count, args.latency)
+        try:
+            results = {mode: best(mode, server.url, count, repeat) for mode in modes}
+            if args.traced:
+                traced_run = measure("pull-traced", server.url, count)
+                traced.append([f"{count:,}", f"{traced_run['traced']:.1f}"])
+        finally:
+            server.stop()
+        raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
+        for mode in modes:
+            result = results[mode]
+            rate = result["responses"] / result["seconds"]
+            added = result["peak"] - result["rss"]
+            memory[mode, count] = added
+            rows.append(
+                [
+                    f"{count:,}",
+                    mode,
+                    f"{result['responses']:,}",
+                    f"{result['requests']:,}",
+                    f"{result['seconds']:.2f}",
+                    f"{rate:,.0f}",
+                    f"{rate / raw_rate:.2f}x",
+                    f"{result['peak']:.0f}",
+                    f"{added:.0f}",
+                ]
+            )
+        if "sync" in results:
+            sync = results["sync"]
+            quiet.append(
+                [
+                    f"{count:,}",
+                    f"{sync['quiet_requests']}",
+                    f"{sync['quiet_seconds'] * 1000:.0f} ms",
+                ]
+            )
+    print(
+        util.table(
+            [
+                "submissions",
+                "method",
+                "responses",
+                "requests",
+                "seconds",
+                "responses/s",
+                "vs raw",
+                "peak RSS MiB",
+                "added MiB",
+            ],
+            rows,
+        )
+    )
+    if quiet:
+        print()
+        print("Incremental re-sync with nothing new (after the sync above):")
+        print(util.table(["submissions stored", "requests", "time"], quiet))
+    if traced:
+        print()
+        print("The pull's peak of Python allocations (tracemalloc; the pages held at once):")
+        print(util.table(["submissions", "traced peak MiB"], traced))
+    flat = [c for c in sizes if c >= 10_000]
+    if len(flat) >= 2:
+        first, last = flat[0], flat[-1]
+        print()
+        for mode in modes:
+            print(
+                f"{mode}: memory added at {last:,} is {memory[mode, last]:.0f} MiB, "
+                f"at {first:,} {memory[mode, first]:.0f} MiB"
+            )
+    print()
+    print(
+        "raw = httpx GET following `next`, JSON-decoding each page; pull = the connector's "
+        "pull, every submission converted to a response (pull-serial: without fetching the "
+        "next page meanwhile); sync = pull + SQLite store. "
+        "'added MiB' = peak resident memory minus the memory after imports."
+    )
+
+
+if __name__ == "__main__":
+    main()
