@@ -132,7 +132,7 @@ def _convert(
     kind = question.kind
     if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
         text = _scalar_text(value)
-        offered = {c.code for c in instrument.choices_for(question)}
+        offered = _offered(instrument, question)
         if text not in offered:
             flags.append(
                 Flag(
@@ -145,7 +145,7 @@ def _convert(
         return text
     if kind is QuestionKind.MULTIPLE_CHOICE:
         items = value.split() if isinstance(value, str) else [_scalar_text(v) for v in value]
-        offered = {c.code for c in instrument.choices_for(question)}
+        offered = _offered(instrument, question)
         bad = [i for i in items if i not in offered]
         if bad:
             flags.append(
@@ -299,17 +299,50 @@ def _repeat(
     return rows
 
 
+class _InstrumentLookups:
+    """What converting answers asks of an instrument again and again, worked out once."""
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.index: dict[str, Question] = {}
+        for _, repeat, question in instrument.iter_questions():
+            if repeat is not None:
+                continue
+            if question.kind is QuestionKind.MATRIX:
+                for row in question.rows or ():
+                    self.index[row.code] = question
+            else:
+                self.index[question.code] = question
+        self.offered: dict[str, frozenset[str]] = {
+            q.code: frozenset(c.code for c in instrument.choices_for(q))
+            for _, _, q in instrument.iter_questions()
+        }
+
+
+# Instruments are frozen, so their lookups never go stale; keyed by id() and
+# checked by identity, since a model with dict fields cannot be hashed.
+_LOOKUPS: dict[int, _InstrumentLookups] = {}
+_LOOKUPS_MAX = 64
+
+
+def _lookups(instrument: Instrument) -> _InstrumentLookups:
+    found = _LOOKUPS.get(id(instrument))
+    if found is None or found.instrument is not instrument:
+        if len(_LOOKUPS) >= _LOOKUPS_MAX:
+            _LOOKUPS.clear()
+        found = _LOOKUPS[id(instrument)] = _InstrumentLookups(instrument)
+    return found
+
+
 def _answer_index(instrument: Instrument) -> dict[str, Question]:
-    index: dict[str, Question] = {}
-    for _, repeat, question in instrument.iter_questions():
-        if repeat is not None:
-            continue
-        if question.kind is QuestionKind.MATRIX:
-            for row in question.rows or ():
-                index[row.code] = question
-        else:
-            index[question.code] = question
-    return index
+    return _lookups(instrument).index
+
+
+def _offered(instrument: Instrument, question: Question) -> frozenset[str]:
+    offered = _lookups(instrument).offered.get(question.code)
+    if offered is None:  # a question from another instrument version
+        return frozenset(c.code for c in instrument.choices_for(question))
+    return offered
 
 
 def build_response(

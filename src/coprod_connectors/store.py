@@ -329,10 +329,13 @@ class Store:
                     .where(responses_table.c.remote_id.in_(chunk))
                 )
                 existing.update({r[0]: (r[1], bool(r[2])) for r in rows})
+            batch: list[dict[str, Any]] = []
             for record in page.records:
                 raw = json.dumps(record.raw, sort_keys=True, ensure_ascii=False)
                 response = record.response
                 values = {
+                    "deployment": deployment,
+                    "remote_id": record.remote_response_id,
                     "instrument": response.instrument if response else None,
                     "round": response.round if response else None,
                     "subject": response.subject if response else None,
@@ -349,8 +352,8 @@ class Store:
                     updated += 1
                 else:
                     unchanged += 1
-                key = {"deployment": deployment, "remote_id": record.remote_response_id}
-                self._upsert(conn, responses_table, key, values)
+                batch.append(values)
+            self._upsert_many(conn, responses_table, ["deployment", "remote_id"], batch)
             self._upsert(
                 conn,
                 cursors,
@@ -516,6 +519,26 @@ class Store:
             conn.execution_options(coprod_write=True)
             with conn.begin():
                 yield conn
+
+    def _upsert_many(
+        self, conn: Connection, table: sa.Table, keys: list[str], rows: list[dict[str, Any]]
+    ) -> None:
+        """Insert or update many rows in one statement (executemany)."""
+        if not rows:
+            return
+        dialect = conn.dialect.name
+        if dialect not in {"sqlite", "postgresql"}:  # pragma: no cover - other databases
+            for row in rows:
+                key = {k: row[k] for k in keys}
+                self._upsert(conn, table, key, {k: v for k, v in row.items() if k not in keys})
+            return
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+        stmt = insert(table)
+        updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates), rows)
 
     def _upsert(
         self, conn: Connection, table: sa.Table, key: dict[str, Any], values: dict[str, Any]

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
+import httpx
+
 from coprod_connectors.config import Profile
 from coprod_connectors.errors import AuthenticationError, NotFoundError
 from coprod_connectors.instruments.model import Instrument
@@ -205,7 +207,7 @@ FAULT_KINDS = (
 
 
 @dataclass
-class FaultTransport:
+class FaultTransport(httpx.BaseTransport):
     """An httpx transport that wraps another and, with a seeded chance, fails a request.
 
     Faults: a dropped connection, a read time-out, a 500/502/503, a 429 with
@@ -213,7 +215,7 @@ class FaultTransport:
     kinds and the rate are the test's to choose; ``injected`` counts them.
     """
 
-    inner: Any
+    inner: httpx.BaseTransport
     seed: int
     rate: float = 0.2
     kinds: tuple[str, ...] = FAULT_KINDS
@@ -225,9 +227,7 @@ class FaultTransport:
 
         self._rng = random.Random(self.seed)  # noqa: S311 - seeded test faults, not security
 
-    def handle_request(self, request: Any) -> Any:
-        import httpx
-
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         if self._rng.random() >= self.rate:
             return self.inner.handle_request(request)
@@ -262,9 +262,7 @@ class FaultTransport:
         )
 
     def close(self) -> None:
-        close = getattr(self.inner, "close", None)
-        if close is not None:
-            close()
+        self.inner.close()
 
 
 __all__ = ["FAULT_KINDS", "FaultTransport", "MemoryConnector", "MemoryPlatform"]
