@@ -1,4 +1,3 @@
-
 """Peak memory of a LimeSurvey pull stays flat as the survey grows (prints ratios, never fails).
 
 Run: uv run python benchmarks/ls_pull_memory.py

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from coprod_connectors.instruments import QuestionKind, builtin_instrument
 from coprod_connectors.ladder import LadderModel, ShareEvidence, place
-from coprod_connectors.responses import Response
 from coprod_connectors.scoring.common import (
     INVALID,
     MISSING,
+    Group,
     Tally,
-    choice,
     group_name,
     join,
+    merged,
     next_rung,
-    unknown_codes,
 )
 from coprod_connectors.scoring.models import (
     Agreement,
@@ -27,7 +28,7 @@ from coprod_connectors.scoring.models import (
     NextRung,
     StatementScore,
 )
-from coprod_connectors.scoring.stats import GROUPS, group_sizes, visible_groups
+from coprod_connectors.scoring.stats import GROUPS, visible_groups
 
 INSTRUMENT = "checklist"
 ANSWERS = ("agree", "part", "dis", "dk")
@@ -46,67 +47,88 @@ def statement_themes() -> dict[str, str]:
     }
 
 
-def _mean(points: Sequence[float]) -> float | None:
-    return round(sum(points) / len(points), 4) if points else None
+@dataclass(frozen=True)
+class Points:
+    """How many people answered a statement agree, part and dis (don't know is not counted)."""
+
+    agree: int = 0
+    part: int = 0
+    dis: int = 0
+
+    @classmethod
+    def of(cls, counts: Mapping[Any, int]) -> Points:
+        return cls(counts.get("agree", 0), counts.get("part", 0), counts.get("dis", 0))
+
+    @property
+    def answered(self) -> int:
+        return self.agree + self.part + self.dis
+
+    @property
+    def mean(self) -> float | None:
+        # agree counts 1 and part 0.5: the sum is exact in floating point (halves), so
+        # this is the same number as adding up every person's score and dividing
+        if not self.answered:
+            return None
+        return round((self.agree + self.part / 2) / self.answered, 4)
+
+    @property
+    def agreed(self) -> bool:
+        # mean > 0.5, in exact arithmetic: twice the sum above the count
+        return self.answered > 0 and 2 * self.agree + self.part > self.answered
+
+
+def codes() -> tuple[str, ...]:
+    """Every code the scorer reads: the statements."""
+    return tuple(statement_themes())
 
 
 def _or(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def _agreed(points: Sequence[float]) -> bool:
-    # mean > 0.5, in exact arithmetic: twice the sum above the count
-    return bool(points) and 2 * sum(points) > len(points)
-
-
-def _points(responses: Sequence[Response], code: str) -> list[float]:
-    return [POINTS[a] for r in responses if (a := choice(r, code, ANSWERS)) in POINTS]
-
-
-def score_checklist(
-    responses: Sequence[Response], *, model: LadderModel, k: int, duplicates: int = 0
-) -> ChecklistResult:
+def score_checklist(group: Group, *, model: LadderModel, k: int) -> ChecklistResult:
     """The result for one subject and round."""
     themes = statement_themes()
     total = len(themes)
     tally = Tally()
     statements: dict[str, StatementScore] = {}
+    # every statement's points in each perspective group, and for the whole subject ("all")
+    points: dict[str, dict[str, Points]] = {}
     for code, theme in themes.items():
-        answers = [choice(r, code, ANSWERS) for r in responses]
-        for a in answers:
-            tally.add(a)
-        points = [POINTS[a] for a in answers if a in POINTS]
+        by_group = group.choices(code, ANSWERS)
+        counts = merged(by_group.values())
+        tally.add_counts(counts)
+        whole = Points.of(counts)
+        points[code] = {"all": whole, **{g: Points.of(c) for g, c in by_group.items()}}
         statements[code] = StatementScore(
             theme=theme,
-            mean=_mean(points),
-            agreed=_agreed(points),
-            answered=len(points),
-            dont_know=answers.count("dk"),
-            missing=sum(a is MISSING for a in answers),
-            invalid=sum(a is INVALID for a in answers),
-            distribution={a: answers.count(a) for a in ANSWERS},
+            mean=whole.mean,
+            agreed=whole.agreed,
+            answered=whole.answered,
+            dont_know=counts["dk"],
+            missing=counts[MISSING],
+            invalid=counts[INVALID],
+            distribution={a: counts[a] for a in ANSWERS},
         )
     agreed = sum(s.agreed for s in statements.values())
-    sizes = group_sizes(responses)
-    members = {g: [r for r in responses if r.perspective == g] for g in GROUPS}
+    sizes = group.sizes
     basis = [g for g in GROUPS if sizes[g] >= k] or ["all"]
     gaps: list[str] = []
     half = total // 2 + 1
     for g in basis:
-        group = members.get(g, list(responses))
-        have = sum(_agreed(_points(group, code)) for code in themes)
+        have = sum(points[code][g].agreed for code in themes)
         if have < half:
             gaps.append(
                 f"get {half - have} more statements agreed by {group_name(g)} "
                 f"(now {have} of {total}; more than half needed)"
             )
-    lived = members["lived"]
-    if len(lived) >= k:
+    lived = sizes["lived"]
+    if lived >= k:
         for code in themes:
-            against = sum(choice(r, code, ANSWERS) == "dis" for r in lived)
-            if 2 * against > len(lived):
+            against = points[code]["lived"].dis
+            if 2 * against > lived:
                 gaps.append(
-                    f"turn round `{code}`: {against} of {len(lived)} people with lived "
+                    f"turn round `{code}`: {against} of {lived} people with lived "
                     "experience disagree (at most half may)"
                 )
     achieved = not gaps
@@ -143,9 +165,9 @@ def score_checklist(
         nxt = next_rung(model, placement)
     shown = visible_groups(sizes, k)
     return ChecklistResult(
-        subject=responses[0].subject,
-        round=responses[0].round,
-        respondents=len(responses),
+        subject=group.subject,
+        round=group.round,
+        respondents=group.size,
         rung=rung,
         rung_index=rung_index,
         reasons=reasons,
@@ -153,12 +175,14 @@ def score_checklist(
         data_quality=DataQuality(
             missing=tally.missing,
             invalid=tally.invalid,
-            unknown_codes=unknown_codes(responses),
-            duplicates=duplicates,
+            unknown_codes=group.unknown_codes,
+            duplicates=group.duplicates,
         ),
         agreement=agreement,
         statements=statements,
-        perspectives={g: _perspective(members[g], themes) for g in shown},
+        perspectives={
+            g: _perspective(sizes[g], {code: p[g] for code, p in points.items()}) for g in shown
+        },
     )
 
 
@@ -180,17 +204,15 @@ def _achieved_reason(
     )
 
 
-def _perspective(members: Sequence[Response], themes: dict[str, str]) -> ChecklistPerspective:
-    statements = {}
-    for code in themes:
-        points = _points(members, code)
-        statements[code] = GroupStatement(
-            mean=_mean(points), answered=len(points), agreed=_agreed(points)
-        )
+def _perspective(respondents: int, points: dict[str, Points]) -> ChecklistPerspective:
+    statements = {
+        code: GroupStatement(mean=p.mean, answered=p.answered, agreed=p.agreed)
+        for code, p in points.items()
+    }
     agreed = sum(s.agreed for s in statements.values())
     return ChecklistPerspective(
-        respondents=len(members),
+        respondents=respondents,
         agreed=agreed,
-        share=round(agreed / len(themes), 4),
+        share=round(agreed / len(points), 4),
         statements=statements,
     )

@@ -1,25 +1,37 @@
 """What every instrument's scorer shares: counting choice answers and building a result's parts.
 
-Scoring is count-based. A :class:`Group` holds one instrument's responses for
-one subject and round, split by perspective group. For each question code the
-scorers ask it for *counts* of the answers in each perspective group
-(:meth:`Group.choices`), and work out every statistic (means, medians,
-distributions, missing and invalid answers) from those counts. Counting runs
-in C (``Counter`` over ``map(dict.get, ...)``), and only the few distinct raw
-values are normalised in Python, so the cost per answer is a dictionary look-up.
+Scoring is count-based, so that a million responses score in a few seconds:
+
+1. :func:`read_answers` goes once through the responses, in their own order,
+   and copies each person's raw answers to the codes their instrument's
+   scorer reads into flat lists, one per instrument, subject, round and role
+   (:class:`Answers`).
+2. A :class:`Group` puts the roles of one instrument, subject and round into
+   perspective groups. Scorers ask it for *counts*: how many people in each
+   perspective group gave each answer to a code (:meth:`Group.choices`).
+   ``Counter`` counts the raw values in C; only the few distinct values are
+   then normalised (:func:`choice_value`: MISSING, INVALID or a choice).
+3. The scorers work out every statistic (means, lower medians, distributions,
+   missing and invalid answers, the lived experience rules) from the counts.
+
+The results are exactly those of normalising and scoring one answer at a time.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
-from itertools import repeat
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from coprod_connectors.ladder import LadderModel, Placement
-from coprod_connectors.responses import PERSPECTIVE_NAMES, FlagKind, Response, perspective
+from coprod_connectors.responses import (
+    PERSPECTIVE_NAMES,
+    FlagKind,
+    Response,
+    perspective,
+)
 from coprod_connectors.scoring.models import NextRung
 from coprod_connectors.scoring.stats import GROUPS
 
@@ -71,26 +83,29 @@ def answered(counts: Mapping[Any, int]) -> dict[Any, int]:
     return {v: n for v, n in counts.items() if v is not MISSING and v is not INVALID}
 
 
-def _plain(value: object) -> bool:
-    # Strings and None are the only answers for which "equal" means "normalised the
-    # same": 1, 1.0 and True are equal (and share a Counter key) but not the same choice.
+def plain(value: object) -> bool:
+    """Whether equal values of this kind always normalise the same (strings and None).
+
+    1, 1.0 and True are equal (and so share one key in a Counter) but are not
+    the same choice; only strings and None can be counted before normalising.
+    """
     return value is None or type(value) is str
 
 
-def count_choices(answers: Sequence[dict[str, Any]], code: str, allowed: Collection[str]) -> Counter[Any]:
-    """How many of ``answers`` (answer dicts) answer ``code`` with each of ``allowed``.
+def count_choices(values: Sequence[Any], allowed: Collection[str]) -> Counter[Any]:
+    """How many of ``values`` (raw answers) are each of ``allowed``, or MISSING / INVALID.
 
-    Keys are the choices and MISSING / INVALID, exactly as :func:`choice_value`
-    gives them. The raw values are counted first and each distinct one
-    normalised once; when a value is not a string (a number, a list) every
-    answer is normalised on its own, which is slower but exact.
+    Keys are exactly what :func:`choice_value` gives. The raw values are
+    counted first (in C) and each distinct one normalised once; when a value
+    is not a string (a number, a list) every answer is normalised on its own,
+    which is slower but exact.
     """
     try:
-        raw = Counter(map(dict.get, answers, repeat(code)))
+        raw = Counter(values)
     except TypeError:  # an unhashable answer, such as a list where a choice belongs
         raw = None
-    if raw is None or not all(_plain(v) for v in raw):
-        return Counter(choice_value(a.get(code), allowed) for a in answers)
+    if raw is None or not all(plain(v) for v in raw):
+        return Counter(choice_value(v, allowed) for v in values)
     out: Counter[Any] = Counter()
     for value, n in raw.items():
         out[choice_value(value, allowed)] += n
@@ -98,110 +113,163 @@ def count_choices(answers: Sequence[dict[str, Any]], code: str, allowed: Collect
 
 
 def count_choice_pairs(
-    answers: Sequence[dict[str, Any]],
-    first: tuple[str, Collection[str]],
-    second: tuple[str, Collection[str]],
+    first: Sequence[Any],
+    second: Sequence[Any],
+    allowed_first: Collection[str],
+    allowed_second: Collection[str],
 ) -> Counter[tuple[Any, Any]]:
-    """Counts of each person's pair of answers to two codes (e.g. a stage and its RAG rating)."""
-    (code_a, allowed_a), (code_b, allowed_b) = first, second
+    """Counts of each person's pair of answers (``first[i]``, ``second[i]``), normalised."""
     try:
-        raw = Counter(
-            zip(map(dict.get, answers, repeat(code_a)), map(dict.get, answers, repeat(code_b)))
-        )
+        raw = Counter(zip(first, second, strict=True))
     except TypeError:
         raw = None
-    if raw is None or not all(_plain(a) and _plain(b) for a, b in raw):
+    if raw is None or not all(plain(a) and plain(b) for a, b in raw):
         return Counter(
-            (choice_value(x.get(code_a), allowed_a), choice_value(x.get(code_b), allowed_b))
-            for x in answers
+            (choice_value(a, allowed_first), choice_value(b, allowed_second))
+            for a, b in zip(first, second, strict=True)
         )
     out: Counter[tuple[Any, Any]] = Counter()
     for (a, b), n in raw.items():
-        out[choice_value(a, allowed_a), choice_value(b, allowed_b)] += n
+        out[choice_value(a, allowed_first), choice_value(b, allowed_second)] += n
     return out
+
+
+class Answers:
+    """The raw answers to some codes from a number of people, read one person at a time.
+
+    The values are kept in one flat list, person after person, ``len(codes)``
+    values each. Reading all of a person's answers while their dict is in the
+    CPU cache, and appending them to one list (nothing allocated per person),
+    is what makes a million people quick: a pass per code would fetch every
+    dict from memory again for each code.
+    """
+
+    __slots__ = ("codes", "people", "unknown_codes", "values")
+
+    def __init__(self, codes: tuple[str, ...]) -> None:
+        self.codes = codes
+        self.values: list[Any] = []
+        self.people = 0
+        self.unknown_codes = 0
+
+    def __len__(self) -> int:
+        return self.people
+
+    def column(self, code: str) -> list[Any]:
+        """Everyone's raw answer to ``code`` (None when unanswered), in order."""
+        # every len(codes)-th value, starting at the code's own position
+        return self.values[self.codes.index(code) :: len(self.codes)]
+
+
+#: How responses are split before scoring: instrument, subject, round and role.
+Bucket = tuple[str, str | None, str, str | None]
+_FIELDS = attrgetter("instrument", "subject", "round", "role", "answers", "flags")
+
+
+def read_answers(
+    responses: Iterable[Response], codes: Mapping[str, tuple[str, ...]]
+) -> dict[Bucket, Answers]:
+    """Each instrument's, subject's, round's and role's :class:`Answers` to its ``codes``.
+
+    One pass, in the responses' own order (what memory fetches fastest);
+    ``attrgetter`` reads each response's fields in one call.
+    """
+    buckets: dict[Bucket, Answers] = {}
+    for instrument, subject, round_, role, answers, flags in map(_FIELDS, responses):
+        key = (instrument, subject, round_, role)
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = Answers(codes.get(instrument, ()))
+        # what Answers would do in an ``add`` method, written out here: this runs a
+        # million times, and a method call would cost as much as the rest together
+        bucket.values.extend(map(answers.get, bucket.codes))
+        bucket.people += 1
+        if flags:
+            bucket.unknown_codes += sum(1 for f in flags if f.kind is FlagKind.UNKNOWN_CODE)
+    return buckets
 
 
 @dataclass
 class Group:
     """One instrument's responses for one subject and round, split by perspective group.
 
-    ``members`` has every perspective group of :data:`GROUPS` as a key, in
-    that order (empty lists for groups nobody is in). The order of people
-    within a group does not matter to any result.
+    Holds what the scorers read: for each perspective group (every group of
+    :data:`GROUPS`, in that order, even when nobody is in it) the
+    :class:`Answers` of the roles in it, and the numbers of duplicates
+    dropped and of answers to unknown codes. The order of people within a
+    group does not matter to any result.
     """
 
     subject: str | None
     round: str
-    members: dict[str, list[Response]]
+    answers: dict[str, list[Answers]]
     duplicates: int = 0
-    _counts: dict[tuple[str, tuple[str, ...]], dict[str, Counter[Any]]] = field(
-        default_factory=dict, repr=False
-    )
 
     @classmethod
-    def of(cls, responses: Iterable[Response], *, duplicates: int = 0) -> Group:
-        """The group of ``responses`` (all of one instrument, subject and round)."""
-        by_role: dict[str | None, list[Response]] = {}
-        for response in responses:
-            by_role.setdefault(response.role, []).append(response)
-        return cls.from_roles(by_role, duplicates=duplicates)
+    def of(
+        cls, responses: Iterable[Response], codes: tuple[str, ...], *, duplicates: int = 0
+    ) -> Group:
+        """The group of ``responses`` (one instrument, subject and round), reading ``codes``."""
+        responses = list(responses)
+        if not responses:
+            msg = "a group needs at least one response"
+            raise ValueError(msg)
+        buckets = read_answers(responses, {r.instrument: codes for r in responses})
+        by_role = {role: bucket for (_, _, _, role), bucket in buckets.items()}
+        first = responses[0]
+        return cls.from_roles(first.subject, first.round, by_role, duplicates=duplicates)
 
     @classmethod
     def from_roles(
-        cls, by_role: Mapping[str | None, list[Response]], *, duplicates: int = 0
+        cls,
+        subject: str | None,
+        round_: str,
+        by_role: Mapping[str | None, Answers],
+        *,
+        duplicates: int = 0,
     ) -> Group:
-        """The group of responses already split by role (at least one response)."""
-        members: dict[str, list[Response]] = {g: [] for g in GROUPS}
-        for role, responses in by_role.items():
-            members[perspective(role)].extend(responses)
-        first = next(r for rs in by_role.values() for r in rs)
-        return cls(first.subject, first.round, members, duplicates)
+        """The group of answers already read and split by role."""
+        answers: dict[str, list[Answers]] = {g: [] for g in GROUPS}
+        for role, bucket in by_role.items():
+            answers[perspective(role)].append(bucket)
+        return cls(subject, round_, answers, duplicates)
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Respondents in each perspective group, in :data:`GROUPS` order."""
+        return {g: sum(map(len, buckets)) for g, buckets in self.answers.items()}
 
     @property
     def size(self) -> int:
         return sum(self.sizes.values())
 
-    @cached_property
-    def sizes(self) -> dict[str, int]:
-        """Respondents in each perspective group, in :data:`GROUPS` order."""
-        return {g: len(rs) for g, rs in self.members.items()}
+    @property
+    def unknown_codes(self) -> int:
+        """Answers to codes the instrument does not have."""
+        return sum(b.unknown_codes for buckets in self.answers.values() for b in buckets)
 
-    @cached_property
-    def answers(self) -> dict[str, list[dict[str, Any]]]:
-        """Each perspective group's answer dicts (what the counting reads)."""
-        return {g: [r.answers for r in rs] for g, rs in self.members.items()}
-
-    def responses(self) -> Iterable[Response]:
-        for rs in self.members.values():
-            yield from rs
+    def column(self, g: str, code: str) -> list[Any]:
+        """Perspective group ``g``'s raw answers to ``code``, one per person (None: none)."""
+        out: list[Any] = []
+        for bucket in self.answers[g]:
+            out += bucket.column(code)
+        return out
 
     def choices(self, code: str, allowed: tuple[str, ...]) -> dict[str, Counter[Any]]:
-        """Each perspective group's counts of the answers to ``code`` (see :func:`count_choices`).
-
-        Cached: several rules read the same counts.
-        """
-        key = (code, allowed)
-        counts = self._counts.get(key)
-        if counts is None:
-            counts = {g: count_choices(a, code, allowed) for g, a in self.answers.items()}
-            self._counts[key] = counts
-        return counts
+        """Each perspective group's counts of the answers to ``code``, as :func:`count_choices`."""
+        return {g: count_choices(self.column(g, code), allowed) for g in self.answers}
 
     def choice_pairs(
         self, first: tuple[str, tuple[str, ...]], second: tuple[str, tuple[str, ...]]
     ) -> dict[str, Counter[tuple[Any, Any]]]:
-        """Each perspective group's counts of pairs of answers (see :func:`count_choice_pairs`)."""
-        return {g: count_choice_pairs(a, first, second) for g, a in self.answers.items()}
-
-    def unknown_codes(self) -> int:
-        """Answers to codes the instrument does not have, across the group."""
-        return sum(
-            1
-            for r in self.responses()
-            if r.flags
-            for f in r.flags
-            if f.kind is FlagKind.UNKNOWN_CODE
-        )
+        """Each perspective group's counts of each person's pair of answers to two codes."""
+        (code_a, allowed_a), (code_b, allowed_b) = first, second
+        return {
+            g: count_choice_pairs(
+                self.column(g, code_a), self.column(g, code_b), allowed_a, allowed_b
+            )
+            for g in self.answers
+        }
 
 
 @dataclass
@@ -211,19 +279,9 @@ class Tally:
     missing: int = 0
     invalid: int = 0
 
-    def add(self, value: Any) -> None:
-        if value is MISSING:
-            self.missing += 1
-        elif value is INVALID:
-            self.invalid += 1
-
     def add_counts(self, counts: Mapping[Any, int]) -> None:
         self.missing += counts.get(MISSING, 0)
         self.invalid += counts.get(INVALID, 0)
-
-
-def unknown_codes(responses: Sequence[Response]) -> int:
-    return sum(1 for r in responses for f in r.flags if f.kind is FlagKind.UNKNOWN_CODE)
 
 
 def group_name(group: str) -> str:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from coprod_connectors.ladder import LadderModel, LevelEvidence, place
-from coprod_connectors.responses import Response
 from coprod_connectors.scoring.common import (
     INVALID,
     MISSING,
+    Group,
     Tally,
-    choice,
+    answered,
+    as_levels,
     insufficient,
     join,
-    level,
+    merged,
     next_rung,
-    unknown_codes,
 )
 from coprod_connectors.scoring.models import (
     DataQuality,
@@ -26,7 +24,11 @@ from coprod_connectors.scoring.models import (
     NextRung,
     PhaseScore,
 )
-from coprod_connectors.scoring.stats import distribution, group_sizes, lower_median, visible_groups
+from coprod_connectors.scoring.stats import (
+    distribution_of_counts,
+    lower_median_of_counts,
+    visible_groups,
+)
 
 INSTRUMENT = "ladder-check"
 PHASES = ("idea", "design", "deliv", "review")
@@ -40,34 +42,37 @@ LEVEL_NAMES = {
     4: "equal partners",
 }
 INDICATORS = ("early", "reward", "access", "feedback")
+#: Every code the scorer reads (:class:`~coprod_connectors.scoring.common.Group` holds these).
+CODES = (*(f"{phase}Inv" for phase in PHASES), *INDICATORS)
 
 
-def score_ladder_check(
-    responses: Sequence[Response], *, model: LadderModel, k: int, duplicates: int = 0
-) -> LadderCheckResult:
+def score_ladder_check(group: Group, *, model: LadderModel, k: int) -> LadderCheckResult:
     """The result for one subject and round."""
     tally = Tally()
     phases: dict[str, PhaseScore] = {}
+    # each phase's counts of valid levels in each perspective group
+    level_counts: dict[str, dict[str, dict[int, int]]] = {}
     for phase in PHASES:
-        answers = [level(r, f"{phase}Inv", 0, 4) for r in responses]
-        for a in answers:
-            tally.add(a)
-        values = [a for a in answers if isinstance(a, int)]
+        by_group = group.choices(f"{phase}Inv", LEVELS)
+        level_counts[phase] = {g: answered(as_levels(c)) for g, c in by_group.items()}
+        counts = as_levels(merged(by_group.values()))
+        tally.add_counts(counts)
+        values = answered(counts)
         phases[phase] = PhaseScore(
-            level=lower_median(values),
-            answered=len(values),
-            missing=sum(a is MISSING for a in answers),
-            invalid=sum(a is INVALID for a in answers),
-            distribution=distribution(values, LEVELS),
+            level=lower_median_of_counts(values),
+            answered=sum(values.values()),
+            missing=counts[MISSING],
+            invalid=counts[INVALID],
+            distribution=distribution_of_counts(values, LEVELS),
         )
     indicators = {}
     for code in INDICATORS:
-        answers = [choice(r, code, ("y", "n")) for r in responses]
+        counts = merged(group.choices(code, ("y", "n")).values())
         indicators[code] = IndicatorCount(
-            yes=answers.count("y"),
-            no=answers.count("n"),
-            missing=sum(a is MISSING for a in answers),
-            invalid=sum(a is INVALID for a in answers),
+            yes=counts["y"],
+            no=counts["n"],
+            missing=counts[MISSING],
+            invalid=counts[INVALID],
         )
         tally.invalid += indicators[code].invalid
     unanswered = [p for p, s in phases.items() if s.level is None]
@@ -92,12 +97,12 @@ def score_ladder_check(
             *placement.reasons,
         ]
         nxt = next_rung(model, placement)
-    sizes = group_sizes(responses)
+    sizes = group.sizes
     shown = visible_groups(sizes, k)
     return LadderCheckResult(
-        subject=responses[0].subject,
-        round=responses[0].round,
-        respondents=len(responses),
+        subject=group.subject,
+        round=group.round,
+        respondents=group.size,
         rung=rung,
         rung_index=rung_index,
         reasons=reasons,
@@ -105,22 +110,24 @@ def score_ladder_check(
         data_quality=DataQuality(
             missing=tally.missing,
             invalid=tally.invalid,
-            unknown_codes=unknown_codes(responses),
-            duplicates=duplicates,
+            unknown_codes=group.unknown_codes,
+            duplicates=group.duplicates,
         ),
         phases=phases,
         indicators=indicators,
-        perspectives={g: _perspective([r for r in responses if r.perspective == g]) for g in shown},
+        perspectives={
+            g: _perspective({p: c[g] for p, c in level_counts.items()}, sizes[g]) for g in shown
+        },
     )
 
 
-def _perspective(members: Sequence[Response]) -> LadderCheckPerspective:
-    phases = {}
-    for phase in PHASES:
-        values = [v for r in members if isinstance(v := level(r, f"{phase}Inv", 0, 4), int)]
-        phases[phase] = GroupItem(
-            median=lower_median(values),
-            answered=len(values),
-            distribution=distribution(values, LEVELS),
+def _perspective(levels: dict[str, dict[int, int]], size: int) -> LadderCheckPerspective:
+    phases = {
+        phase: GroupItem(
+            median=lower_median_of_counts(counts),
+            answered=sum(counts.values()),
+            distribution=distribution_of_counts(counts, LEVELS),
         )
-    return LadderCheckPerspective(respondents=len(members), phases=phases)
+        for phase, counts in levels.items()
+    }
+    return LadderCheckPerspective(respondents=size, phases=phases)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Mapping
+from itertools import chain, repeat
+from typing import Any, NamedTuple
 
 from coprod_connectors.ladder import LadderModel, LevelEvidence, place
 from coprod_connectors.responses import Flag, FlagKind, Response
 from coprod_connectors.scoring.common import (
     INVALID,
     MISSING,
+    Group,
     Tally,
+    answered,
+    as_levels,
     choice,
     insufficient,
     join,
     level,
+    merged,
     next_rung,
-    unknown_codes,
 )
 from coprod_connectors.scoring.models import (
     Action,
@@ -27,7 +32,11 @@ from coprod_connectors.scoring.models import (
     SelfReflectionPerspective,
     SelfReflectionResult,
 )
-from coprod_connectors.scoring.stats import distribution, group_sizes, lower_median, visible_groups
+from coprod_connectors.scoring.stats import (
+    distribution_of_counts,
+    lower_median_of_counts,
+    visible_groups,
+)
 
 INSTRUMENT = "self-reflection"
 PRINCIPLES = ("assets", "work", "recip", "network")
@@ -36,6 +45,8 @@ STAGE_NAMES = {1: "not yet", 2: "the basics", 3: "getting there", 4: "doing real
 RAGS = ("red", "amber", "green")
 #: ``actPrin`` choice codes (at most 5 characters) and the principles they stand for.
 ACTION_PRINCIPLES = {"asset": "assets", "work": "work", "recip": "recip", "netw": "network"}
+#: Every code the scorer reads (:class:`~coprod_connectors.scoring.common.Group` holds these).
+CODES = (*(f"{p}{part}" for p in PRINCIPLES for part in ("Stage", "Rag")), "actions")
 
 
 def rag_flags(response: Response) -> list[Flag]:
@@ -56,18 +67,18 @@ def rag_flags(response: Response) -> list[Flag]:
     return flags
 
 
-def score_self_reflection(
-    responses: Sequence[Response], *, model: LadderModel, k: int, duplicates: int = 0
-) -> SelfReflectionResult:
+def score_self_reflection(group: Group, *, model: LadderModel, k: int) -> SelfReflectionResult:
     """The result for one subject and round."""
     tally = Tally()
     principles: dict[str, PrincipleScore] = {}
+    # each principle's counts of valid stages in each perspective group
+    stage_counts: dict[str, dict[str, dict[int, int]]] = {}
     lowered: list[str] = []
     for p in PRINCIPLES:
-        principles[p], note = _principle(responses, p, k, tally)
+        principles[p], stage_counts[p], note = _principle(group, p, k, tally)
         if note:
             lowered.append(note)
-    sizes = group_sizes(responses)
+    sizes = group.sizes
     shown = visible_groups(sizes, k)
     stages = {p: s.stage for p, s in principles.items()}
     unanswered = [p for p, s in stages.items() if s is None]
@@ -89,9 +100,9 @@ def score_self_reflection(
         reasons = [lowest, *lowered, *placement.reasons]
         nxt = next_rung(model, placement)
     return SelfReflectionResult(
-        subject=responses[0].subject,
-        round=responses[0].round,
-        respondents=len(responses),
+        subject=group.subject,
+        round=group.round,
+        respondents=group.size,
         rung=rung,
         rung_index=rung_index,
         reasons=reasons,
@@ -99,110 +110,162 @@ def score_self_reflection(
         data_quality=DataQuality(
             missing=tally.missing,
             invalid=tally.invalid,
-            unknown_codes=unknown_codes(responses),
-            duplicates=duplicates,
+            unknown_codes=group.unknown_codes,
+            duplicates=group.duplicates,
         ),
         principles=principles,
-        actions=_actions(responses),
-        perspectives={g: _perspective(responses, g, sizes[g]) for g in shown},
+        actions=_actions(group),
+        perspectives={
+            g: _perspective({p: c[g] for p, c in stage_counts.items()}, sizes[g]) for g in shown
+        },
     )
 
 
 def _principle(
-    responses: Sequence[Response], p: str, k: int, tally: Tally
-) -> tuple[PrincipleScore, str | None]:
-    values: list[int] = []
-    lived: list[int] = []
-    rags: list[str] = []
-    contradictions = 0
-    invalid = missing = 0
-    for response in responses:
-        stage = level(response, f"{p}Stage", 1, 4)
-        tally.add(stage)
-        rag = choice(response, f"{p}Rag", RAGS)
-        if isinstance(rag, str):
-            rags.append(rag)
-        elif rag is INVALID:
-            tally.invalid += 1
-        if stage is MISSING:
-            missing += 1
-            continue
-        if stage is INVALID:
-            invalid += 1
-            continue
-        values.append(stage)
-        if response.perspective == "lived":
-            lived.append(stage)
-        if (rag, stage) in {("green", 1), ("red", 4)}:
-            contradictions += 1
-    median = lower_median(values)
+    group: Group, p: str, k: int, tally: Tally
+) -> tuple[PrincipleScore, dict[str, dict[int, int]], str | None]:
+    # one count per perspective group of each person's (stage, RAG rating) pair
+    pairs = group.choice_pairs((f"{p}Stage", STAGES), (f"{p}Rag", RAGS))
+    stages_by_group: dict[str, dict[int, int]] = {}
+    for g, counts in pairs.items():
+        stages_by_group[g] = answered(as_levels(_firsts(counts)))
+    everyone = merged(pairs.values())
+    stage_all = as_levels(_firsts(everyone))
+    rag_all = _seconds(everyone)
+    tally.add_counts(stage_all)
+    tally.invalid += rag_all[INVALID]
+    values = answered(stage_all)
+    lived = stages_by_group["lived"]
+    # the stages in ``everyone`` are still choice text ("1"), not numbers
+    contradictions = sum(n for (stage, rag), n in everyone.items() if (rag, stage) in _CONTRARY)
+    median = lower_median_of_counts(values)
     stage_used = median
     note = None
-    lived_median = lower_median(lived) if len(lived) >= k else None
+    lived_answered = sum(lived.values())
+    lived_median = lower_median_of_counts(lived) if lived_answered >= k else None
     if median is not None and lived_median is not None and lived_median < median:
         stage_used = lived_median
         note = (
             f"the lived experience view lowered `{p}` from {median} to {lived_median} "
-            f"(the lower median of {len(lived)} answers from people who use services and carers)"
+            f"(the lower median of {lived_answered} answers from people who use services "
+            "and carers)"
         )
     score = PrincipleScore(
         stage=stage_used,
         median=median,
         lowered_by_lived_experience=note is not None,
-        answered=len(values),
-        missing=missing,
-        invalid=invalid,
-        distribution=distribution(values, STAGES),
-        rag=distribution(rags, RAGS),
+        answered=sum(values.values()),
+        missing=stage_all[MISSING],
+        invalid=stage_all[INVALID],
+        distribution=distribution_of_counts(values, STAGES),
+        rag=distribution_of_counts(answered(rag_all), RAGS),
         rag_contradictions=contradictions,
     )
-    return score, note
+    return score, stages_by_group, note
 
 
-def _perspective(responses: Sequence[Response], group: str, size: int) -> SelfReflectionPerspective:
-    members = [r for r in responses if r.perspective == group]
-    principles = {}
-    for p in PRINCIPLES:
-        values = [v for r in members if isinstance(v := level(r, f"{p}Stage", 1, 4), int)]
-        principles[p] = GroupItem(
-            median=lower_median(values),
-            answered=len(values),
-            distribution=distribution(values, STAGES),
+#: A RAG rating that contradicts a stage (given as choice text): green at 1, red at 4.
+_CONTRARY = {("green", "1"), ("red", "4")}
+
+
+def _firsts(pairs: Mapping[tuple[Any, Any], int]) -> Counter[Any]:
+    out: Counter[Any] = Counter()
+    for (first, _), n in pairs.items():
+        out[first] += n
+    return out
+
+
+def _seconds(pairs: Mapping[tuple[Any, Any], int]) -> Counter[Any]:
+    out: Counter[Any] = Counter()
+    for (_, second), n in pairs.items():
+        out[second] += n
+    return out
+
+
+def _perspective(stages: dict[str, dict[int, int]], size: int) -> SelfReflectionPerspective:
+    principles = {
+        p: GroupItem(
+            median=lower_median_of_counts(counts),
+            answered=sum(counts.values()),
+            distribution=distribution_of_counts(counts, STAGES),
         )
+        for p, counts in stages.items()
+    }
     return SelfReflectionPerspective(respondents=size, principles=principles)
 
 
-def _actions(responses: Sequence[Response]) -> list[Action]:
-    rows: list[Action] = []
-    for response in responses:
-        value = response.answers.get("actions")
-        if not isinstance(value, list):
-            continue
-        rows.extend(_action(row) for row in value if isinstance(row, dict))
+class Row(NamedTuple):
+    """An action plan row as text (None when blank); the fields of :class:`Action`."""
+
+    principle: str | None
+    what: str | None
+    who: str | None
+    when: str | None
+    how: str | None
+
+
+#: The codes of an action plan row, in the order of :class:`Row`'s fields.
+ROW_CODES = ("actPrin", "actWhat", "actWho", "actWhen", "actHow")
+
+
+def _actions(group: Group) -> list[Action]:
+    """Every action plan row, sorted by principle, date and text.
+
+    Rows are counted as they came (a tuple of the raw values, built in C);
+    each distinct value is turned into text once, and each distinct row into
+    an :class:`Action` once (the model is frozen, so identical rows share one
+    object). Rows that sort equal are identical, so the order is the same as
+    sorting every row.
+    """
+    raw: list[tuple[Any, ...]] = []
+    for g in group.sizes:
+        # only the people who wrote a plan: filter out the rest in C
+        for plan in filter(None, group.column(g, "actions")):
+            if not isinstance(plan, list):
+                continue
+            # a plain loop rather than extend(generator): no generator made per plan
+            for row in plan:
+                if isinstance(row, dict):
+                    raw.append(tuple(map(row.get, ROW_CODES)))  # noqa: PERF401
+    rows: Counter[Row] = Counter()
+    try:
+        distinct = Counter(raw)
+        values = set(chain.from_iterable(distinct))
+        exact = set(map(type, values)) <= {str, type(None)}
+    except TypeError:  # an unhashable value, such as a list where text belongs
+        exact = False
+    if exact:
+        texts = {value: _text(value) for value in values}
+        for row, n in distinct.items():
+            rows[_row(tuple(map(texts.__getitem__, row)))] += n
+    else:
+        # values that compare equal can still read differently (1, 1.0 and True)
+        rows.update(_row(tuple(map(_text, row))) for row in raw)
     order = {p: i for i, p in enumerate(PRINCIPLES)}
-    return sorted(
+    out: list[Action] = []
+    for row in sorted(
         rows,
-        key=lambda a: (
-            order.get(a.principle or "", len(order)),
-            a.principle or "",
-            a.when or "",
-            a.what or "",
-            a.who or "",
-            a.how or "",
+        key=lambda r: (
+            order.get(r.principle or "", len(order)),
+            r.principle or "",
+            r.when or "",
+            r.what or "",
+            r.who or "",
+            r.how or "",
         ),
-    )
+    ):
+        action = Action(
+            principle=row.principle, what=row.what, who=row.who, when=row.when, how=row.how
+        )
+        out.extend(repeat(action, rows[row]))
+    return out
 
 
-def _action(row: dict[str, Any]) -> Action:
-    def text(code: str) -> str | None:
-        value = row.get(code)
-        return None if value is None or str(value).strip() == "" else str(value)
+def _row(texts: tuple[str | None, ...]) -> Row:
+    """An action plan row from its values as text (in :data:`ROW_CODES` order)."""
+    prin, what, who, when, how = texts
+    return Row(ACTION_PRINCIPLES.get(prin or "", prin), what, who, when, how)
 
-    prin = text("actPrin")
-    return Action(
-        principle=ACTION_PRINCIPLES.get(prin or "", prin),
-        what=text("actWhat"),
-        who=text("actWho"),
-        when=text("actWhen"),
-        how=text("actHow"),
-    )
+
+def _text(value: Any) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value)

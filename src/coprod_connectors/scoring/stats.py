@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeVar
-
-from coprod_connectors.responses import Response
+from typing import Any, TypeVar
 
 T = TypeVar("T", int, float)
 
@@ -35,7 +33,7 @@ def lower_median_of_counts(counts: Mapping[T, int]) -> T | None:
     raise AssertionError("unreachable: the position is within the total")  # pragma: no cover
 
 
-def distribution_of_counts(counts: Mapping[object, int], keys: Sequence[str]) -> dict[str, int]:
+def distribution_of_counts(counts: Mapping[Any, int], keys: Sequence[str]) -> dict[str, int]:
     """:func:`distribution` of values given as counts (value -> how many)."""
     out = dict.fromkeys(keys, 0)
     for value, n in counts.items():
@@ -53,14 +51,6 @@ def distribution(values: Iterable[object], keys: Sequence[str]) -> dict[str, int
         if text in counts:
             counts[text] += 1
     return counts
-
-
-def group_sizes(responses: Sequence[Response]) -> dict[str, int]:
-    """Respondents in each perspective group, in :data:`GROUPS` order."""
-    sizes = dict.fromkeys(GROUPS, 0)
-    for response in responses:
-        sizes[response.perspective] += 1
-    return sizes
 
 
 def visible_groups(sizes: Mapping[str, int], k: int) -> list[str]:
