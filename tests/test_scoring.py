@@ -333,3 +333,16 @@ def test_bad_threshold_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         score([], k=0)
     assert score([]).results == []
+
+
+def test_the_same_response_id_in_two_deployments_is_two_people() -> None:
+    """LimeSurvey numbers responses per survey: id 1 in two surveys is two people."""
+    from coprod_connectors.scoring import score as score_all
+    from coprod_connectors.synthetic import demo_responses
+
+    base = next(r for r in demo_responses() if r.instrument == "ladder-check")
+    a = base.model_copy(update={"response_id": "1", "deployment": "limesurvey:ls:111"})
+    b = base.model_copy(update={"response_id": "1", "deployment": "limesurvey:ls:222"})
+    again = a.model_copy()
+    result = score_all([a, b, again]).results[0]
+    assert result.respondents == 2

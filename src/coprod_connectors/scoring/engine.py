@@ -109,7 +109,7 @@ def _order(key: Key) -> tuple[int, str, str, str]:
 def _collect(responses: Iterable[Response]) -> tuple[dict[Key, Group], Counter[str]]:
     """The responses kept, grouped by instrument, subject and round; and those not scored.
 
-    A response id seen twice for one instrument counts once: the latest
+    A response id seen twice for one instrument and deployment counts once: the latest
     submission wins (see :func:`_deduplicate`). Each group's ``duplicates``
     counts the copies dropped.
     """
@@ -142,11 +142,15 @@ def _codes() -> dict[str, tuple[str, ...]]:
     }
 
 
-_ID = attrgetter("response_id")
+#: A response's identity: platforms number responses per survey, so the same id
+#: in two deployments is two people.
+_ID = attrgetter("deployment", "response_id")
 
 
-def _deduplicate(responses: list[Response], ids: list[str]) -> tuple[list[Response], Counter[Key]]:
-    """Each response id once per instrument: the latest submission, on a tie the larger JSON text.
+def _deduplicate(
+    responses: list[Response], ids: list[tuple[str | None, str]]
+) -> tuple[list[Response], Counter[Key]]:
+    """Each (deployment, response id) once per instrument: the latest copy, ties by JSON text.
 
     ``ids`` are the responses' ids, in order. The tie-break makes the result
     independent of the order of the input. Returns the responses kept, in
@@ -158,7 +162,9 @@ def _deduplicate(responses: list[Response], ids: list[str]) -> tuple[list[Respon
     copies = Counter(ids)
     repeated = {i for i, n in copies.items() if n > 1}
     positions = list(compress(range(len(ids)), map(repeated.__contains__, ids)))
-    latest: dict[tuple[str, str], int] = {}  # the position of the copy kept so far
+    latest: dict[
+        tuple[str, tuple[str | None, str]], int
+    ] = {}  # the position of the copy kept so far
     for i in positions:
         key = (responses[i].instrument, ids[i])
         j = latest.setdefault(key, i)
