@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from coprod_connectors.config import Profile
 from coprod_connectors.instruments.model import (
@@ -360,41 +359,6 @@ def make_answers() -> Any:
 @pytest.fixture
 def core_data() -> Path:
     return Path(__file__).parents[3] / "tests" / "data"
-
-
-# --- stores (as in the core's tests/conftest.py, which does not reach this folder) ---
-
-
-def _postgres_url() -> str:
-    url = os.environ.get("COPROD_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
-            pytest.fail("COPROD_REQUIRE_POSTGRES is set but COPROD_TEST_POSTGRES_URL is not")
-        pytest.skip("set COPROD_TEST_POSTGRES_URL to run the store tests on PostgreSQL")
-    return url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty store: a SQLite file, or a new schema in the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    base = _postgres_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(f"PostgreSQL at COPROD_TEST_POSTGRES_URL is not reachable: {exc.orig}")
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
 
 
 # --- the fault suite's tally, printed at the end of the run ---------------------------
