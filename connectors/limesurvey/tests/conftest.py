@@ -12,12 +12,16 @@ Re-record with ``--record-mode=rewrite`` and those three variables set.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from coprod_connectors.config import Profile
 from coprod_connectors.instruments import (
@@ -181,3 +185,103 @@ def sample_answers(instrument: Instrument, variant: int) -> dict[str, Any]:
 def sample_answers_fixture() -> Callable[[Instrument, int], dict[str, Any]]:
     """Deterministic answers to an instrument: every question (variants 0, 1) or a few (2)."""
     return sample_answers
+
+
+# --- the sync store on SQLite and PostgreSQL (as in the core's tests/conftest.py) -------
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("COPROD_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
+            pytest.fail("COPROD_REQUIRE_POSTGRES is set but COPROD_TEST_POSTGRES_URL is not")
+        pytest.skip("set COPROD_TEST_POSTGRES_URL to run the store tests on PostgreSQL")
+    return url
+
+
+#: A RAM-backed folder, when there is one. The kill and fault tests commit thousands of
+#: times; on a virtual disk each fsync costs milliseconds, and durability against power
+#: loss is not what they test (a killed process is).
+SHM = Path("/dev/shm")
+
+
+@pytest.fixture
+def ram_dir(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder in RAM (``/dev/shm``) when there is one, else ``tmp_path``."""
+    if SHM.is_dir() and os.access(SHM, os.W_OK):
+        with tempfile.TemporaryDirectory(dir=SHM, prefix="coprod-ls-") as folder:
+            yield Path(folder)
+    else:
+        yield tmp_path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, ram_dir: Path) -> Iterator[str]:
+    """A fresh, empty store: a SQLite file, or a new schema in the test PostgreSQL.
+
+    (As in the core's tests/conftest.py, but the SQLite file lives in RAM when it
+    can and PostgreSQL does not wait for its disk: ``synchronous_commit=off``.)
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{ram_dir / 'store.db'}"
+        return
+    base = _postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except sa.exc.OperationalError as exc:
+        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"PostgreSQL at COPROD_TEST_POSTGRES_URL is not reachable: {exc.orig}")
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+# --- the fault suite's tally, printed at the end of the run ------------------------------
+
+
+@dataclass
+class FaultTally:
+    """What the fault suite injected and survived (filled by test_ls_faults.py), and the
+    kill points the interruption tests went through (test_ls_sync_kill.py)."""
+
+    trials: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    expired_keys: int = 0
+    failed_then_recovered: int = 0
+    clean_first_time: int = 0
+    kill_points: Counter[str] = field(default_factory=Counter)
+
+
+_TALLY = pytest.StashKey[FaultTally]()
+
+
+@pytest.fixture(scope="session")
+def fault_tally(pytestconfig: pytest.Config) -> FaultTally:
+    return pytestconfig.stash.setdefault(_TALLY, FaultTally())
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    tally = config.stash.get(_TALLY, None)
+    if tally is None:
+        return
+    if tally.kill_points:
+        where = ", ".join(f"{n} {what}" for what, n in sorted(tally.kill_points.items()))
+        terminalreporter.write_line(
+            f"limesurvey kills: {sum(tally.kill_points.values())} syncs killed and resumed to "
+            f"the uninterrupted store ({where})"
+        )
+    if not tally.trials:
+        return
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(tally.faults.items())) or "none"
+    terminalreporter.write_line(
+        f"limesurvey faults: {tally.trials} trials, {sum(tally.faults.values())} faults injected "
+        f"({kinds}), {tally.expired_keys} session keys expired, "
+        f"{tally.failed_then_recovered} syncs failed then recovered, "
+        f"{tally.clean_first_time} completed despite the faults"
+    )

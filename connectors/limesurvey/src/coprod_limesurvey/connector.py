@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import codecs
 import logging
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, suppress
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from queue import Empty, Full, Queue
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -19,6 +24,7 @@ from coprod_connectors.errors import (
     NotFoundError,
     PermissionDeniedError,
     PlatformError,
+    ResponseDataError,
     UnavailableError,
 )
 from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
@@ -46,8 +52,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Responses read per export_responses call; memory use is bounded by this.
-DEFAULT_PAGE_SIZE = 500
+#: Response ids asked for per export_responses call; memory use is bounded by this.
+#: LimeSurvey 6.14 spends ~27 ms on a call plus ~0.22 ms a row: 1,000 rows keep the
+#: per-call part small (benchmarks/bench_pull_limesurvey.py) and a page near 1 MB.
+DEFAULT_PAGE_SIZE = 1000
 
 
 def survey_urls(site_url: str, sid: int | str, languages: list[str]) -> dict[str, str]:
@@ -64,7 +72,10 @@ class LimeSurveyConnector:
     """Renders instruments as LimeSurvey 6 surveys (.lss) and runs them over RemoteControl.
 
     ``transport`` or ``client`` (httpx) can be injected; ``page_size`` bounds
-    how many responses one pull request reads.
+    how many responses one pull request reads; ``retries``, ``backoff`` and
+    ``sleep`` shape the retries of reads (tests pass a ``sleep`` that does not);
+    ``prefetch`` asks for the next id ranges (in a helper thread) while a page
+    is converted and stored.
     """
 
     name: ClassVar[str] = "limesurvey"
@@ -79,12 +90,18 @@ class LimeSurveyConnector:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         page_size: int = DEFAULT_PAGE_SIZE,
         retries: int = 2,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        prefetch: bool = True,
     ) -> None:
         self._transport = transport
         self._client = client
         self._timeout = timeout
         self.page_size = max(1, page_size)
         self._retries = retries
+        self._backoff = backoff
+        self._sleep = sleep
+        self.prefetch = prefetch
 
     # -- render ------------------------------------------------------------------------
 
@@ -113,6 +130,8 @@ class LimeSurveyConnector:
             transport=self._transport,
             timeout=self._timeout,
             retries=self._retries,
+            backoff=self._backoff,
+            sleep=self._sleep,
         )
 
     def check(self, profile: Profile) -> str:
@@ -362,32 +381,47 @@ class LimeSurveyConnector:
             subject=deployment.subject,
             deployment=deployment.key,
             tz=zone(profile.options.get("timezone")),
+            labels=False,  # "short" answers are answer codes
         )
         sid = int(deployment.remote_id)
         last = 0 if full or not since else _cursor(since)
         with self.session(profile) as rc:
-            while True:
-                before = rc.requests
-                low, high = last + 1, last + self.page_size
-                rows = self._export(rc, sid, status, low, high)
-                if rows is None:
-                    return
-                if not rows:
-                    following = self._next_id(rc, sid, status, high + 1)
-                    if following is None:
-                        return
-                    last = following - 1
-                    continue
-                records = []
-                for row in rows:
-                    response = convert(row)
-                    records.append(
-                        PulledRecord(
-                            remote_response_id=response.response_id, raw=row, response=response
+            batches = self._batches(rc, sid, status, last)
+            # while a page is converted and stored, a helper thread asks for the next ranges
+            source = ahead(batches, depth=1) if self.prefetch else batches
+            with closing(source):
+                for rows, ids, cursor, requests in source:
+                    # built without re-validation: every field is already of its type
+                    records = [
+                        PulledRecord.model_construct(
+                            remote_response_id=str(n), raw=row, response=convert(row)
                         )
+                        for n, row in zip(ids, rows, strict=True)
+                    ]
+                    yield Page.model_construct(
+                        records=records, cursor=str(cursor), requests=requests
                     )
-                last = max(last, *(int(r.remote_response_id) for r in records))
-                yield Page(records=records, cursor=str(last), requests=rc.requests - before)
+
+    def _batches(
+        self, rc: RemoteControl, sid: int, status: CompletionStatus, last: int
+    ) -> Generator[tuple[list[dict[str, Any]], list[int], int, int], None, None]:
+        """(rows, their ids, the cursor after them, requests made) for each id range after
+        ``last`` that has rows; a range with none is skipped by asking for the next id."""
+        while True:
+            before = rc.requests
+            low, high = last + 1, last + self.page_size
+            rows = self._export(rc, sid, status, low, high)
+            if rows is None:
+                return
+            if not rows:
+                following = self._next_id(rc, sid, status, high + 1)
+                if following is None:
+                    return
+                last = following - 1
+                continue
+            ids = [_row_id(row) for row in rows]
+            last = max(last, *ids)
+            yield rows, ids, last, rc.requests - before
 
     @staticmethod
     def _export(
@@ -414,7 +448,8 @@ class LimeSurveyConnector:
             )
         except NoDataError:
             return None
-        return decode_export(result).responses
+        what = f"responses {low}-{high}" if high is not None else f"responses from {low}"
+        return decode_export(result, what).responses
 
     def _next_id(
         self, rc: RemoteControl, sid: int, status: CompletionStatus, low: int
@@ -422,7 +457,11 @@ class LimeSurveyConnector:
         """The first response id at or after ``low`` (ids only: a small request)."""
         rows = self._export(rc, sid, status, low, None, ["id"])
         ids = [int(row["id"]) for row in rows or () if str(row.get("id", "")).isdigit()]
-        return min(ids) if ids else None
+        following = min(ids) if ids else None
+        if following is not None and following < low:
+            msg = f"LimeSurvey answered a request for responses from {low} with {following}"
+            raise PlatformError(msg, hint="run the sync again; if it repeats, report it")
+        return following
 
     # -- status ------------------------------------------------------------------------
 
@@ -454,17 +493,113 @@ class LimeSurveyConnector:
         return DeploymentStatus(live=live, responses=count, urls=urls, message=message)
 
 
-def decode_export(result: Any) -> ExportDocument:
-    """export_responses' base64 JSON document, decoded."""
+def decode_export(result: Any, what: str = "responses") -> ExportDocument:
+    """export_responses' base64 JSON document, decoded (``what`` names it in errors)."""
     if not isinstance(result, str):
-        msg = "LimeSurvey's export is not a base64 document"
+        msg = f"LimeSurvey's export of {what} is not a base64 document"
         raise PlatformError(msg, platform_message=str(result)[:300])
+    problem = "its base64 is broken"
     try:
         raw = base64.b64decode(result, validate=False)
-        return ExportDocument.model_validate(json.loads(raw.decode("utf-8-sig")))
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, ValidationError) as exc:
-        msg = "LimeSurvey's export could not be read"
-        raise UnavailableError(msg, platform_message=str(exc)[:300]) from exc
+        problem = "it is not UTF-8 text"
+        raw.decode("utf-8-sig")
+        problem = 'it is not a {"responses": [...]} JSON document'
+        return ExportDocument.model_validate_json(raw.removeprefix(codecs.BOM_UTF8))
+    except (binascii.Error, UnicodeDecodeError, ValidationError) as exc:
+        detail = _first_error(exc)
+        msg = f"LimeSurvey's export of {what} could not be read: {problem} ({detail})"
+        hint = (
+            "check the character set of LimeSurvey's database"
+            if isinstance(exc, UnicodeDecodeError)
+            else "try again; if it keeps happening, the survey's responses may be damaged"
+        )
+        raise UnavailableError(msg, hint=hint, platform_message=str(exc)[:300]) from exc
+
+
+def _first_error(exc: Exception) -> str:
+    """One short line about what was wrong."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{exc.reason} at byte {exc.start}"
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    return str(exc).splitlines()[0][:200]
+
+
+_T = TypeVar("_T")
+_DONE = object()
+
+
+def ahead(items: Iterator[_T], depth: int = 1) -> Generator[_T, None, None]:
+    """``items``, made in a helper thread up to ``depth`` items before they are asked for.
+
+    The helper stops when the result is closed (or garbage-collected) or exhausted;
+    an exception in it comes out here, after the items made before it. Close the
+    result before closing what the helper uses.
+    """
+    queue: Queue[Any] = Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.05)
+                return True
+            except Full:  # noqa: PERF203 - waiting for room, watching for the stop
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    item = next(items)
+                except StopIteration:
+                    put(_DONE)
+                    return
+                if not put(item):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
+            put(_Raised(exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    helper = threading.Thread(target=produce, name="limesurvey-prefetch", daemon=True)
+    helper.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        while helper.is_alive():
+            with suppress(Empty):
+                queue.get_nowait()  # a helper waiting to hand over an item can see the stop
+            helper.join(timeout=0.05)
+
+
+@dataclass(frozen=True)
+class _Raised:
+    exc: BaseException
+
+
+def _row_id(row: dict[str, Any]) -> int:
+    """A row's response id (LimeSurvey sends a number; a digit string is accepted)."""
+    value = row.get("id")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    text = str(value).strip() if value is not None else ""
+    if not text.isdigit() or int(text) == 0:
+        msg = f"LimeSurvey sent a response without a usable id ({value!r})"
+        raise ResponseDataError(msg, hint="export with the response id column included")
+    return int(text)
 
 
 def _as_int(result: Any, method: str) -> int:

@@ -38,6 +38,11 @@ def parse_time(value: Any, tz: tzinfo) -> datetime | None:
     text = str(value).strip()
     if not text:
         return None
+    if len(text) == 19 and text[10] == " ":  # what LimeSurvey sends: quick, no strptime
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=tz)
+        except ValueError:
+            pass
     for fmt in _TIME_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - the zone is added next
@@ -51,7 +56,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class RowConverter:
-    """Turns rows of one survey into Responses (build once per pull or file)."""
+    """Turns rows of one survey into Responses (build once per pull or file).
+
+    ``labels``: the rows may hold answer texts instead of answer codes (a "full
+    answers" export from the admin UI), so map them back. A pull asks for codes
+    (``short`` answers) and switches this off.
+    """
 
     def __init__(
         self,
@@ -61,6 +71,7 @@ class RowConverter:
         subject: str | None = None,
         deployment: str | None = None,
         tz: tzinfo = timezone.utc,
+        labels: bool = True,
     ) -> None:
         self.instrument = instrument
         self.round = round
@@ -68,7 +79,7 @@ class RowConverter:
         self.deployment = deployment
         self.tz = tz
         self.targets: dict[str, Target] = columns(instrument)
-        self._labels = _label_index(instrument)
+        self._labels = _label_index(instrument) if labels else {}
 
     def response_id(self, row: Mapping[str, Any]) -> str:
         value = row.get("id")

@@ -27,10 +27,15 @@ any other ``{"status": "..."}`` (``"OK"`` and               PlatformError
 ``{"result": null, "error": "..."}``                        PlatformError
 HTTP 200 with an empty body (JSON-RPC switched off)         ApiDisabledError
 HTTP 5xx, an HTML page, a time-out, a dropped connection    UnavailableError
+a reply cut short, or empty once logged in                  BrokenReplyError (an
+                                                            UnavailableError)
+HTTP 429 (a proxy's rate limit), with ``Retry-After``       RateLimitedError
 ==========================================================  =========================
 
 Only calls that are safe to repeat (reads, and releasing the key) are retried,
-a bounded number of times with exponential back-off; logging in and writes
+a bounded number of times with exponential back-off (or after the
+``Retry-After`` a 429 asks for, up to a minute), after a time-out, a dropped
+connection, a 502/503/504, a 429 or a reply cut short; logging in and writes
 never are.
 """
 
@@ -42,6 +47,8 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
@@ -56,6 +63,7 @@ from coprod_connectors.errors import (
     NotFoundError,
     PermissionDeniedError,
     PlatformError,
+    RateLimitedError,
     UnavailableError,
 )
 from coprod_limesurvey.wire import RpcReply, RpcRequest
@@ -92,12 +100,18 @@ ENABLE_JSON_RPC = (
 
 INVALID_SESSION_KEY = "Invalid session key"
 _RETRY_STATUS = frozenset({502, 503, 504})
+#: Never wait longer than this for one Retry-After; beyond it, give up and say so.
+MAX_RETRY_AFTER = 60.0
 #: invite_participants and remind_participants report success as "N left to send".
 _LEFT_TO_SEND = re.compile(r"-?\d+ left to send")
 
 
 class NoDataError(PlatformError):
     """LimeSurvey has nothing to give back ("No Data, ..."): zero rows, not a failure."""
+
+
+class BrokenReplyError(UnavailableError):
+    """A reply cut short, garbled or empty in the middle of a session: worth asking again."""
 
 
 class SessionExpiredError(PlatformError):
@@ -117,6 +131,25 @@ def _html_text(body: str, limit: int = 300) -> str:
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL | re.IGNORECASE)
     text = html.unescape(re.sub(r"<[^>]+>", " ", body))
     return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+#: What LimeSurvey's error page says after the server's own message.
+_PAGE_BOILERPLATE = "An internal error occurred while the Web server"
+
+
+def _gist(words: str, status_code: int) -> str:
+    """ ": <what the error page says>", without its title and boilerplate ("" if nothing)."""
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        phrase = ""
+    if phrase:
+        words = re.sub(rf"{status_code}:?\s*{re.escape(phrase)}", " ", words, flags=re.IGNORECASE)
+    words = words.split(_PAGE_BOILERPLATE, 1)[0]
+    words = re.sub(r"\s+", " ", words).strip(" -:")
+    if not words:
+        return ""
+    return ": " + (words if len(words) <= 200 else words[:199] + "…")
 
 
 def _status_error(method: str, status: str) -> PlatformError:
@@ -158,17 +191,44 @@ def _status_error(method: str, status: str) -> PlatformError:
     return PlatformError(f"LimeSurvey refused {method}: {status}", platform_message=status)
 
 
-def raise_for_reply(method: str, response: httpx.Response) -> Any:
-    """The ``result`` of a JSON-RPC reply, or the core exception for what went wrong."""
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), if any."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool = False) -> Any:
+    """The ``result`` of a JSON-RPC reply, or the core exception for what went wrong.
+
+    ``in_session``: the server has already answered this session's login, so
+    an empty page is a reply lost on the way, not JSON-RPC switched off.
+    """
     status_code = response.status_code
-    body = response.text
-    if status_code == 200 and not body.strip():
+    content = response.content
+    if status_code == 200 and (not content or content.isspace()):
+        if in_session:
+            raise BrokenReplyError(
+                f"LimeSurvey answered {method} with an empty page",
+                hint="a proxy or the server dropped the answer; try again",
+                status_code=status_code,
+            )
         raise ApiDisabledError(
             "LimeSurvey answered with an empty page: its JSON-RPC interface is switched off",
             hint=ENABLE_JSON_RPC,
             status_code=status_code,
         )
-    looks_html = body.lstrip().startswith("<")
+    looks_html = content[:512].lstrip().startswith(b"<")
+    body = response.text if looks_html or status_code != 200 else ""
     if status_code == 404:
         raise NotFoundError(
             f"no LimeSurvey RemoteControl endpoint at {response.request.url}",
@@ -176,10 +236,20 @@ def raise_for_reply(method: str, response: httpx.Response) -> Any:
             platform_message=_html_text(body) if looks_html else body[:300],
             status_code=status_code,
         )
-    if status_code >= 500 or looks_html:
-        raise UnavailableError(
-            f"LimeSurvey answered {method} with an error page (HTTP {status_code})",
+    if status_code == 429:
+        raise RateLimitedError(
+            f"LimeSurvey (or a proxy in front of it) asked us to slow down ({method})",
+            retry_after=retry_after(response),
+            hint="wait a few minutes and try again",
             platform_message=_html_text(body) if looks_html else body[:300],
+            status_code=status_code,
+        )
+    if status_code >= 500 or looks_html:
+        words = _html_text(body) if looks_html else body[:300]
+        raise UnavailableError(
+            f"LimeSurvey answered {method} with an error page (HTTP {status_code})"
+            + _gist(words, status_code),
+            platform_message=words,
             status_code=status_code,
         )
     if status_code >= 400:
@@ -189,11 +259,22 @@ def raise_for_reply(method: str, response: httpx.Response) -> Any:
             status_code=status_code,
         )
     try:
-        reply = RpcReply.model_validate_json(body)
+        reply = RpcReply.model_validate_json(content)
     except ValidationError as exc:
-        raise UnavailableError(
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise BrokenReplyError(
+                f"LimeSurvey's answer to {method} is not UTF-8 text ({bad.reason} at byte "
+                f"{bad.start})",
+                hint="check the character set of the server, or of a proxy in front of it",
+                platform_message=content[:300].decode("utf-8", "replace"),
+                status_code=status_code,
+            ) from exc
+        raise BrokenReplyError(
             f"LimeSurvey's answer to {method} is not JSON-RPC",
-            platform_message=body[:300],
+            hint="the answer may have been cut short on the way; try again",
+            platform_message=content[:300].decode("utf-8", "replace"),
             status_code=status_code,
         ) from exc
     if reply.result is None and reply.error is not None:
@@ -312,15 +393,25 @@ class RemoteControl:
     def _send(self, method: str, params: list[Any], *, safe: bool) -> Any:
         attempts = 1 + (self._retries if safe else 0)
         for attempt in range(1, attempts + 1):
+            delay = self._backoff * 2 ** (attempt - 1)
             try:
                 return self._post(method, params)
-            except UnavailableError as exc:  # noqa: PERF203 - retrying is the point
-                retryable = exc.status_code is None or exc.status_code in _RETRY_STATUS
+            except RateLimitedError as exc:
+                delay = delay if exc.retry_after is None else exc.retry_after
+                if attempt >= attempts or delay > MAX_RETRY_AFTER:
+                    raise
+                error: PlatformError = exc
+            except UnavailableError as exc:
+                retryable = (
+                    isinstance(exc, BrokenReplyError)
+                    or exc.status_code is None
+                    or exc.status_code in _RETRY_STATUS
+                )
                 if attempt >= attempts or not retryable:
                     raise
-                delay = self._backoff * 2 ** (attempt - 1)
-                logger.info("retrying %s in %.1fs after: %s", method, delay, exc.message)
-                self._sleep(delay)
+                error = exc
+            logger.info("retrying %s in %.1fs after: %s", method, delay, error.message)
+            self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _post(self, method: str, params: list[Any]) -> Any:
@@ -341,18 +432,21 @@ class RemoteControl:
                 f"could not reach LimeSurvey at {self.url} ({type(exc).__name__})",
                 platform_message=str(exc) or None,
             ) from exc
-        return raise_for_reply(method, response)
+        return raise_for_reply(method, response, in_session=method != "get_session_key")
 
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "ENABLE_JSON_RPC",
     "ENDPOINT",
+    "MAX_RETRY_AFTER",
     "SAFE_METHODS",
     "USER_AGENT",
+    "BrokenReplyError",
     "NoDataError",
     "RemoteControl",
     "SessionExpiredError",
     "endpoint_url",
     "raise_for_reply",
+    "retry_after",
 ]

@@ -1,0 +1,381 @@
+"""LimeSurvey pull: throughput and peak memory, the connector against the raw calls.
+
+Run:  uv run python benchmarks/bench_pull_limesurvey.py [--sizes 1000,10000,100000]
+                                                         [--page-size N] [--repeat N]
+                                                         [--latency SECONDS] [--no-store]
+
+A fake LimeSurvey (``coprod_limesurvey.fake``: the reply bytes of LimeSurvey
+6.14, checked against the recorded cassettes) serves N responses to the
+checklist over real HTTP on 127.0.0.1, in its own process. For each N, each of
+these runs in a fresh process (so its peak resident memory is its own), in the
+same run:
+
+- ``raw``: what a user would write by hand: ``get_session_key``, ONE
+  ``export_responses`` of the whole survey (json, code headings, complete
+  responses), base64-decode + ``json.loads``, ``release_session_key``. The rows
+  stay plain dicts of strings;
+- ``raw+convert``: the same, then every row turned into a Response the way the
+  connector does it (codes mapped back, types, flags): what scoring needs. Not
+  what a user would do, but it shows what the transport costs apart from the
+  conversion;
+- ``pull``: the connector's pull in response-id ranges (``--page-size``, the
+  connector's default otherwise), consuming the pages as a sync would, with no
+  store;
+- ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then
+  an incremental re-sync with nothing new (requests made and time).
+
+Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak
+resident memory of the process and how much of it the pull added (peak minus
+the memory after imports). ``--latency`` and ``--row-cost`` make the server
+wait before each export_responses answer, that long plus that much per row (a
+real LimeSurvey spends time in PHP and its database on every call);
+``--real-costs`` uses what a real LimeSurvey 6.14 took on this machine. The
+default, no server time, shows only the client's own work: the worst case for
+ranged exports. ``--serial`` adds ``pull-serial``: the pull without asking for
+the next range while a page is converted. Never fails; not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+INSTRUMENT = "checklist"
+SEED = 2026
+#: What one export_responses call cost a real LimeSurvey 6.14 (php -S, MariaDB, the
+#: checklist, 2,000 responses) on the benchmark machine: 250 rows 83 ms, 500 rows
+#: 139 ms, 1,000 rows 286 ms, 2,000 rows 472 ms (the whole survey in one call: 599 ms).
+REAL_LATENCY = 0.027
+REAL_ROW_COST = 0.00022
+
+
+def _util() -> ModuleType:
+    """The benchmarks' shared helpers (``_util.py``; the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location("_bench_util", HERE / "_util.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- in the child process: one measurement -------------------------------------------
+
+
+def _rss_mib() -> float:
+    """Resident memory now, in MiB (Linux /proc; elsewhere the peak so far)."""
+    statm = Path("/proc/self/statm")
+    if statm.exists():
+        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return _peak_mib()
+
+
+def _peak_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+def _fake(count: int) -> Any:
+    from coprod_connectors.instruments import builtin_instrument
+    from coprod_limesurvey.fake import FakeLimeSurvey
+
+    # the same account, survey id and instrument as the server process (rows are not made)
+    return FakeLimeSurvey(count, instrument=builtin_instrument(INSTRUMENT), seed=SEED)
+
+
+def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict[str, Any]:
+    import httpx
+
+    from coprod_limesurvey.rows import RowConverter
+
+    fake = _fake(count)
+    endpoint = f"{url}/index.php/admin/remotecontrol"
+    converter = RowConverter(fake.instrument, round="2026-H1", labels=False)
+    start_rss = _rss_mib()
+    started = time.perf_counter()
+    with httpx.Client(timeout=600) as client:
+
+        def call(method: str, *params: Any) -> Any:
+            reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
+            reply.raise_for_status()
+            return reply.json()["result"]
+
+        key = call("get_session_key", fake.user, fake.password)
+        exported = call("export_responses", key, fake.sid, "json", None, "complete", "code")
+        rows = json.loads(base64.b64decode(exported))["responses"]
+        del exported
+        call("release_session_key", key)
+    responses = len(rows)
+    if convert:
+        responses = len([converter(row) for row in rows])
+    seconds = time.perf_counter() - started
+    del rows
+    return {"responses": responses, "seconds": seconds, "requests": 3, "rss": start_rss}
+
+
+def _raw_convert(url: str, count: int, page_size: int) -> dict[str, Any]:
+    return _raw(url, count, page_size, convert=True)
+
+
+class _Counting:
+    """An httpx transport that counts the requests it sends."""
+
+    def __init__(self) -> None:
+        import httpx
+
+        self.inner = httpx.HTTPTransport()
+        self.requests = 0
+
+    def handle_request(self, request: Any) -> Any:
+        self.requests += 1
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _pull(url: str, count: int, page_size: int, *, prefetch: bool = True) -> dict[str, Any]:
+    import httpx
+
+    from coprod_limesurvey import LimeSurveyConnector
+
+    fake = _fake(count)
+    counting = _Counting()
+    client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
+    connector = LimeSurveyConnector(client=client, page_size=page_size, prefetch=prefetch)
+    deployment, profile = fake.deployment(url=url), fake.profile(url=url)
+    start_rss = _rss_mib()
+    started = time.perf_counter()
+    responses = 0
+    for page in connector.pull(deployment, profile, instrument=fake.instrument):
+        responses += sum(1 for r in page.records if r.response is not None)
+        del page  # a sync would store the page here and let it go
+    seconds = time.perf_counter() - started
+    client.close()
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "requests": counting.requests,
+        "rss": start_rss,
+    }
+
+
+def _pull_serial(url: str, count: int, page_size: int) -> dict[str, Any]:
+    return _pull(url, count, page_size, prefetch=False)
+
+
+def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
+    import httpx
+
+    from coprod_connectors.store import Store
+    from coprod_connectors.sync import sync_deployment
+    from coprod_limesurvey import LimeSurveyConnector
+
+    fake = _fake(count)
+    counting = _Counting()
+    client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
+    connector = LimeSurveyConnector(client=client, page_size=page_size)
+    deployment, profile = fake.deployment(url=url), fake.profile(url=url)
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
+        store.record_deployment(deployment, fake.instrument)
+        start_rss = _rss_mib()
+        started = time.perf_counter()
+        first = sync_deployment(store, connector, deployment, profile)
+        seconds = time.perf_counter() - started
+        assert first.ok, first.error
+        requests = counting.requests
+        started = time.perf_counter()
+        again = sync_deployment(store, connector, deployment, profile)
+        quiet = time.perf_counter() - started
+        assert again.ok, again.error
+        assert again.new == again.updated == 0, again
+        stored = store.count_responses()
+        store.close()
+    client.close()
+    return {
+        "responses": stored,
+        "seconds": seconds,
+        "requests": requests,
+        "rss": start_rss,
+        "quiet_requests": counting.requests - requests,
+        "quiet_seconds": quiet,
+    }
+
+
+MODES = {
+    "raw": _raw,
+    "raw+convert": _raw_convert,
+    "pull": _pull,
+    "pull-serial": _pull_serial,
+    "sync": _sync,
+}
+
+
+def child(mode: str, url: str, count: int, page_size: int) -> None:
+    result = MODES[mode](url, count, page_size)
+    result["peak"] = _peak_mib()
+    print(json.dumps(result))
+
+
+# --- in the parent process -----------------------------------------------------------
+
+
+class Server:
+    """The fake LimeSurvey in its own process, so that serving does not share the client's CPU."""
+
+    def __init__(self, count: int, latency: float, row_cost: float) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "coprod_limesurvey.fake",
+            "--count",
+            str(count),
+            "--instrument",
+            INSTRUMENT,
+            "--seed",
+            str(SEED),
+            "--latency",
+            str(latency),
+            "--row-cost",
+            str(row_cost),
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("http://"):
+            self.stop()
+            msg = f"the fake LimeSurvey did not start: {line!r}"
+            raise RuntimeError(msg)
+        self.url = line
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def measure(mode: str, url: str, count: int, page_size: int) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--url",
+        url,
+        "--count",
+        str(count),
+        "--page-size",
+        str(page_size),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        msg = f"{mode} at {count:,} failed:\n{done.stderr}"
+        raise RuntimeError(msg)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def best(mode: str, url: str, count: int, page_size: int, repeat: int) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs (each a fresh process); memory from the same run."""
+    runs = [measure(mode, url, count, page_size) for _ in range(repeat)]
+    return min(runs, key=lambda r: float(r["seconds"]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    from coprod_limesurvey.connector import DEFAULT_PAGE_SIZE
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="response counts")
+    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="ids per range")
+    parser.add_argument("--latency", type=float, default=0.0, help="server seconds per export")
+    parser.add_argument("--row-cost", type=float, default=0.0, help="server seconds per row")
+    parser.add_argument(
+        "--real-costs",
+        action="store_true",
+        help=f"--latency {REAL_LATENCY} --row-cost {REAL_ROW_COST} (as LimeSurvey 6.14 measured)",
+    )
+    parser.add_argument("--serial", action="store_true", help="also pull without prefetching")
+    parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
+    parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.url, args.count, args.page_size)
+        return
+
+    if args.real_costs:
+        args.latency, args.row_cost = REAL_LATENCY, REAL_ROW_COST
+    util = _util()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    modes = ["raw", "raw+convert", "pull"]
+    modes += ["pull-serial"] if args.serial else []
+    modes += [] if args.no_store else ["sync"]
+    print(
+        f"LimeSurvey pull, {INSTRUMENT}, ranges of {args.page_size} ids; server time per "
+        f"export {args.latency:g} s + {args.row_cost:g} s a row"
+    )
+    print(util.machine())
+    print(f"load average before: {os.getloadavg()[0]:.2f}\n")
+    rows: list[list[str]] = []
+    quiet: list[list[str]] = []
+    for count in sizes:
+        repeat = args.repeat or (3 if count <= 10_000 else 1)
+        server = Server(count, args.latency, args.row_cost)
+        try:
+            results = {m: best(m, server.url, count, args.page_size, repeat) for m in modes}
+        finally:
+            server.stop()
+        raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
+        for mode in modes:
+            r = results[mode]
+            rate = r["responses"] / r["seconds"]
+            rows.append(
+                [
+                    f"{count:,}",
+                    mode,
+                    f"{r['requests']:,}",
+                    f"{r['seconds']:.2f}",
+                    f"{rate:,.0f}",
+                    f"{rate / raw_rate:.2f}x",
+                    f"{r['peak']:.0f}",
+                    f"{r['peak'] - r['rss']:.0f}",
+                ]
+            )
+        if "sync" in results:
+            s = results["sync"]
+            quiet.append(
+                [f"{count:,}", f"{s['quiet_requests']}", f"{s['quiet_seconds'] * 1000:.0f}"]
+            )
+    headers = [
+        "responses",
+        "method",
+        "requests",
+        "seconds",
+        "responses/s",
+        "vs raw",
+        "peak RSS MiB",
+        "added MiB",
+    ]
+    print(util.table(headers, rows))
+    if quiet:
+        print("\nincremental re-sync with nothing new (sync, SQLite store):\n")
+        print(util.table(["responses stored", "requests", "ms"], quiet))
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
