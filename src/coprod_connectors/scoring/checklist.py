@@ -18,12 +18,12 @@ from coprod_connectors.scoring.common import (
     join,
     merged,
     next_rung,
+    result_header,
 )
 from coprod_connectors.scoring.models import (
     Agreement,
     ChecklistPerspective,
     ChecklistResult,
-    DataQuality,
     GroupStatement,
     NextRung,
     StatementScore,
@@ -165,19 +165,11 @@ def score_checklist(group: Group, *, model: LadderModel, k: int) -> ChecklistRes
         nxt = next_rung(model, placement)
     shown = visible_groups(sizes, k)
     return ChecklistResult(
-        subject=group.subject,
-        round=group.round,
-        respondents=group.size,
+        **result_header(group, tally),
         rung=rung,
         rung_index=rung_index,
         reasons=reasons,
         next_rung=nxt,
-        data_quality=DataQuality(
-            missing=tally.missing,
-            invalid=tally.invalid,
-            unknown_codes=group.unknown_codes,
-            duplicates=group.duplicates,
-        ),
         agreement=agreement,
         statements=statements,
         perspectives={

@@ -32,7 +32,7 @@ from coprod_connectors.responses import (
     Response,
     perspective,
 )
-from coprod_connectors.scoring.models import NextRung
+from coprod_connectors.scoring.models import DataQuality, NextRung
 from coprod_connectors.scoring.stats import GROUPS
 
 MISSING = object()
@@ -282,6 +282,21 @@ class Tally:
     def add_counts(self, counts: Mapping[Any, int]) -> None:
         self.missing += counts.get(MISSING, 0)
         self.invalid += counts.get(INVALID, 0)
+
+
+def result_header(group: Group, tally: Tally) -> dict[str, Any]:
+    """The fields every instrument's result starts with: who, when, how many, data quality."""
+    return {
+        "subject": group.subject,
+        "round": group.round,
+        "respondents": group.size,
+        "data_quality": DataQuality(
+            missing=tally.missing,
+            invalid=tally.invalid,
+            unknown_codes=group.unknown_codes,
+            duplicates=group.duplicates,
+        ),
+    }
 
 
 def group_name(group: str) -> str:

@@ -14,9 +14,9 @@ from coprod_connectors.scoring.common import (
     join,
     merged,
     next_rung,
+    result_header,
 )
 from coprod_connectors.scoring.models import (
-    DataQuality,
     GroupItem,
     IndicatorCount,
     LadderCheckPerspective,
@@ -100,19 +100,11 @@ def score_ladder_check(group: Group, *, model: LadderModel, k: int) -> LadderChe
     sizes = group.sizes
     shown = visible_groups(sizes, k)
     return LadderCheckResult(
-        subject=group.subject,
-        round=group.round,
-        respondents=group.size,
+        **result_header(group, tally),
         rung=rung,
         rung_index=rung_index,
         reasons=reasons,
         next_rung=nxt,
-        data_quality=DataQuality(
-            missing=tally.missing,
-            invalid=tally.invalid,
-            unknown_codes=group.unknown_codes,
-            duplicates=group.duplicates,
-        ),
         phases=phases,
         indicators=indicators,
         perspectives={

@@ -22,10 +22,10 @@ from coprod_connectors.scoring.common import (
     level,
     merged,
     next_rung,
+    result_header,
 )
 from coprod_connectors.scoring.models import (
     Action,
-    DataQuality,
     GroupItem,
     NextRung,
     PrincipleScore,
@@ -100,19 +100,11 @@ def score_self_reflection(group: Group, *, model: LadderModel, k: int) -> SelfRe
         reasons = [lowest, *lowered, *placement.reasons]
         nxt = next_rung(model, placement)
     return SelfReflectionResult(
-        subject=group.subject,
-        round=group.round,
-        respondents=group.size,
+        **result_header(group, tally),
         rung=rung,
         rung_index=rung_index,
         reasons=reasons,
         next_rung=nxt,
-        data_quality=DataQuality(
-            missing=tally.missing,
-            invalid=tally.invalid,
-            unknown_codes=group.unknown_codes,
-            duplicates=group.duplicates,
-        ),
         principles=principles,
         actions=_actions(group),
         perspectives={
