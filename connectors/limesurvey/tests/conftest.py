@@ -12,16 +12,13 @@ Re-record with ``--record-mode=rewrite`` and those three variables set.
 from __future__ import annotations
 
 import os
-import tempfile
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from coprod_connectors.config import Profile
 from coprod_connectors.instruments import (
@@ -188,58 +185,6 @@ def sample_answers_fixture() -> Callable[[Instrument, int], dict[str, Any]]:
 
 
 # --- the sync store on SQLite and PostgreSQL (as in the core's tests/conftest.py) -------
-
-
-def _postgres_url() -> str:
-    url = os.environ.get("COPROD_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
-            pytest.fail("COPROD_REQUIRE_POSTGRES is set but COPROD_TEST_POSTGRES_URL is not")
-        pytest.skip("set COPROD_TEST_POSTGRES_URL to run the store tests on PostgreSQL")
-    return url
-
-
-#: A RAM-backed folder, when there is one. The kill and fault tests commit thousands of
-#: times; on a virtual disk each fsync costs milliseconds, and durability against power
-#: loss is not what they test (a killed process is).
-SHM = Path("/dev/shm")
-
-
-@pytest.fixture
-def ram_dir(tmp_path: Path) -> Iterator[Path]:
-    """An empty folder in RAM (``/dev/shm``) when there is one, else ``tmp_path``."""
-    if SHM.is_dir() and os.access(SHM, os.W_OK):
-        with tempfile.TemporaryDirectory(dir=SHM, prefix="coprod-ls-") as folder:
-            yield Path(folder)
-    else:
-        yield tmp_path
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, ram_dir: Path) -> Iterator[str]:
-    """A fresh, empty store: a SQLite file, or a new schema in the test PostgreSQL.
-
-    (As in the core's tests/conftest.py, but the SQLite file lives in RAM when it
-    can and PostgreSQL does not wait for its disk: ``synchronous_commit=off``.)
-    """
-    if request.param == "sqlite":
-        yield f"sqlite:///{ram_dir / 'store.db'}"
-        return
-    base = _postgres_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("COPROD_REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(f"PostgreSQL at COPROD_TEST_POSTGRES_URL is not reachable: {exc.orig}")
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
 
 
 # --- the fault suite's tally, printed at the end of the run ------------------------------
