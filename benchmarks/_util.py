@@ -6,6 +6,7 @@ benchmarks folder is not a package), so keep it free of side effects.
 
 from __future__ import annotations
 
+import os
 import platform
 import resource
 import sys
@@ -70,6 +71,14 @@ def max_rss_mib() -> float:
     """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)
+
+
+def rss_mib() -> float:
+    """This process's resident memory now, in MiB (Linux /proc; elsewhere the peak so far)."""
+    statm = Path("/proc/self/statm")
+    if statm.exists():
+        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return max_rss_mib()
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

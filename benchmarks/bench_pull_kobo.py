@@ -31,50 +31,26 @@ Not part of the test run.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _util  # noqa: E402 - the benchmarks' shared helpers (this folder is no package)
+from _util import max_rss_mib, rss_mib  # noqa: E402
+
 INSTRUMENT = "self-reflection"
 SEED = 2026
 PAGE = 1000
 
 
-def _util() -> ModuleType:
-    """The benchmarks' shared helpers (``_util.py``; the folder is not a package)."""
-    spec = importlib.util.spec_from_file_location("_bench_util", HERE / "_util.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # --- in the child process: one measurement -------------------------------------------
-
-
-def _rss_mib() -> float:
-    """Resident memory now, in MiB (Linux /proc; elsewhere the peak so far)."""
-    statm = Path("/proc/self/statm")
-    if statm.exists():
-        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    return _peak_mib()
-
-
-def _peak_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
-
-
 def _raw(url: str, count: int) -> dict[str, Any]:
     import httpx
 
@@ -82,7 +58,7 @@ def _raw(url: str, count: int) -> dict[str, Any]:
 
     fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
     headers = {"Authorization": f"Token {fake.token}", "Accept": "application/json"}
-    start_rss = _rss_mib()
+    start_rss = rss_mib()
     started = time.perf_counter()
     responses = requests = 0
     with httpx.Client(headers=headers, timeout=120) as client:
@@ -106,7 +82,7 @@ def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
     fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE, prefetch=prefetch)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
-    start_rss = _rss_mib()
+    start_rss = rss_mib()
     started = time.perf_counter()
     responses = requests = 0
     for page in connector.pull(deployment, profile, instrument=fake.instrument):
@@ -129,7 +105,7 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
         store.record_deployment(deployment, fake.instrument)
-        start_rss = _rss_mib()
+        start_rss = rss_mib()
         started = time.perf_counter()
         first = sync_deployment(store, connector, deployment, profile)
         seconds = time.perf_counter() - started
@@ -177,7 +153,7 @@ MODES = {
 
 def child(mode: str, url: str, count: int) -> None:
     result = MODES[mode](url, count)
-    result["peak"] = _peak_mib()
+    result["peak"] = max_rss_mib()
     print(json.dumps(result))
 
 
@@ -248,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         child(args.child, args.url, args.count)
         return
 
-    util = _util()
+    util = _util
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     modes = ["raw", "pull"]
     if args.latency:

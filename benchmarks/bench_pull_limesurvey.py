@@ -39,19 +39,21 @@ from __future__ import annotations
 
 import argparse
 import base64
-import importlib.util
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _util  # noqa: E402 - the benchmarks' shared helpers (this folder is no package)
+from _util import max_rss_mib, rss_mib  # noqa: E402
+
 INSTRUMENT = "checklist"
 SEED = 2026
 #: What one export_responses call cost a real LimeSurvey 6.14 (php -S, MariaDB, the
@@ -61,32 +63,7 @@ REAL_LATENCY = 0.027
 REAL_ROW_COST = 0.00022
 
 
-def _util() -> ModuleType:
-    """The benchmarks' shared helpers (``_util.py``; the folder is not a package)."""
-    spec = importlib.util.spec_from_file_location("_bench_util", HERE / "_util.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # --- in the child process: one measurement -------------------------------------------
-
-
-def _rss_mib() -> float:
-    """Resident memory now, in MiB (Linux /proc; elsewhere the peak so far)."""
-    statm = Path("/proc/self/statm")
-    if statm.exists():
-        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    return _peak_mib()
-
-
-def _peak_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 if sys.platform != "darwin" else peak / 2**20
-
-
 def _fake(count: int) -> Any:
     from coprod_connectors.instruments import builtin_instrument
     from coprod_limesurvey.fake import FakeLimeSurvey
@@ -103,7 +80,7 @@ def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict
     fake = _fake(count)
     endpoint = f"{url}/index.php/admin/remotecontrol"
     converter = RowConverter(fake.instrument, round="2026-H1", labels=False)
-    start_rss = _rss_mib()
+    start_rss = rss_mib()
     started = time.perf_counter()
     with httpx.Client(timeout=600) as client:
 
@@ -156,7 +133,7 @@ def _pull(url: str, count: int, page_size: int, *, prefetch: bool = True) -> dic
     client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
     connector = LimeSurveyConnector(client=client, page_size=page_size, prefetch=prefetch)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
-    start_rss = _rss_mib()
+    start_rss = rss_mib()
     started = time.perf_counter()
     responses = 0
     for page in connector.pull(deployment, profile, instrument=fake.instrument):
@@ -191,7 +168,7 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
         store.record_deployment(deployment, fake.instrument)
-        start_rss = _rss_mib()
+        start_rss = rss_mib()
         started = time.perf_counter()
         first = sync_deployment(store, connector, deployment, profile)
         seconds = time.perf_counter() - started
@@ -226,7 +203,7 @@ MODES = {
 
 def child(mode: str, url: str, count: int, page_size: int) -> None:
     result = MODES[mode](url, count, page_size)
-    result["peak"] = _peak_mib()
+    result["peak"] = max_rss_mib()
     print(json.dumps(result))
 
 
@@ -319,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.real_costs:
         args.latency, args.row_cost = REAL_LATENCY, REAL_ROW_COST
-    util = _util()
+    util = _util
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     modes = ["raw", "raw+convert", "pull"]
     modes += ["pull-serial"] if args.serial else []
