@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from coprod_connectors import platforms
+import coprod_connectors.connectors as platforms
 from coprod_connectors.cli import app
 from coprod_connectors.testing import MemoryConnector, MemoryPlatform
 

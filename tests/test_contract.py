@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coprod_connectors.instruments import Instrument, builtin_instruments, load_instrument
-from coprod_connectors.platforms import Connector, LiveConnector, discover
+from coprod_connectors.connectors import Connector, LiveConnector, discover
 from coprod_connectors.testing import MemoryConnector
 
 DATA = Path(__file__).parent / "data" / "instruments"

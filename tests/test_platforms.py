@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coprod_connectors.errors import ConfigError
-from coprod_connectors.platforms import ENTRY_POINT_GROUP, Connector, discover
+from coprod_connectors.connectors import ENTRY_POINT_GROUP, Connector, discover
 
 
 def test_installed_connectors_are_discovered() -> None:

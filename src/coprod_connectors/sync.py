@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment, LiveConnector, Registry
 from coprod_connectors.errors import ConfigError, CoprodError
-from coprod_connectors.platforms import Deployment, LiveConnector, Registry
 from coprod_connectors.store import Store
 
 logger = logging.getLogger(__name__)

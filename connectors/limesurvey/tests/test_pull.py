@@ -11,7 +11,7 @@ import pytest
 
 from coprod_connectors.config import Profile
 from coprod_connectors.instruments import Instrument
-from coprod_connectors.platforms import Deployment
+from coprod_connectors.connectors import Deployment
 from coprod_limesurvey import LimeSurveyConnector
 
 
