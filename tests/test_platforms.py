@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from coprod_connectors.errors import ConfigError
 from coprod_connectors.connectors import ENTRY_POINT_GROUP, Connector, discover
+from coprod_connectors.errors import ConfigError
 
 
 def test_installed_connectors_are_discovered() -> None:

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment, LiveConnector
 from coprod_connectors.errors import ConfigError, NotFoundError, PlatformError
 from coprod_connectors.instruments import load_instrument
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.connectors import Deployment, LiveConnector
 from coprod_connectors.responses import FlagKind
 from coprod_kobotoolbox import KoboToolboxConnector
 from coprod_kobotoolbox.submissions import answers_from_submission, response_id, submitted_at
@@ -213,7 +213,7 @@ def test_an_archived_deployment_is_reactivated(
 ) -> None:
     first = connector.push(bilingual, profile, round="2026-H2").deployment
     fake.assets["a1"]["deployment__active"] = False
-    connector.push(bilingual, profile, round="2026-H2", existing=first).deployment
+    connector.push(bilingual, profile, round="2026-H2", existing=first)
     assert fake.assets["a1"]["deployment__active"] is True
 
 
@@ -246,16 +246,16 @@ def test_push_refuses_another_instruments_deployment(
         created_at=datetime.now(timezone.utc),
     )
     with pytest.raises(ConfigError, match="cannot be reused"):
-        connector.push(bilingual, profile, round="2026-H2", existing=other).deployment
+        connector.push(bilingual, profile, round="2026-H2", existing=other)
 
 
 def test_sharing_with_an_unknown_account_says_so(
     connector: KoboToolboxConnector, profile: Profile, bilingual: Instrument
 ) -> None:
     with pytest.raises(ConfigError, match="no account called 'nobody'"):
-        connector.push(bilingual, profile, round="2026-H2", options={"share": ["nobody"]}).deployment
+        connector.push(bilingual, profile, round="2026-H2", options={"share": ["nobody"]})
     with pytest.raises(ConfigError, match="not a KoboToolbox username"):
-        connector.push(bilingual, profile, round="2026-H2", options={"share": ["a b"]}).deployment
+        connector.push(bilingual, profile, round="2026-H2", options={"share": ["a b"]})
 
 
 def test_a_profile_for_another_platform_is_refused(
@@ -263,7 +263,7 @@ def test_a_profile_for_another_platform_is_refused(
 ) -> None:
     lime = Profile(name="council", platform="limesurvey", url="https://x").with_secret("p")
     with pytest.raises(ConfigError, match="is for limesurvey"):
-        connector.push(bilingual, lime, round="2026-H2").deployment
+        connector.push(bilingual, lime, round="2026-H2")
 
 
 def test_a_missing_token_says_how_to_set_it(
@@ -273,7 +273,7 @@ def test_a_missing_token_says_how_to_set_it(
     monkeypatch.setattr("coprod_connectors.config.lookup_secret", lambda name: None)
     bare = Profile(name="notoken", platform="kobotoolbox", url="kf")
     with pytest.raises(ConfigError, match="no token") as info:
-        connector.push(bilingual, bare, round="2026-H2").deployment
+        connector.push(bilingual, bare, round="2026-H2")
     assert "COPROD_NOTOKEN_SECRET" in str(info.value)
 
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from coprod_connectors.connectors import Deployment, Page
 from coprod_connectors.errors import AuthenticationError, UnavailableError
 from coprod_connectors.instruments import builtin_instrument, load_instrument
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.connectors import Deployment, Page
 from coprod_connectors.responses import Response, build_response, normalise_answers
 from coprod_kobotoolbox import KoboToolboxConnector
 from coprod_kobotoolbox.client import KpiClient
@@ -100,7 +100,9 @@ def test_push_submit_pull_each_builtin(
     instrument = builtin_instrument(instrument_id)
     connector = KoboToolboxConnector(page_size=2)
     share = [kpi.share_user] if kpi.share_user else []
-    deployment = connector.push(instrument, kpi.profile, round="2026-H2", options={"share": share}).deployment
+    deployment = connector.push(
+        instrument, kpi.profile, round="2026-H2", options={"share": share}
+    ).deployment
     uid = deployment.remote_id
     assert deployment.details["xform_id_string"] == uid
     assert deployment.details["versions"] == {

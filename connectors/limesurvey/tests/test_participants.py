@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from coprod_connectors.config import Profile
-from coprod_connectors.errors import ResponseDataError
 from coprod_connectors.connectors import Deployment, SupportsParticipants
+from coprod_connectors.errors import ResponseDataError
 from coprod_limesurvey import LimeSurveyConnector, read_participants
 
 

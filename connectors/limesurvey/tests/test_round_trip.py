@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from coprod_connectors.connectors import LiveConnector
 from coprod_connectors.errors import NotFoundError, PermissionDeniedError, UnavailableError
 from coprod_connectors.instruments import BUILTIN_IDS, Instrument
-from coprod_connectors.connectors import LiveConnector
 from coprod_connectors.responses import Response, build_response
 from coprod_limesurvey import LimeSurveyConnector, LimeSurveyPushOptions, read_participants
 from coprod_limesurvey.layout import disassemble
@@ -71,8 +71,12 @@ def test_push_answer_pull_round_trip(
         assert deployment.url == f"{server.profile.url.rstrip('/')}/index.php/{sid}"
 
         # pushing again reuses the survey, with or without the stored deployment
-        assert connector.push(instrument, server.profile, round=ROUND).deployment.remote_id == str(sid)
-        again = connector.push(instrument, server.profile, round=ROUND, existing=deployment).deployment
+        assert connector.push(instrument, server.profile, round=ROUND).deployment.remote_id == str(
+            sid
+        )
+        again = connector.push(
+            instrument, server.profile, round=ROUND, existing=deployment
+        ).deployment
         assert again.remote_id == str(sid)
         assert again.details["created"] is False
 

@@ -98,7 +98,6 @@ def push(
     from coprod_connectors.errors import ConfigError
     from coprod_connectors.instruments import resolve_instrument
     from coprod_connectors.responses import default_round
-    from coprod_connectors.store import Store
 
     files = []
     for path in media or ():
@@ -112,6 +111,8 @@ def push(
     options = parse_push_options(live.push_options, option or (), platform=profile.platform)
     profile = profile.with_secret(profile.require_secret(live.credential_label))
     round_name = round_ or default_round()
+    from coprod_connectors.store import Store
+
     with Store(store) as db:
         existing = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
         pushed = live.push(

@@ -647,4 +647,4 @@ def _deployment(
     )
 
 
-__all__ = ["PLATFORM", "SHARE_PERMISSIONS", "KoboToolboxConnector"]
+__all__ = ["PLATFORM", "SHARE_PERMISSIONS", "KoboPushOptions", "KoboToolboxConnector"]

@@ -353,8 +353,8 @@ class LimeSurveyConnector:
         profile: Profile,
         csv_path: Path,
         *,
-        dry_run: bool = False,
         invite: bool = False,
+        dry_run: bool = False,
     ) -> list[str]:
         """Add the people in a CSV (firstname, lastname, email, ...); lines to print."""
         report = self.participants(
