@@ -13,6 +13,7 @@ The core's ``tests/test_contract.py`` runs them over every installed connector.
 
 from __future__ import annotations
 
+import ast
 import inspect
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -166,6 +167,27 @@ def render_problems(cls: type[Connector], instruments: Iterable[Instrument]) -> 
     return problems
 
 
+def private_imports(package: Path) -> list[str]:
+    """Imports of the core's submodules (``from coprod_connectors.x import ...``) in the
+    source below ``package``: a connector uses only what ``coprod_connectors`` exports."""
+    found: list[str] = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            found.extend(
+                f"{path.relative_to(package.parent)}:{node.lineno}: {module}"
+                for module in modules
+                if module.startswith("coprod_connectors.")
+            )
+    return found
+
+
 def all_problems(
     cls: type[Connector], instruments: Iterable[Instrument] = (), name: str | None = None
 ) -> list[str]:
@@ -182,6 +204,7 @@ __all__ = [
     "capability_problems",
     "declaration_problems",
     "live_declaration_problems",
+    "private_imports",
     "render_problems",
     "signature_problems",
 ]
