@@ -64,6 +64,7 @@ OptionOption = Annotated[
     list[str] | None,
     typer.Option(
         "--option",
+        metavar="NAME=VALUE",
         help="A push option of the profile's platform, NAME=VALUE (repeatable; listed below).",
         show_default=False,
     ),
@@ -72,6 +73,7 @@ MediaOption = Annotated[
     list[Path] | None,
     typer.Option(
         "--media",
+        metavar="FILE",
         help="A picture or recording that goes with the form (repeatable).",
         show_default=False,
     ),
@@ -91,7 +93,8 @@ def push(
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Put an instrument live on a platform and record the deployment; prints its links."""
+    """Put an instrument live on a platform and record the deployment; prints what people
+    need (links, notes, a code to scan)."""
     from coprod_connectors.config import get_profile
     from coprod_connectors.connectors import MediaFile
     from coprod_connectors.connectors.options import parse_push_options
