@@ -197,11 +197,10 @@ def test_the_core_wheel_ships_no_connector_templates() -> None:
 # --- the tiny connector through the command line ----------------------------------------
 
 
-def _coprod(site: Path, cwd: Path, *args: str, secret: str | None = None) -> tuple[int, str]:
+def _coprod(site: Path, cwd: Path, *args: str) -> tuple[int, str]:
+    """``coprod ARGS`` in a new process that finds the tiny connector on ``PYTHONPATH``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COPROD_")}
     env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    if secret is not None:
-        env["COPROD_T_SECRET"] = secret
     done = subprocess.run(
         [sys.executable, "-c", "from coprod_connectors.cli import main; main()", *args],
         cwd=cwd,
@@ -238,26 +237,36 @@ def test_the_tiny_connector_in_push_help_and_profiles(tiny_site: Path, tmp_path:
     assert 'url = "https://tiny.example.org"' in (tmp_path / "coprod.toml").read_text()
 
 
-def test_the_tiny_connector_pushes_with_its_options(tiny_site: Path, tmp_path: Path) -> None:
+def test_the_tiny_connector_pushes_with_its_options(
+    tiny_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from coprod_connectors.cli import app
+
+    del tiny_site  # installed: found through its entry point, in this process too
+    monkeypatch.chdir(tmp_path)
+    for name in ("COPROD_CONFIG", "COPROD_STORE_URL", "COPROD_T_SECRET"):
+        monkeypatch.delenv(name, raising=False)
     (tmp_path / "coprod.toml").write_text(
         '[profiles.t]\nplatform = "tiny"\nurl = "https://tiny.example.org"\n', encoding="utf-8"
     )
-    push = ("push", "ladder-check", "--to", "t", "--round", "2026-H2")
-    code, out = _coprod(tiny_site, tmp_path, *push, "--option", "colour=green", secret="k")
-    assert code == 2
+    runner = CliRunner()
+    push = ["push", "ladder-check", "--to", "t", "--round", "2026-H2"]
+    result = runner.invoke(app, push)
+    assert result.exit_code == 2
+    assert "no app-user key for profile 't'" in result.stderr
+    monkeypatch.setenv("COPROD_T_SECRET", "k")
+    result = runner.invoke(app, [*push, "--option", "colour=green"])
+    assert result.exit_code == 2
     wanted = (
         "error: push option colour='green': Input should be 'red' or 'blue' "
         "(see coprod push --help)"
     )
-    assert out.strip().splitlines() == [wanted]
-    code, out = _coprod(tiny_site, tmp_path, *push)
-    assert code == 2
-    assert "no app-user key for profile 't'" in out
-    code, out = _coprod(
-        tiny_site, tmp_path, *push, "--option", "colour=blue", "--option", "copies=3", secret="k"
-    )
-    assert code == 0, out
-    assert "form: https://tiny.example.org/f/ladder-check" in out
-    assert "print 3 blue copies" in out
-    assert "Scan in the Tiny app: tiny://ladder-check-blue" in out
+    assert result.stderr.strip().splitlines() == [wanted]
+    result = runner.invoke(app, [*push, "--option", "colour=blue", "--option", "copies=3"])
+    assert result.exit_code == 0, result.output
+    assert "form: https://tiny.example.org/f/ladder-check" in result.stdout
+    assert "print 3 blue copies" in result.stdout
+    assert "Scan in the Tiny app: tiny://ladder-check-blue" in result.stdout
     assert (tmp_path / "ladder-check-card.txt").read_text() == "3 x blue\n"
