@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 
 from coprod_connectors.instruments.model import Instrument, Question, QuestionKind, Text
+from coprod_connectors.safety import markup_safe as escape
 
 
 def _t(text: Text | None, lang: str) -> str:
@@ -15,7 +15,10 @@ def _t(text: Text | None, lang: str) -> str:
 def print_outline(instrument: Instrument, lang: str, console: Console | None = None) -> None:
     """Print sections, questions with their codes and kinds, and choices."""
     out = console or Console()
-    out.print(f"[bold]{_t(instrument.title, lang)}[/bold]  ({instrument.id} {instrument.version})")
+    out.print(
+        f"[bold]{_t(instrument.title, lang)}[/bold]  "
+        f"({escape(instrument.id)} {escape(instrument.version)})"
+    )
     if instrument.description:
         out.print(_t(instrument.description, lang))
     out.print(f"Languages: {', '.join(instrument.languages)}")

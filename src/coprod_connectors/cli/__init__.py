@@ -50,6 +50,13 @@ def _main(
             help="Print the version and exit.",
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the traceback of an unexpected error (a bug) instead of one line.",
+        ),
+    ] = False,
 ) -> None:
     """Co-production self-assessment on the survey platform you already use."""
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer._click import ClickException
+from typer._click.globals import get_current_context
 from typer.core import TyperCommand
+
+from coprod_connectors.safety import JSON_ESCAPES, markup_safe, printable
 
 if TYPE_CHECKING:
     from typer import _click
@@ -39,9 +44,27 @@ ConfigOption = Annotated[
 ]
 
 
+DEBUG_ENV = "COPROD_DEBUG"
+
+
+def debugging() -> bool:
+    """Whether ``--debug`` or ``$COPROD_DEBUG`` asks for tracebacks of unexpected errors."""
+    if os.environ.get(DEBUG_ENV, "").strip() not in {"", "0"}:
+        return True
+    ctx = get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("debug"))
+
+
+def say(text: object, *, err: bool = False) -> None:
+    """Print one line: THE way every command prints. Whatever the line holds from outside
+    (server replies, answers, subjects, URLs, messages) cannot reach the terminal raw:
+    control characters, ESC sequences and bidi overrides are shown as escapes."""
+    typer.echo(printable(text), err=err)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as one error line on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -55,14 +78,29 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except CoprodError as exc:
             raise fail(str(exc).replace("\n", "; "), exc.exit_code) from None
+        except RecursionError:
+            raise fail("the input is nested too deeply to read", 2) from None
         except KeyboardInterrupt:
             raise fail("interrupted; nothing already stored was lost", 130) from None
+        except (typer.Exit, typer.Abort, ClickException):
+            raise
+        except Exception as exc:  # the last line of defence: a bug, never a user mistake
+            if debugging():
+                raise
+            raise fail(
+                f"unexpected {type(exc).__name__}: {exc} (a bug in coprod; "
+                f"run with --debug or {DEBUG_ENV}=1 for the traceback)",
+                1,
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """JSON on stdout; DEL, C1 controls and bidi overrides are written as ``\\uXXXX``
+    escapes (JSON escapes C0 itself), so none reaches the terminal raw."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    typer.echo(text.translate(JSON_ESCAPES))
 
 
 def registry() -> Registry:
@@ -127,10 +165,14 @@ class ProfilesHelp(ConnectorsHelp):
         return [("Platforms (--platform)", rows)]
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
-
-
-def printable(text: str) -> str:
-    """``text`` from outside (a platform, a connector) with control characters shown
-    as ``\\xNN`` escapes, so it cannot move the cursor or recolour the terminal."""
-    return text.translate(_CONTROL)
+__all__ = [
+    "ConfigOption",
+    "JsonOption",
+    "StoreOption",
+    "echo_json",
+    "fail",
+    "handle_errors",
+    "markup_safe",
+    "printable",
+    "say",
+]

@@ -19,8 +19,8 @@ from coprod_connectors.cli.common import (
     connector,
     echo_json,
     live_connector,
-    printable,
     registry,
+    say,
 )
 
 RoundOption = Annotated[
@@ -56,8 +56,8 @@ def build(
     target = output or Path(artefact.filename)
     artefact.write(target)
     for warning in artefact.warnings:
-        typer.echo(f"note: {warning}", err=True)
-    typer.echo(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
+        say(f"note: {warning}", err=True)
+    say(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
 
 
 OptionOption = Annotated[
@@ -135,13 +135,13 @@ def push(
         and existing.remote_id == deployment.remote_id
         and existing.instrument_version == deployment.instrument_version
     )
-    typer.echo(
+    say(
         f"{'already live' if reused else 'live'}: {model.id} {model.version} on {profile.name} "
-        f"({profile.platform} {printable(deployment.remote_id)}), round {round_name}"
+        f"({profile.platform} {deployment.remote_id}), round {round_name}"
     )
     lines = pushed.handover.lines() or [f"url: {deployment.url}"]
     for line in lines:
-        typer.echo(printable(line))
+        say(line)
 
 
 def participants(
@@ -188,7 +188,7 @@ def participants(
         msg = f"{model.id} has not been pushed to {profile.name} for round {round_name}"
         raise NotFoundError(msg, hint=f"coprod push {model.id} --to {profile.name}")
     for line in live.add_participants(deployment, profile, csv, dry_run=dry_run, invite=invite):
-        typer.echo(printable(line))
+        say(line)
 
 
 def import_file(
@@ -241,7 +241,7 @@ def import_file(
     with Store(store) as db:
         result = db.import_responses(deployment, model, responses)
     flagged = sum(1 for r in responses if r.flags)
-    typer.echo(
+    say(
         f"imported {len(responses)} responses from {file.name}: {result.new} new, "
         f"{result.updated} updated; {flagged} with flagged answers"
     )
@@ -254,8 +254,8 @@ def platforms(as_json: JsonOption = False) -> None:
         echo_json(rows)
         return
     if not rows:
-        typer.echo("No connectors installed. Try: pip install 'coprod-connectors[NAME]'")
+        say("No connectors installed. Try: pip install 'coprod-connectors[NAME]'")
         return
     for row in rows:
-        state = "ok" if row["loaded"] else f"NOT LOADED: {printable(str(row['error']))}"
-        typer.echo(f"{row['name']:<12} {row['distribution']} {row['version']}  {state}")
+        state = "ok" if row["loaded"] else f"NOT LOADED: {row['error']!s}"
+        say(f"{row['name']:<12} {row['distribution']} {row['version']}  {state}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from coprod_connectors.cli.common import JsonOption, echo_json, handle_errors
+from coprod_connectors.cli.common import JsonOption, echo_json, handle_errors, markup_safe, say
 
 instruments_app = typer.Typer(
     help="List, show and validate instruments.", no_args_is_help=True, rich_markup_mode=None
@@ -39,11 +39,16 @@ def instruments_list(as_json: JsonOption = False) -> None:
     table = Table("id", "version", "title", "languages", "questions", title="Built-in instruments")
     for row in rows:
         table.add_row(
-            row["id"],
-            row["version"],
-            row["title"],
-            ", ".join(row["languages"]),
-            str(row["questions"]),
+            *(
+                markup_safe(cell)
+                for cell in (
+                    row["id"],
+                    row["version"],
+                    row["title"],
+                    ", ".join(row["languages"]),
+                    str(row["questions"]),
+                )
+            )
         )
     Console().print(table)
 
@@ -87,11 +92,11 @@ def instruments_validate(
         model = load_instrument(path)
     except InstrumentError as exc:
         for line in str(exc).splitlines():
-            typer.echo(f"error: {line}", err=True)
+            say(f"error: {line}", err=True)
         count = len(exc.problems)
-        typer.echo(f"{path}: {count} problem{'s' if count != 1 else ''} found", err=True)
+        say(f"{path}: {count} problem{'s' if count != 1 else ''} found", err=True)
         raise typer.Exit(2) from None
-    typer.echo(
+    say(
         f"{path}: ok: {model.id} {model.version}, {len(model.sections)} sections, "
         f"{model.question_count()} questions, languages {', '.join(model.languages)}"
     )

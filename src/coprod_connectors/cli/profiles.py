@@ -13,6 +13,7 @@ from coprod_connectors.cli.common import (
     echo_json,
     handle_errors,
     live_connector,
+    say,
 )
 
 profiles_app = typer.Typer(
@@ -58,14 +59,14 @@ def profiles_add(
         raise ConfigError(msg)
     profile = Profile(name=name, platform=platform, url=resolved.rstrip("/"), user=user)
     path = save_profile(profile, config)
-    typer.echo(f"saved profile {name!r} ({platform}, {profile.url}) in {path}")
+    say(f"saved profile {name!r} ({platform}, {profile.url}) in {path}")
     if store_secret:
         what = live.credential_label
         secret = typer.prompt(f"{what} for {name}", hide_input=True)
         keep_secret(name, secret)
-        typer.echo(f"kept the {what} in the system keyring")
+        say(f"kept the {what} in the system keyring")
     else:
-        typer.echo(
+        say(
             f"set {secret_env_var(name)} to its {live.credential_label}, "
             "or re-run with --store-secret"
         )
@@ -93,14 +94,10 @@ def profiles_list(as_json: JsonOption = False, config: ConfigOption = None) -> N
         echo_json(rows)
         return
     if not rows:
-        typer.echo(
-            f"no profiles in {config_path(config)}; add one with: coprod profiles add NAME ..."
-        )
+        say(f"no profiles in {config_path(config)}; add one with: coprod profiles add NAME ...")
     for row in rows:
         user = f" as {row['user']}" if row["user"] else ""
-        typer.echo(
-            f"{row['name']:<12} {row['platform']:<12} {row['url']}{user}  (secret {row['secret']})"
-        )
+        say(f"{row['name']:<12} {row['platform']:<12} {row['url']}{user}  (secret {row['secret']})")
 
 
 @profiles_app.command("test")
@@ -115,4 +112,4 @@ def profiles_test(
     profile = get_profile(name, config)
     connector = live_connector(profile.platform)
     profile = profile.with_secret(profile.require_secret(connector.credential_label))
-    typer.echo(f"{name}: {connector.check(profile)}")
+    say(f"{name}: {connector.check(profile)}")

@@ -11,7 +11,7 @@ import typer
 if TYPE_CHECKING:
     from coprod_connectors.responses import Response
 
-from coprod_connectors.cli.common import StoreOption
+from coprod_connectors.cli.common import StoreOption, say
 from coprod_connectors.cli.score import ReportFormat, write_report
 
 LadderOption = Annotated[
@@ -56,7 +56,7 @@ def report(
             db.responses(instrument=instrument, subject=subject, round=round_), ladder=ladder, k=k
         )
     if not results.results:
-        typer.echo("no responses match; run coprod sync first, or loosen the filters", err=True)
+        say("no responses match; run coprod sync first, or loosen the filters", err=True)
     write_report(results, fmt, output)
 
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from coprod_connectors.cli.common import say
+
 if TYPE_CHECKING:
     from coprod_connectors.scoring.models import Results
 
@@ -85,4 +87,4 @@ def write_report(results: Results, fmt: ReportFormat, output: Path | None) -> No
     except OSError as exc:
         msg = f"{output}: cannot write ({exc.strerror})"
         raise ConfigError(msg) from exc
-    typer.echo(f"wrote {fmt.value} for {len(results.results)} results to {output}", err=True)
+    say(f"wrote {fmt.value} for {len(results.results)} results to {output}", err=True)

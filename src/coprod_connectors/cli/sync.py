@@ -13,7 +13,9 @@ from coprod_connectors.cli.common import (
     JsonOption,
     StoreOption,
     echo_json,
+    markup_safe,
     registry,
+    say,
 )
 
 
@@ -39,9 +41,7 @@ def sync(
         deployments = db.deployments(profile=profile)
         if not deployments:
             where = f" for profile {profile!r}" if profile else ""
-            typer.echo(
-                f"no deployments{where} in the store; push an instrument first (coprod push)"
-            )
+            say(f"no deployments{where} in the store; push an instrument first (coprod push)")
             return
         factory = registry_factory(registry())
         if sys.stderr.isatty() and not as_json:
@@ -54,16 +54,16 @@ def sync(
     else:
         for r in report.results:
             if r.ok and not (r.new or r.updated or r.deleted):
-                typer.echo(f"{r.deployment}: nothing new")
+                say(f"{r.deployment}: nothing new")
             elif r.ok:
-                typer.echo(
+                say(
                     f"{r.deployment}: {r.new} new, {r.updated} updated, {r.deleted} deleted "
                     f"({r.pages} pages)"
                 )
             else:
-                typer.echo(f"{r.deployment}: FAILED: {r.error}", err=True)
+                say(f"{r.deployment}: FAILED: {r.error}", err=True)
         failed = sum(1 for r in report.results if not r.ok)
-        typer.echo(f"synced {len(rows) - failed} of {len(rows)} deployments")
+        say(f"synced {len(rows) - failed} of {len(rows)} deployments")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -127,7 +127,7 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
         echo_json(rows)
         return
     if not rows:
-        typer.echo("no deployments yet; push one with: coprod push INSTRUMENT --to PROFILE")
+        say("no deployments yet; push one with: coprod push INSTRUMENT --to PROFILE")
         return
     from rich.console import Console
     from rich.table import Table
@@ -136,14 +136,8 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
     for row in rows:
         last = row["last_sync"]
         sync_text = "never" if last is None else f"{last['outcome']} {last['finished_at'] or ''}"
-        table.add_row(
-            row["deployment"],
-            row["instrument"],
-            row["round"],
-            str(row["responses"]),
-            sync_text,
-            row["url"] or "",
-        )
+        cells = (row["deployment"], row["instrument"], row["round"], str(row["responses"]))
+        table.add_row(*(markup_safe(c) for c in (*cells, sync_text, row["url"] or "")))
     Console().print(table)
 
 
@@ -190,8 +184,8 @@ def attachments(
                 files = live.download_attachments(deployment, found.with_secret(secret), target)
             except CoprodError as exc:
                 failed += 1
-                typer.echo(f"{deployment.key}: FAILED: {exc}", err=True)
+                say(f"{deployment.key}: FAILED: {exc}", err=True)
                 continue
-            typer.echo(f"{deployment.key}: {len(files)} files in {target}")
+            say(f"{deployment.key}: {len(files)} files in {target}")
     if failed:
         raise typer.Exit(1)

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coprod_connectors.report.view import INSTRUMENT_NAMES, ladder_of, rung_label, subjects
+from coprod_connectors.safety import printable
 from coprod_connectors.scoring.models import Results
 
 
@@ -26,14 +27,14 @@ def print_summary(results: Results, console: Console) -> None:
         console.print("No responses to score.")
     for view in subjects(results):
         console.print()
-        console.rule(Text(view.name, style="bold"))
+        console.rule(Text(printable(view.name), style="bold"))
         for instrument, items in view.by_instrument.items():
             for result in items:
                 rung = rung_label(model, result.rung)
                 console.print(
                     Text.assemble(
                         (INSTRUMENT_NAMES[instrument], "bold"),
-                        f"  {result.round}  ",
+                        f"  {printable(result.round)}  ",
                         (rung, "bold cyan" if result.rung else "bold yellow"),
                         f"  ({result.respondents} respondents)",
                     )
@@ -42,16 +43,18 @@ def print_summary(results: Results, console: Console) -> None:
                 grid.add_column(width=6, no_wrap=True)
                 grid.add_column(overflow="fold")
                 for reason in result.reasons:
-                    grid.add_row(Text("  why", style="dim"), Text(reason))
+                    grid.add_row(Text("  why", style="dim"), Text(printable(reason)))
                 if result.next_rung is not None:
                     step = f"to reach {result.next_rung.rung}: "
                     grid.add_row(
                         Text("  next", style="green"),
-                        Text(step + "; ".join(result.next_rung.changes)),
+                        Text(printable(step + "; ".join(result.next_rung.changes))),
                     )
                 console.print(grid)
     for instrument, count in results.unscored.items():
-        console.print(Text(f"Not scored: {count} responses to {instrument!r} (not a built-in)"))
+        console.print(
+            Text(printable(f"Not scored: {count} responses to {instrument!r} (not a built-in)"))
+        )
 
 
 def text_summary(results: Results, *, width: int = 100) -> str:

@@ -1,0 +1,123 @@
+"""Text and paths from outside (servers, files, arguments), made safe to show or to use.
+
+- :func:`printable`: the ONE way text from outside reaches a terminal. Control
+  characters (C0, DEL, C1: so ESC sequences that clear the screen or set the
+  title), bidirectional overrides and line separators become visible escapes
+  such as ``\\x1b`` or ``\\u202e``; :func:`markup_safe` also escapes rich markup.
+- :func:`control_characters`: what a value holds that a file or form must not
+  (used to refuse such values with the field's name).
+- :func:`safe_name` and :func:`confined`: a file-name component built from
+  outside data (a server id, an attachment name, a version) checked, and a
+  path resolved and checked to stay under its root.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from coprod_connectors.errors import CoprodError, PlatformError
+
+#: Bidirectional controls and separators that reorder or break what is shown.
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029\ufeff"
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_TABLE: dict[int, str] = {
+    code: _escape(chr(code)) for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+}
+_TABLE.update({ord(c): _escape(c) for c in _BIDI})
+
+
+#: For JSON text: what JSON itself leaves raw (DEL, C1, bidi) as ``\\uXXXX`` escapes.
+JSON_ESCAPES: dict[int, str] = {
+    code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0), *(ord(c) for c in _BIDI))
+}
+
+
+def printable(text: object, limit: int | None = None) -> str:
+    """``text`` with every control character, bidi override and line separator shown as an
+    escape (``\\x1b``, ``\\u202e``), so it stays on one line and cannot move the cursor,
+    recolour the terminal, set its title or reorder what follows; at most ``limit``
+    characters (then ``...``)."""
+    shown = str(text)
+    if limit is not None and len(shown) > limit:
+        shown = shown[:limit] + "..."
+    return shown.translate(_TABLE)
+
+
+def markup_safe(text: object, limit: int | None = None) -> str:
+    """:func:`printable`, and rich markup (``[bold]``...) escaped: for text from outside
+    inside a string that rich reads as markup."""
+    from rich.markup import escape
+
+    return escape(printable(text, limit))
+
+
+#: Characters XML 1.0 cannot hold and no form label needs: C0 except tab, newline and
+#: carriage return, DEL, C1, bidi overrides, unpaired surrogates, and U+FFFE/U+FFFF.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _BIDI[:-3] + "\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def control_characters(text: str, *, newlines: bool = True) -> list[str]:
+    """The characters of ``text`` that must not go into a file, form or terminal, as
+    escapes (``\\x1b``); empty when there are none. ``newlines=False`` also refuses tab,
+    newline and carriage return (for one-line values such as names and URLs)."""
+    found = [m.group() for m in _FORBIDDEN.finditer(text)]
+    if not newlines:
+        found.extend(c for c in text if c in "\t\n\r")
+    return sorted({_escape(c) for c in found})
+
+
+# --- paths -----------------------------------------------------------------------------
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._+@=-]")
+_RESERVED_NAMES = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
+
+
+def safe_name(value: object, *, what: str, max_length: int = 120) -> str:
+    """``value`` as ONE file-name component: letters, digits and ``. _ + @ = -``; anything
+    else (``/``, ``\\``, spaces, control characters...) becomes ``_``. A value that is
+    empty, only dots (``.``, ``..``) or a reserved device name raises
+    :class:`PlatformError` naming ``what`` (e.g. "the form id from the server")."""
+    text = unicodedata.normalize("NFC", str(value))
+    name = _UNSAFE_NAME.sub("_", text)[:max_length]
+    if not name.strip("._") or name.split(".")[0].lower() in _RESERVED_NAMES:
+        msg = f"{what} {printable(text, 60)!r} cannot name a file"
+        raise PlatformError(msg)
+    return name
+
+
+def confined(root: Path, *parts: str, what: str = "a path") -> Path:
+    """``root / parts...`` resolved, or a :class:`CoprodError` if it would leave ``root``
+    (through ``..``, an absolute part or a symbolic link)."""
+    base = root.resolve()
+    target = base.joinpath(*parts).resolve()
+    if target != base and base not in target.parents:
+        msg = f"{what} {printable('/'.join(parts), 80)!r} would be written outside {base}"
+        raise CoprodError(msg)
+    return target
+
+
+__all__ = [
+    "JSON_ESCAPES",
+    "confined",
+    "control_characters",
+    "markup_safe",
+    "printable",
+    "safe_name",
+]
