@@ -105,7 +105,7 @@ CASES = [
         "profile-bad-name",
         ("profiles", "list"),
         2,
-        "must be letters",
+        "not a profile name",
         {"coprod.toml": '[profiles."my profile"]\nplatform = "limesurvey"\nurl = "https://x"\n'},
     ),
     Case(

@@ -53,7 +53,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_profiles_add_list_test(memory: MemoryPlatform, tmp_path: Path) -> None:
-    code, out, _ = run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    code, out, _ = run("profiles", "add", "mem", "--platform", "memory", "--url", "https://memory.invalid")
     assert code == 0
     assert "COPROD_MEM_SECRET" in out
     text = (tmp_path / "coprod.toml").read_text()
@@ -70,7 +70,7 @@ def test_profile_with_a_secret_in_the_file_is_refused(
     memory: MemoryPlatform, tmp_path: Path
 ) -> None:
     (tmp_path / "coprod.toml").write_text(
-        '[profiles.mem]\nplatform = "memory"\nurl = "memory://x"\npassword = "oops"\n'
+        '[profiles.mem]\nplatform = "memory"\nurl = "https://memory.invalid"\npassword = "oops"\n'
     )
     code, _, err = run("profiles", "list")
     assert code == 2
@@ -78,7 +78,7 @@ def test_profile_with_a_secret_in_the_file_is_refused(
 
 
 def test_wrong_secret_is_one_line(memory: MemoryPlatform, monkeypatch: pytest.MonkeyPatch) -> None:
-    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "https://memory.invalid")
     monkeypatch.setenv("COPROD_MEM_SECRET", "not-it")
     code, _, err = run("profiles", "test", "mem")
     assert code == 1
@@ -87,7 +87,7 @@ def test_wrong_secret_is_one_line(memory: MemoryPlatform, monkeypatch: pytest.Mo
 
 
 def test_push_sync_status(memory: MemoryPlatform) -> None:
-    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "https://memory.invalid")
     code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
     assert code == 0
     assert "live: ladder-check 1.0.0 on mem" in out
@@ -112,7 +112,7 @@ def test_push_sync_status(memory: MemoryPlatform) -> None:
 
 
 def test_sync_exit_code_when_a_deployment_fails(memory: MemoryPlatform) -> None:
-    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "https://memory.invalid")
     run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
     memory.surveys.clear()
     code, out, err = run("sync")
@@ -137,7 +137,7 @@ def test_push_prints_the_handover_and_refuses_what_the_platform_lacks(
     memory: MemoryPlatform, tmp_path: Path
 ) -> None:
     run("profiles", "add", "mem", "--platform", "memory", "--url", "memory")
-    assert 'url = "memory://local"' in (tmp_path / "coprod.toml").read_text()
+    assert 'url = "https://memory.invalid"' in (tmp_path / "coprod.toml").read_text()
     code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
     assert code == 0
     assert "url: memory://s1" in out

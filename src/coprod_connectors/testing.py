@@ -92,7 +92,7 @@ class MemoryConnector:
     title: ClassVar[str] = "In-memory test platform"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".json",)
     credential_label: ClassVar[str] = "secret"
-    server_aliases: ClassVar[Mapping[str, str]] = {"memory": "memory://local"}
+    server_aliases: ClassVar[Mapping[str, str]] = {"memory": "https://memory.invalid"}
     push_options: ClassVar[type[PushOptions]] = NoPushOptions
 
     def __init__(

@@ -44,18 +44,34 @@ def profiles_add(
     config: ConfigOption = None,
 ) -> None:
     """Add or replace a profile in coprod.toml (never its secret)."""
-    from coprod_connectors.config import Profile, save_profile, secret_env_var
+    from coprod_connectors.config import (
+        Profile,
+        check_profile_name,
+        check_url,
+        hidden_url,
+        save_profile,
+        secret_env_var,
+    )
     from coprod_connectors.config import store_secret as keep_secret
     from coprod_connectors.connectors import resolve_server
     from coprod_connectors.errors import ConfigError
+    from coprod_connectors.safety import control_characters
 
+    check_profile_name(name)
     live = live_connector(platform)  # a clear error if no such connector is installed
     resolved = resolve_server(type(live), url)
     if "://" not in resolved:
         aliases = ", ".join(sorted(live.server_aliases))
-        msg = f"{url!r} is not a URL such as https://survey.example.org" + (
+        msg = f"{hidden_url(url)!r} is not a URL such as https://survey.example.org" + (
             f" nor one of {platform}'s server aliases ({aliases})" if aliases else ""
         )
+        raise ConfigError(msg)
+    try:
+        check_url(resolved)
+    except ValueError as exc:
+        raise ConfigError(f"--url {hidden_url(resolved)!r}: {exc}") from None
+    if user is not None and (not user or control_characters(user, newlines=False)):
+        msg = "--user must be one line of text without control characters"
         raise ConfigError(msg)
     profile = Profile(name=name, platform=platform, url=resolved.rstrip("/"), user=user)
     path = save_profile(profile, config)
