@@ -84,7 +84,17 @@ if TYPE_CHECKING:
         FlagKind,
         Response,
         build_response,
+        check_round,
         default_round,
+        parse_timestamp,
+    )
+    from coprod_connectors.safety import (
+        check_archive,
+        confined,
+        control_characters,
+        markup_safe,
+        printable,
+        safe_name,
     )
     from coprod_connectors.templating import (
         templates_dir,
@@ -144,11 +154,19 @@ _EXPORTS: dict[str, str] = {
     "build_response": "coprod_connectors.responses",
     "builtin_instrument": "coprod_connectors.instruments",
     "builtin_instruments": "coprod_connectors.instruments",
+    "check_archive": "coprod_connectors.safety",
+    "check_round": "coprod_connectors.responses",
+    "confined": "coprod_connectors.safety",
+    "control_characters": "coprod_connectors.safety",
     "default_round": "coprod_connectors.responses",
     "discover": "coprod_connectors.connectors",
     "language_name": "coprod_connectors.instruments.model",
     "load_instrument": "coprod_connectors.instruments",
+    "markup_safe": "coprod_connectors.safety",
+    "parse_timestamp": "coprod_connectors.responses",
+    "printable": "coprod_connectors.safety",
     "resolve_instrument": "coprod_connectors.instruments",
+    "safe_name": "coprod_connectors.safety",
     "templates_dir": "coprod_connectors.templating",
 }
 
@@ -207,11 +225,19 @@ __all__ = [
     "build_response",
     "builtin_instrument",
     "builtin_instruments",
+    "check_archive",
+    "check_round",
+    "confined",
+    "control_characters",
     "default_round",
     "discover",
     "language_name",
     "load_instrument",
+    "markup_safe",
+    "parse_timestamp",
+    "printable",
     "resolve_instrument",
+    "safe_name",
     "templates_dir",
 ]
 

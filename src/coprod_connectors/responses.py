@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from coprod_connectors.errors import ResponseDataError
+from coprod_connectors.errors import ConfigError, ResponseDataError
 from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
 
 SCHEMA = "coprod.response/1"
@@ -50,6 +50,65 @@ def default_round(when: datetime | date | None = None) -> str:
 
 
 _ROUND = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+ROUND_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit, 40 at most"
+
+
+def check_round(value: str) -> str:
+    """``value`` if it is a round name (e.g. ``2026-H2``), else a ConfigError saying what a
+    round may contain; checked before anything is created anywhere."""
+    if not _ROUND.fullmatch(value) or value.strip(".") != value:
+        from coprod_connectors.safety import printable
+
+        msg = f"{printable(value, 60)!r} is not a round name: use {ROUND_RULE}, e.g. 2026-H2"
+        raise ConfigError(msg)
+    return value
+
+
+def as_utc(value: datetime) -> datetime | None:
+    """``value`` in UTC (a naive one is taken as UTC); None if UTC cannot hold it (a time
+    near year 1 or 9999 whose offset would cross the calendar's ends)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M")
+
+
+def parse_timestamp(value: Any, *, tz: tzinfo = timezone.utc) -> datetime | None:
+    """A date and time from a platform or a file as an aware UTC datetime, or None when it
+    is blank, not a date (``2026-02-30``, ``soon``) or cannot be held in UTC.
+
+    Reads ISO 8601 (``2026-05-01T10:00:00Z``, ``+01:00`` offsets, a date alone) and
+    ``YYYY-MM-DD HH:MM[:SS]``; a time without an offset is in ``tz``. Never raises:
+    the caller flags what it could not read (:func:`build_response` does).
+    """
+    if isinstance(value, datetime):
+        parsed: datetime | None = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day, tzinfo=tz)
+    elif isinstance(value, str) and value.strip() and len(value) <= 64:
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            parsed = None
+            for fmt in _TIME_FORMATS:
+                try:
+                    parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - zone added below
+                    break
+                except ValueError:
+                    continue
+    else:
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return as_utc(parsed)
 
 
 class FlagKind(str, Enum):
@@ -97,9 +156,11 @@ class Response(BaseModel):
     @field_validator("submitted_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        utc = as_utc(value)
+        if utc is None:
+            msg = "a date and time that cannot be shown in UTC (years 1 to 9999)"
+            raise ValueError(msg)
+        return utc
 
     @field_validator("round")
     @classmethod
@@ -350,8 +411,9 @@ def build_response(
     raw_answers: Mapping[str, Any],
     *,
     response_id: str,
-    submitted_at: datetime,
-    round: str,  # noqa: A002 - the interchange format's own name
+    submitted_at: datetime | None,
+    round: str | None,  # noqa: A002 - the interchange format's own name
+    submitted_raw: Any = None,
     language: str | None = None,
     subject: str | None = None,
     deployment: str | None = None,
@@ -362,16 +424,37 @@ def build_response(
     """A :class:`Response` from answers keyed by codes, converted and flagged.
 
     ``subject`` fixed by a deployment wins over the answer to ``subject``.
+    ``round`` None means the round ``submitted_at`` falls in. A ``submitted_at`` that
+    is None (unreadable, see :func:`parse_timestamp`) or cannot be held in UTC never
+    stops the record: it is flagged (with ``submitted_raw``, what the platform sent)
+    and the time it was read stands in for it.
     """
     answers, flags = normalise_answers(instrument, raw_answers)
+    when = None if submitted_at is None else as_utc(submitted_at)
+    if when is None:
+        when = datetime.now(timezone.utc).replace(microsecond=0)
+        shown = submitted_raw if submitted_raw is not None else submitted_at
+        flags.append(
+            Flag(
+                code="submitted_at",
+                kind=FlagKind.INVALID_VALUE,
+                value=None if shown is None else str(shown),
+                message=(
+                    "no readable date and time of submission"
+                    if shown is None
+                    else f"{str(shown)[:64]!r} is not a date and time that can be read"
+                )
+                + "; the time it was read stands in for it",
+            )
+        )
     role = answers.get("role")
     return Response(
         instrument=instrument.id,
         instrument_version=instrument.version,
         response_id=response_id,
-        submitted_at=submitted_at,
+        submitted_at=when,
         language=language or instrument.default_language,
-        round=round,
+        round=round or default_round(when),
         subject=subject or _text_or_none(answers.get("subject")),
         role=role if isinstance(role, str) else None,
         deployment=deployment,
@@ -442,13 +525,17 @@ def response_as_dict(response: Response) -> dict[str, Any]:
 __all__ = [
     "PERSPECTIVES",
     "PERSPECTIVE_NAMES",
+    "ROUND_RULE",
     "SCHEMA",
     "Flag",
     "FlagKind",
     "Response",
+    "as_utc",
     "build_response",
+    "check_round",
     "default_round",
     "normalise_answers",
+    "parse_timestamp",
     "perspective",
     "read_responses",
     "response_as_dict",

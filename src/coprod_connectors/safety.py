@@ -113,8 +113,55 @@ def confined(root: Path, *parts: str, what: str = "a path") -> Path:
     return target
 
 
+# --- files from outside --------------------------------------------------------------
+
+#: Bounds on an archive (an .xlsx is a zip) before any reader opens it.
+ARCHIVE_MAX_BYTES = 256 * 1024 * 1024
+ARCHIVE_MAX_MEMBERS = 10_000
+ARCHIVE_MAX_RATIO = 200
+#: The largest CSV cell read (Python's csv module stops at 128 KiB by default).
+CSV_MAX_FIELD = 16 * 1024 * 1024
+
+
+def check_archive(path: Path) -> None:
+    """Refuse, with a :class:`ResponseDataError`, a zip file (an .xlsx...) that would
+    unpack to more than 256 MiB, holds over 10,000 files, or packs one file more than
+    200 times over (a zip bomb); checked from its directory, before anything is unpacked.
+    A file that is not a zip passes."""
+    import zipfile
+
+    from coprod_connectors.errors import ResponseDataError
+
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        msg = f"{path.name}: a damaged zip file ({printable(exc, 80)})"
+        raise ResponseDataError(msg) from None
+    total = sum(m.file_size for m in members)
+    if len(members) > ARCHIVE_MAX_MEMBERS or total > ARCHIVE_MAX_BYTES:
+        msg = (
+            f"{path.name}: unpacks to {total:,} bytes in {len(members):,} files, more than "
+            f"an export holds (at most {ARCHIVE_MAX_BYTES:,} bytes, {ARCHIVE_MAX_MEMBERS:,} files)"
+        )
+        raise ResponseDataError(msg, hint="is it really the platform's export?")
+    for member in members:
+        packed = max(member.compress_size, 1)
+        if member.file_size > 1024 * 1024 and member.file_size / packed > ARCHIVE_MAX_RATIO:
+            msg = (
+                f"{path.name}: {printable(member.filename, 60)} is packed "
+                f"{member.file_size // packed:,} times over (a zip bomb?)"
+            )
+            raise ResponseDataError(msg, hint="is it really the platform's export?")
+
+
 __all__ = [
+    "ARCHIVE_MAX_BYTES",
+    "CSV_MAX_FIELD",
     "JSON_ESCAPES",
+    "check_archive",
     "confined",
     "control_characters",
     "markup_safe",

@@ -461,8 +461,11 @@ def test_submission_helpers() -> None:
     submission = _submission(4)
     assert response_id(submission) == "r4"
     assert response_id({"_id": 9}) == "9"
-    assert submitted_at({}) == datetime(1970, 1, 1, tzinfo=timezone.utc)
-    assert submitted_at({"_submission_time": "2026-01-02T03:04:05Z"}).hour == 3
+    assert submitted_at({}) is None  # flagged by build_response, never 1970
+    assert submitted_at({"_submission_time": "9999-12-31T23:00:00-05:00"}) is None
+    when = submitted_at({"_submission_time": "2026-01-02T03:04:05Z"})
+    assert when is not None
+    assert when.hour == 3
     answers = answers_from_submission(
         {
             "statements/diversity/d1": "agree",

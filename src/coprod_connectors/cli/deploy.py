@@ -6,6 +6,7 @@ the installed connectors declare.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
@@ -202,15 +203,35 @@ def import_file(
         typer.Option("--round", help="The review round (default: from each submission date)."),
     ] = None,
     subject: SubjectOption = None,
+    survey_id: Annotated[
+        str | None,
+        typer.Option(
+            "--survey-id",
+            help="The platform's id of the survey the file was exported from: a later export "
+            "of the same survey then updates its rows. Without it, the rows belong to this "
+            "file's content, so two different files never replace each other's rows and "
+            "importing the same file again changes nothing.",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Read a response export downloaded by hand (CSV or XLSX) into the store."""
+    import csv
+    import hashlib
+
     from coprod_connectors.connectors import Deployment, SupportsExportImport
     from coprod_connectors.errors import ConfigError, ResponseDataError
     from coprod_connectors.instruments import resolve_instrument
-    from coprod_connectors.responses import default_round
+    from coprod_connectors.responses import check_round, default_round
+    from coprod_connectors.safety import CSV_MAX_FIELD, check_archive
     from coprod_connectors.store import Store
 
+    if round_ is not None:
+        check_round(round_)
+    if survey_id is not None and not _SURVEY_ID.fullmatch(survey_id):
+        msg = f"--survey-id {survey_id!r}: use letters, digits, '.', '_' and '-' (100 at most)"
+        raise ConfigError(msg)
     if not file.is_file():
         msg = f"{file}: no such file"
         raise ResponseDataError(msg)
@@ -219,32 +240,53 @@ def import_file(
     if not isinstance(found, SupportsExportImport):
         msg = f"the {platform} connector cannot read export files"
         raise ConfigError(msg)
-    round_name = round_ or default_round()
+    check_archive(file)
+    digest = hashlib.sha256(f"{platform}\0{model.id}\0{model.version}\0".encode())
+    try:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        msg = f"{file}: cannot read it ({exc.strerror or exc})"
+        raise ResponseDataError(msg) from None
+    source = survey_id or f"sha256-{digest.hexdigest()[:20]}"
+    key = f"{platform}:file:{model.id}.{source}"
+    csv.field_size_limit(CSV_MAX_FIELD)
+    try:
+        responses = [
+            r.model_copy(update={"deployment": key})
+            for r in found.import_export_file(
+                file, model, round=round_, subject=subject, deployment=key
+            )
+        ]
+    except csv.Error as exc:
+        msg = f"{file.name}: not a CSV file that can be read ({exc})"
+        hint = f"cells hold at most {CSV_MAX_FIELD:,} characters"
+        raise ResponseDataError(msg, hint=hint) from None
+    rounds = sorted({r.round for r in responses})
     deployment = Deployment(
         platform=platform,
         profile="file",
-        remote_id=file.name,
+        remote_id=f"{model.id}.{source}",
         instrument=model.id,
         instrument_version=model.version,
-        round=round_name,
+        round=round_ or (rounds[-1] if rounds else default_round()),
         subject=subject,
         url=None,
         created_at=datetime.now(timezone.utc),
-        details={"imported_from": str(file)},
+        details={"imported_from": file.name, "source": source, "rounds": rounds},
     )
-    responses = [
-        r.model_copy(update={"deployment": deployment.key})
-        for r in found.import_export_file(
-            file, model, round=round_name, subject=subject, deployment=deployment.key
-        )
-    ]
     with Store(store) as db:
         result = db.import_responses(deployment, model, responses)
     flagged = sum(1 for r in responses if r.flags)
     say(
-        f"imported {len(responses)} responses from {file.name}: {result.new} new, "
-        f"{result.updated} updated; {flagged} with flagged answers"
+        f"imported {len(responses)} responses from {file.name} ({', '.join(rounds) or 'none'}) "
+        f"as {deployment.key}: {result.new} new, {result.updated} updated; "
+        f"{flagged} with flagged answers"
     )
+
+
+_SURVEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def platforms(as_json: JsonOption = False) -> None:

@@ -50,11 +50,12 @@ class SupportsExportImport(Protocol):
         path: Path,
         instrument: Instrument,
         *,
-        round: str,  # noqa: A002
+        round: str | None,  # noqa: A002
         subject: str | None = None,
         deployment: str | None = None,
     ) -> Iterator[Response]:
-        """The responses in ``path`` (streamed); ``deployment`` is the key they get."""
+        """The responses in ``path`` (streamed); ``deployment`` is the key they get.
+        ``round`` None: each response's round is the one its submission date falls in."""
         ...
 
 

@@ -51,6 +51,7 @@ from coprod_kobotoolbox.submissions import (
     is_not_approved,
     response_id,
     submitted_at,
+    submitted_raw,
     version_of,
 )
 from coprod_kobotoolbox.xlsform import build_xlsform
@@ -407,6 +408,7 @@ class KoboToolboxConnector:
             answers_from_submission(submission),
             response_id=response_id(submission),
             submitted_at=submitted_at(submission),
+            submitted_raw=submitted_raw(submission),
             round=deployment.round,
             subject=deployment.subject,
             deployment=deployment.key,
@@ -501,7 +503,7 @@ class KoboToolboxConnector:
         path: Path,
         instrument: Instrument,
         *,
-        round: str,  # noqa: A002
+        round: str | None,  # noqa: A002
         subject: str | None = None,
         deployment: str | None = None,
     ) -> Iterator[Response]:

@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coprod_connectors import Instrument, QuestionKind, Response, ResponseDataError, build_response
-from coprod_kobotoolbox.submissions import is_not_approved, response_id, submitted_at
+from coprod_kobotoolbox.submissions import (
+    is_not_approved,
+    response_id,
+    submitted_at,
+    submitted_raw,
+)
 
 if TYPE_CHECKING:
     from coprod_connectors import Question
@@ -145,11 +150,12 @@ def read_export(
     path: Path,
     instrument: Instrument,
     *,
-    round: str,  # noqa: A002
+    round: str | None,  # noqa: A002
     subject: str | None = None,
     deployment: str | None = None,
 ) -> Iterator[Response]:
-    """Responses from a KoboToolbox CSV or XLSX export of ``instrument``."""
+    """Responses from a KoboToolbox CSV or XLSX export of ``instrument``; ``round`` None
+    puts each in the round its submission date falls in."""
     if not path.exists():
         msg = f"{path}: no such file"
         raise ResponseDataError(msg)
@@ -188,13 +194,13 @@ def read_export(
         ident = response_id({k: str(v) for k, v in row.items() if v not in (None, "")})
         if not ident:
             ident = f"{path.name}:{number}"
+        when = {"_submission_time": _cell(row.get("_submission_time")), "end": row.get("end")}
         yield build_response(
             instrument,
             answers,
             response_id=ident,
-            submitted_at=submitted_at(
-                {"_submission_time": _cell(row.get("_submission_time")), "end": row.get("end")}
-            ),
+            submitted_at=submitted_at(when),
+            submitted_raw=submitted_raw(when),
             round=round,
             subject=subject,
             deployment=deployment,

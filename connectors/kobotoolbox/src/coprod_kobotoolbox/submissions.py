@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from coprod_connectors import Flag, FlagKind
+from coprod_connectors import Flag, FlagKind, parse_timestamp
 from coprod_kobotoolbox.xlsform import is_generated_name
 
 NOT_APPROVED = "validation_status_not_approved"
@@ -85,19 +85,15 @@ def answers_from_submission(submission: Mapping[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def submitted_at(submission: Mapping[str, Any]) -> datetime:
-    """When KPI received the submission (UTC), from ``_submission_time``."""
-    value = submission.get("_submission_time") or submission.get("end")
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    return datetime(1970, 1, 1, tzinfo=timezone.utc)
+def submitted_at(submission: Mapping[str, Any]) -> datetime | None:
+    """When KPI received the submission (UTC), from ``_submission_time`` (or ``end``);
+    None when neither is a readable date and time (the response is then flagged)."""
+    return parse_timestamp(submitted_raw(submission))
+
+
+def submitted_raw(submission: Mapping[str, Any]) -> Any:
+    """What the submission says about when it was sent, as it came."""
+    return submission.get("_submission_time") or submission.get("end")
 
 
 def response_id(submission: Mapping[str, Any]) -> str:
@@ -157,6 +153,7 @@ __all__ = [
     "last_segment",
     "response_id",
     "submitted_at",
+    "submitted_raw",
     "validation_status",
     "version_of",
 ]

@@ -393,7 +393,7 @@ class LimeSurveyConnector:
         path: Path,
         instrument: Instrument,
         *,
-        round: str,  # noqa: A002
+        round: str | None,  # noqa: A002
         subject: str | None = None,
         deployment: str | None = None,
     ) -> Iterator[Response]:

@@ -58,9 +58,6 @@ def parse_time(value: Any, tz: tzinfo) -> datetime | None:
     return None
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
 class RowConverter:
     """Turns rows of one survey into Responses (build once per pull or file).
 
@@ -100,8 +97,7 @@ class RowConverter:
             submitted
             or parse_time(row.get("datestamp"), self.tz)
             or parse_time(row.get("startdate"), self.tz)
-            or _EPOCH
-        )
+        )  # None (no readable date): the response is flagged, never dated 1970
         language = str(row.get("startlanguage") or "").strip()
         raw = assemble(self.instrument, self._codes(row), self.targets)
         return build_response(
@@ -109,7 +105,8 @@ class RowConverter:
             raw,
             response_id=self.response_id(row),
             submitted_at=when,
-            round=self.round or default_round(when),
+            submitted_raw=row.get("submitdate") or row.get("datestamp") or row.get("startdate"),
+            round=self.round,
             language=language if language in self.instrument.languages else None,
             subject=self.subject,
             deployment=self.deployment,
