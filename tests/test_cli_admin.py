@@ -53,7 +53,9 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_profiles_add_list_test(memory: MemoryPlatform, tmp_path: Path) -> None:
-    code, out, _ = run("profiles", "add", "mem", "--platform", "memory", "--url", "https://memory.invalid")
+    code, out, _ = run(
+        "profiles", "add", "mem", "--platform", "memory", "--url", "https://memory.invalid"
+    )
     assert code == 0
     assert "COPROD_MEM_SECRET" in out
     text = (tmp_path / "coprod.toml").read_text()

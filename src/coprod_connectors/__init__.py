@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         SupportsDescribe,
         SupportsExportImport,
         SupportsParticipants,
+        SupportsReservedCodes,
         discover,
     )
     from coprod_connectors.errors import (
@@ -149,6 +150,7 @@ _EXPORTS: dict[str, str] = {
     "SupportsDescribe": "coprod_connectors.connectors",
     "SupportsExportImport": "coprod_connectors.connectors",
     "SupportsParticipants": "coprod_connectors.connectors",
+    "SupportsReservedCodes": "coprod_connectors.connectors",
     "Text": "coprod_connectors.instruments.model",
     "UnavailableError": "coprod_connectors.errors",
     "build_response": "coprod_connectors.responses",
@@ -219,6 +221,7 @@ __all__ = [
     "SupportsDescribe",
     "SupportsExportImport",
     "SupportsParticipants",
+    "SupportsReservedCodes",
     "Text",
     "UnavailableError",
     "__version__",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,10 @@ from coprod_connectors.cli.common import (
     registry,
     say,
 )
+
+if TYPE_CHECKING:
+    from coprod_connectors.connectors import Connector
+    from coprod_connectors.instruments.model import Instrument
 
 RoundOption = Annotated[
     str | None,
@@ -47,18 +51,71 @@ def build(
     ] = None,
 ) -> None:
     """Write an instrument as the platform's own file (to import by hand)."""
+    from coprod_connectors.errors import ConfigError
     from coprod_connectors.instruments import resolve_instrument
+    from coprod_connectors.safety import confined, safe_name
 
     model = resolve_instrument(instrument)
     found = connector(platform)
     suffix = (output.suffix if output else "") or found.artefact_suffixes[0]
-    options = {"format": suffix.lstrip(".")}
-    artefact = found.render(model, options)
-    target = output or Path(artefact.filename)
-    artefact.write(target)
+    if suffix.lower() not in found.artefact_suffixes:
+        msg = (
+            f"{output}: {platform} files end in {' or '.join(found.artefact_suffixes)}, "
+            f"not {suffix}"
+        )
+        raise ConfigError(msg, hint="give -o a file name with one of those endings")
+    if output is not None:
+        _check_writable(output)
+    check_for_platform(model, found)
+    artefact = found.render(model, {"format": suffix.lower().lstrip(".")})
+    if output is None:
+        name = safe_name(artefact.filename, what=f"the {platform} file name")
+        target = confined(Path.cwd(), name, what="the file name")
+    else:
+        target = output
+    try:
+        artefact.write(target)
+    except OSError as exc:
+        msg = f"{target}: cannot write it ({exc.strerror or exc})"
+        raise ConfigError(msg) from None
     for warning in artefact.warnings:
         say(f"note: {warning}", err=True)
     say(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
+
+
+def _check_writable(output: Path) -> None:
+    """A one-line ConfigError when ``output`` is a folder or its folder does not exist."""
+    from coprod_connectors.errors import ConfigError
+
+    if output.is_dir():
+        msg = f"{output} is a folder; give the file to write, e.g. {output / 'survey'}"
+        raise ConfigError(msg)
+    if not output.parent.is_dir():
+        msg = f"{output}: the folder {output.parent} does not exist"
+        raise ConfigError(msg, hint="create it first, or write somewhere else")
+
+
+def check_for_platform(model: Instrument, found: Connector) -> None:
+    """Refuse an instrument whose codes ``found``'s platform keeps for itself."""
+    from coprod_connectors.connectors import reserved_code_problems
+    from coprod_connectors.errors import InstrumentError
+
+    problems = reserved_code_problems(model, found)
+    if problems:
+        raise InstrumentError(problems, source=model.id)
+
+
+_REMOTE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+=@-]{0,199}")
+
+
+def check_remote_id(remote_id: str, platform: str) -> None:
+    """A PlatformError (before anything is stored) for a deployment id from a server that
+    could not be a file name: ``..``, ``/``, spaces or control characters."""
+    from coprod_connectors.errors import PlatformError
+
+    if not _REMOTE_ID.fullmatch(remote_id) or ".." in remote_id:
+        msg = f"{platform} gave the deployment the id {remote_id!r}, which is not a plain id"
+        raise PlatformError(msg, hint="nothing was recorded; check the server")
 
 
 OptionOption = Annotated[
@@ -101,8 +158,9 @@ def push(
     from coprod_connectors.connectors.options import parse_push_options
     from coprod_connectors.errors import ConfigError
     from coprod_connectors.instruments import resolve_instrument
-    from coprod_connectors.responses import default_round
+    from coprod_connectors.responses import check_round, default_round
 
+    round_name = check_round(round_ or default_round())
     files = []
     for path in media or ():
         if not path.is_file():
@@ -113,8 +171,8 @@ def push(
     profile = get_profile(to, config)
     live = live_connector(profile.platform)
     options = parse_push_options(live.push_options, option or (), platform=profile.platform)
+    check_for_platform(model, live)
     profile = profile.with_secret(profile.require_secret(live.credential_label))
-    round_name = round_ or default_round()
     from coprod_connectors.store import Store
 
     with Store(store) as db:
@@ -130,6 +188,7 @@ def push(
             handover_dir=db.folder(),
         )
         deployment = pushed.deployment
+        check_remote_id(deployment.remote_id, profile.platform)
         db.record_deployment(deployment, model)
     reused = (
         existing is not None

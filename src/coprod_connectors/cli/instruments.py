@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from coprod_connectors.instruments.model import Instrument
 
 from coprod_connectors.cli.common import JsonOption, echo_json, handle_errors, markup_safe, say
 
@@ -83,13 +86,21 @@ def instruments_show(
 @handle_errors
 def instruments_validate(
     path: Annotated[Path, typer.Argument(help="The instrument's YAML file.")],
+    platform: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--platform",
+            help="Check the codes each of these platforms keeps for itself (repeatable; "
+            "default: every installed connector).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check an instrument file; print every problem with its line and field."""
     from coprod_connectors.errors import InstrumentError
-    from coprod_connectors.instruments import load_instrument
 
     try:
-        model = load_instrument(path)
+        model = _checked(path, platform)
     except InstrumentError as exc:
         for line in str(exc).splitlines():
             say(f"error: {line}", err=True)
@@ -100,3 +111,19 @@ def instruments_validate(
         f"{path}: ok: {model.id} {model.version}, {len(model.sections)} sections, "
         f"{model.question_count()} questions, languages {', '.join(model.languages)}"
     )
+
+
+def _checked(path: Path, platforms: list[str] | None) -> Instrument:
+    """The instrument in ``path``, valid, and with no code the platforms keep for themselves."""
+    from coprod_connectors.cli.common import registry
+    from coprod_connectors.connectors import reserved_code_problems
+    from coprod_connectors.errors import InstrumentError
+    from coprod_connectors.instruments import load_instrument
+
+    model = load_instrument(path)
+    found = registry()
+    names = platforms or sorted(found.connectors)
+    problems = [p for name in names for p in reserved_code_problems(model, found.create(name))]
+    if problems:
+        raise InstrumentError(problems, source=str(path))
+    return model

@@ -15,12 +15,14 @@ from coprod_connectors.connectors.capabilities import (
     SupportsDescribe,
     SupportsExportImport,
     SupportsParticipants,
+    SupportsReservedCodes,
 )
 from coprod_connectors.connectors.contract import (
     Connector,
     LiveConnector,
     NoPushOptions,
     PushOptions,
+    reserved_code_problems,
     resolve_server,
 )
 from coprod_connectors.connectors.registry import (
@@ -63,7 +65,9 @@ __all__ = [
     "SupportsDescribe",
     "SupportsExportImport",
     "SupportsParticipants",
+    "SupportsReservedCodes",
     "contract_problem",
     "discover",
+    "reserved_code_problems",
     "resolve_server",
 ]

@@ -12,7 +12,7 @@ before it offers a command; each capability is one method with one signature.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,6 +39,16 @@ class SupportsParticipants(Protocol):
         """Add the people in a CSV (skipping those already there), optionally invite them,
         or with ``dry_run`` only say what would happen. Returns lines for people."""
         ...
+
+
+@runtime_checkable
+class SupportsReservedCodes(Protocol):
+    """Codes the platform keeps for itself: its own response columns or form fields
+    (compared ignoring case). An instrument using one as a question, row or section code
+    would lose those answers, so ``coprod instruments validate``, ``build`` and ``push``
+    refuse it."""
+
+    reserved_codes: ClassVar[frozenset[str]]
 
 
 @runtime_checkable
@@ -91,4 +101,5 @@ __all__ = [
     "SupportsDescribe",
     "SupportsExportImport",
     "SupportsParticipants",
+    "SupportsReservedCodes",
 ]

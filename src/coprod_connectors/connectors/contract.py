@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         Page,
         Pushed,
     )
+    from coprod_connectors.errors import Problem
     from coprod_connectors.instruments.model import Instrument
 
 _Options = TypeVar("_Options", bound="PushOptions")
@@ -84,7 +85,9 @@ class Connector(Protocol):
 
     ``render`` is pure: it turns an instrument into the platform's own file
     and never touches the network; ``options`` are the connector's own (the CLI
-    passes ``{"format": suffix}`` with a suffix from ``artefact_suffixes``).
+    passes ``{"format": suffix}`` with a suffix from ``artefact_suffixes``:
+    ``format`` always means the file type, so a connector names its own
+    settings otherwise).
     """
 
     name: ClassVar[str]
@@ -168,3 +171,37 @@ __all__ = [
     "PushOptions",
     "resolve_server",
 ]
+
+
+def reserved_code_problems(instrument: Instrument, connector: Connector) -> list[Problem]:
+    """Where ``instrument`` uses a code ``connector``'s platform keeps for itself (none
+    when the connector declares no :class:`SupportsReservedCodes`)."""
+    from coprod_connectors.connectors.capabilities import SupportsReservedCodes
+    from coprod_connectors.errors import Problem
+
+    if not isinstance(connector, SupportsReservedCodes):
+        return []
+    reserved = {code.lower() for code in connector.reserved_codes}
+    problems = []
+    for s, section in enumerate(instrument.sections):
+        places = [(f"sections[{s}].code", section.code)]
+        for q, question in enumerate(section.questions):
+            path = f"sections[{s}].questions[{q}]"
+            places.append((f"{path}.code", question.code))
+            places.extend(
+                (f"{path}.rows[{j}].code", r.code) for j, r in enumerate(question.rows or ())
+            )
+            places.extend(
+                (f"{path}.questions[{j}].code", inner.code)
+                for j, inner in enumerate(question.questions or ())
+            )
+        for where, code in places:
+            if code.lower() in reserved:
+                problems.append(
+                    Problem(
+                        where,
+                        f"{code!r} is a name {connector.name} keeps for itself "
+                        "(its answers would be lost); choose another code",
+                    )
+                )
+    return problems

@@ -30,11 +30,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from coprod_connectors.safety import control_characters
+
 QUESTION_CODE_MAX = 20
 CHOICE_CODE_MAX = 5
 _QUESTION_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _CHOICE_CODE = re.compile(r"[A-Za-z0-9]+")
 _INSTRUMENT_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,39}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 #: Names used where a platform wants a language's name as well as its code
@@ -463,6 +466,16 @@ def _question_texts(path: str, question: Question) -> Iterator[tuple[str, Text |
 def _whole_problems(instrument: Instrument) -> Iterator[tuple[str, str]]:
     if not _INSTRUMENT_ID.fullmatch(instrument.id):
         yield "id", f"{instrument.id!r} must be lowercase letters, digits and hyphens"
+    if not _VERSION.fullmatch(instrument.version) or ".." in instrument.version:
+        yield (
+            "version",
+            (
+                f"{instrument.version!r} must be letters, digits, '.', '_', '+' and '-' "
+                "(e.g. 1.2.0), starting with a letter or digit"
+            ),
+        )
+    for i, source in enumerate(instrument.attribution):
+        yield from _control_problems(f"attribution[{i}]", source)
     seen_lang: set[str] = set()
     for i, lang in enumerate(instrument.languages):
         if not _LANGUAGE.fullmatch(lang):
@@ -474,6 +487,8 @@ def _whole_problems(instrument: Instrument) -> Iterator[tuple[str, str]]:
     for path, text in _texts(instrument):
         if text is None:
             continue
+        for lang, value in text.items():
+            yield from _control_problems(f"{path}.{lang}", value)
         missing = [lang for lang in instrument.languages if lang not in text]
         if missing:
             yield path, f"missing a translation for {', '.join(missing)}"
@@ -536,6 +551,16 @@ def _question_problems(
         earlier[row.code] = question
     for j, inner in enumerate(question.questions or ()):
         yield from _question_problems(instrument, inner, f"{path}.questions[{j}]", claim, earlier)
+
+
+def _control_problems(path: str, value: str) -> Iterator[tuple[str, str]]:
+    """Control characters no form (nor XML 1.0) can carry, nor a terminal show safely."""
+    found = control_characters(value)
+    if found:
+        yield (
+            path,
+            f"holds control characters ({', '.join(found)}) that forms cannot carry; remove them",
+        )
 
 
 def _duplicate_choices(path: str, choices: list[Choice]) -> Iterator[tuple[str, str]]:

@@ -54,7 +54,7 @@ from coprod_kobotoolbox.submissions import (
     submitted_raw,
     version_of,
 )
-from coprod_kobotoolbox.xlsform import build_xlsform
+from coprod_kobotoolbox.xlsform import XLSFORM_RESERVED, build_xlsform
 
 if TYPE_CHECKING:
     import httpx
@@ -88,6 +88,8 @@ class KoboToolboxConnector:
     name: ClassVar[str] = PLATFORM
     title: ClassVar[str] = "KoboToolbox (KPI API v2, XLSForm)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".json")
+    #: names the XLSForm and KoboToolbox give fields of their own in every form
+    reserved_codes: ClassVar[frozenset[str]] = XLSFORM_RESERVED
     credential_label: ClassVar[str] = "token"
     server_aliases: ClassVar[Mapping[str, str]] = KPI_SERVERS
     push_options: ClassVar[type[PushOptions]] = KoboPushOptions

@@ -69,6 +69,9 @@ _SURVEY_ORDER = (
     "appearance",
     "parameters",
 )
+#: Field names every XLSForm (and KoboToolbox's exports) already use: the meta group,
+#: what pyxform puts in it, and KoboToolbox's form hub.
+XLSFORM_RESERVED = frozenset({"meta", "instanceid", "instancename", "deprecatedid", "formhub"})
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
@@ -355,6 +358,7 @@ def build_xlsform(instrument: Instrument) -> XLSForm:
 
 __all__ = [
     "SIMPLE_TYPES",
+    "XLSFORM_RESERVED",
     "XLSForm",
     "build_xlsform",
     "is_generated_name",

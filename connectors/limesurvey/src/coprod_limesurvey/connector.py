@@ -37,6 +37,7 @@ from coprod_connectors import (
     ResponseDataError,
     UnavailableError,
 )
+from coprod_limesurvey.layout import META_COLUMNS, RESERVED_CODES
 from coprod_limesurvey.participants import (
     ParticipantList,
     ParticipantsReport,
@@ -102,6 +103,8 @@ class LimeSurveyConnector:
     name: ClassVar[str] = "limesurvey"
     title: ClassVar[str] = "LimeSurvey 6 (RemoteControl JSON-RPC)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".lss",)
+    #: its response table's own columns and the Expression Manager's names
+    reserved_codes: ClassVar[frozenset[str]] = META_COLUMNS | RESERVED_CODES
     credential_label: ClassVar[str] = "password"
     server_aliases: ClassVar[Mapping[str, str]] = {}
     push_options: ClassVar[type[PushOptions]] = LimeSurveyPushOptions
@@ -130,8 +133,16 @@ class LimeSurveyConnector:
     # -- render ------------------------------------------------------------------------
 
     def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
-        """The survey structure (.lss) to import in LimeSurvey (Surveys > Create > Import)."""
-        text, plan = render_lss(instrument, dict(options) if options is not None else None)
+        """The survey structure (.lss) to import in LimeSurvey (Surveys > Create > Import).
+
+        ``options["format"]`` is the contract's file type (only ``lss``); LimeSurvey's own
+        page setting is ``options["page_format"]`` (G, S or A), never ``format``."""
+        given = dict(options or {})
+        fmt = str(given.pop("format", "lss") or "lss").lower().lstrip(".")
+        if f".{fmt}" not in self.artefact_suffixes:
+            msg = f"LimeSurvey surveys are .lss files, not .{fmt}"
+            raise ConfigError(msg, hint="write the survey to a file ending in .lss")
+        text, plan = render_lss(instrument, given)
         return Artefact(
             content=text.encode("utf-8"),
             filename=f"{instrument.id}-{instrument.version}.lss",
@@ -474,6 +485,16 @@ class LimeSurveyConnector:
                 last = following - 1
                 continue
             ids = [_row_id(row) for row in rows]
+            outside = [n for n in ids if not low <= n <= high]
+            if outside or len(set(ids)) != len(ids):
+                # progress guard: a server that ignores the id range would send the same
+                # rows again and again, and the pull would never end
+                msg = (
+                    f"LimeSurvey answered a request for responses {low}-{high} with "
+                    + (f"response {outside[0]}" if outside else "the same response twice")
+                    + ": it ignores the id range, and the pull would not end"
+                )
+                raise PlatformError(msg, hint="check the server runs LimeSurvey 3.x or later")
             last = max(last, *ids)
             yield rows, ids, last, rc.requests - before
 

@@ -144,6 +144,12 @@ def check_codes(instrument: Instrument) -> None:
             )
         if code in RESERVED_CODES:
             problems.append(Problem(where, f"{code!r} is a reserved word in LimeSurvey"))
+        elif code.lower() in META_COLUMNS:
+            problems.append(
+                Problem(
+                    where, f"{code!r} is a column of LimeSurvey's own; its answers would be lost"
+                )
+            )
         key = code.lower()
         if key in seen:
             problems.append(

@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 
 from coprod_connectors import (
     MEDIA_KINDS,
+    ConfigError,
     Instrument,
     Question,
     QuestionKind,
@@ -229,6 +230,20 @@ def marker(
     return f"coprod:{encoded}"
 
 
+#: LimeSurvey's own survey setting "format": a group a page, a question a page, all in one.
+PAGE_FORMATS = ("G", "S", "A")
+
+
+def page_format(value: Any) -> str:
+    """The survey's page format (``page_format`` option; G, S or A; default G). Not the
+    contract's ``format``, which is the file type (``lss``)."""
+    text = "G" if value in (None, "") else str(value).upper()
+    if text not in PAGE_FORMATS:
+        msg = f"page_format {value!r} is not one of {', '.join(PAGE_FORMATS)}"
+        raise ConfigError(msg)
+    return text
+
+
 MARKER_PATTERN = re.compile(r"<!--\s*(coprod:[^ ]*)\s*-->")
 
 
@@ -281,7 +296,7 @@ class _Planner:
             ("admin", str(options.get("admin", ""))),
             ("adminemail", str(options.get("admin_email", ""))),
             ("anonymized", "N"),
-            ("format", str(options.get("format", "G"))),
+            ("format", page_format(options.get("page_format"))),
             ("savetimings", "N"),
             ("template", str(options.get("theme", "fruity_twentythree"))),
             ("language", instrument.default_language),

@@ -17,7 +17,6 @@ from coprod_connectors import (
     Response,
     ResponseDataError,
     build_response,
-    default_round,
 )
 from coprod_limesurvey.layout import META_COLUMNS, Target, assemble, columns
 from coprod_limesurvey.render import choice_html
