@@ -56,6 +56,8 @@ class SubjectView:
     name: str
     rounds: list[str]
     by_instrument: dict[str, list[Result]] = field(default_factory=dict)
+    #: False when the responses named no subject (``name`` is then a placeholder)
+    name_given: bool = True
 
     def latest(self, instrument: str) -> Result | None:
         results = self.by_instrument.get(instrument, [])
@@ -80,7 +82,9 @@ def subjects(results: Results) -> list[SubjectView]:
     views: dict[str, SubjectView] = {}
     for result in results.results:
         name = result.subject or "(no subject given)"
-        view = views.setdefault(name, SubjectView(name=name, rounds=[]))
+        view = views.setdefault(
+            name, SubjectView(name=name, rounds=[], name_given=bool(result.subject))
+        )
         view.by_instrument.setdefault(result.instrument, []).append(result)
         if result.round not in view.rounds:
             view.rounds.append(result.round)
@@ -124,13 +128,18 @@ def statement_labels() -> dict[str, str]:
 
 def themes(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
     """(theme name, agreed, answered statements, all statements) per theme."""
+    return [(THEME_NAMES.get(t, t), a, b, c) for t, a, b, c in themes_by_code(result)]
+
+
+def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
+    """(theme code, agreed, answered statements, all statements) per theme."""
     rows: dict[str, list[int]] = {}
     for s in result.statements.values():
         row = rows.setdefault(s.theme, [0, 0, 0])
         row[0] += s.agreed
         row[1] += s.answered > 0
         row[2] += 1
-    return [(THEME_NAMES.get(t, t), a, b, c) for t, (a, b, c) in rows.items()]
+    return [(t, a, b, c) for t, (a, b, c) in rows.items()]
 
 
 __all__ = [
@@ -146,4 +155,5 @@ __all__ = [
     "statement_labels",
     "subjects",
     "themes",
+    "themes_by_code",
 ]
