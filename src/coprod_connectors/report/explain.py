@@ -356,10 +356,15 @@ class Explainer:
                 "Turn round “{statement}”: {against} of {of} people with lived experience "
                 "disagree, and at most half may."
             ),
-            statement=self.labels.statement(gap.statement or ""),
+            statement=self._quotable(gap.statement or ""),
             against=gap.against,
             of=gap.of,
         )
+
+    def _quotable(self, code: str) -> Said:
+        """A statement's words to quote inside a sentence (without its own full stop)."""
+        said = self.labels.statement(code)
+        return Said(said.text.rstrip(". "), said.lang)
 
     def _checklist(self, r: ChecklistResult) -> Explained:
         a = r.agreement
@@ -438,7 +443,7 @@ class Explainer:
                 more = needed - a.agreed
                 if more <= 0:
                     continue
-                examples = [self.labels.statement(c) for c in closest[: min(more, 3)]]
+                examples = [self._quotable(c) for c in closest[: min(more, 3)]]
                 quoted = [fill("“{s}”", s=e) for e in examples]
                 changes.append(
                     fill(
