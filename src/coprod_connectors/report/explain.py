@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from coprod_connectors.ladder import (
@@ -80,9 +81,14 @@ class Explained:
     reasons: list[Phrase] = field(default_factory=list)
     next_rung: Said | None = None
     changes: list[Phrase] = field(default_factory=list)
+    #: the first change in few words, for the summary (when shorter than ``changes[0]``)
+    brief: Phrase | None = None
 
     @property
     def first_change(self) -> Phrase | None:
+        """The one change that would move the result up, as the summary shows it."""
+        if self.brief is not None:
+            return self.brief
         return self.changes[0] if self.changes else None
 
 
@@ -97,7 +103,7 @@ class Explainer:
 
     # --- shared -------------------------------------------------------------------
 
-    def join(self, names: list[Said] | list[Phrase]) -> Phrase:
+    def join(self, names: Sequence[Said | Phrase]) -> Phrase:
         """ "A, B and C" in the report's language (and "ac" before a vowel where it says so)."""
         if not names:
             return Phrase(())
@@ -106,12 +112,17 @@ class Explainer:
             if i and i == len(names) - 1:
                 first = str(name)[:1].lower()
                 word = (
-                    self.words.pgettext("before a vowel", "and") if first in "aeiouwyâêîôûŵŷ" else self._("and")
+                    self.words.pgettext("before a vowel", "and")
+                    if first in "aeiouwyâêîôûŵŷ"
+                    else self._("and")
                 )
                 parts.append(f" {word} ")
             elif i:
                 parts.append(", ")
-            parts.extend(name.parts if isinstance(name, Phrase) else (name,))
+            if isinstance(name, Phrase):
+                parts.extend(name.parts)
+            else:
+                parts.append(name)
         return Phrase(tuple(parts))
 
     def share(self, agreed: int, total: int) -> Phrase:
@@ -243,7 +254,8 @@ class Explainer:
                 have = sum(v >= req.at_least for v in evidence.levels.values())
                 template = (
                     self._(
-                        "{rung} needs at least {count} principles at stage {n} or above; {have} are."
+                        "{rung} needs at least {count} principles at stage {n} or above; "
+                        "{have} are."
                     )
                     if noun == "principle"
                     else self._(
@@ -384,17 +396,14 @@ class Explainer:
         share = self.share(a.agreed, a.total)
         if a.achieved:
             set_by = fill(
-                self._(
-                    "The statements are achieved: each group of enough people agrees with more "
-                    "than half of them, and people with lived experience do not mostly disagree "
-                    "with any. Everyone together agrees with {share}."
-                ),
+                self._("The statements are achieved; everyone together agrees with {share}."),
                 share=share,
             )
         else:
             set_by = fill(
                 self._(
-                    "Everyone who answered agrees with {share}; the statements are not achieved yet."
+                    "Everyone who answered agrees with {share}; "
+                    "the statements are not achieved yet."
                 ),
                 share=share,
             )
@@ -412,7 +421,8 @@ class Explainer:
                 Phrase(
                     (
                         self._(
-                            "No group has enough people to be looked at on its own, so everyone was looked at together."
+                            "No group has enough people to be looked at on its own, "
+                            "so everyone was looked at together."
                         ),
                     )
                 )
@@ -424,6 +434,17 @@ class Explainer:
                     groups=self.join([self.labels.group_in_sentence(g) for g in a.basis]),
                 )
             ]
+        if a.achieved:
+            basis.append(
+                Phrase(
+                    (
+                        self._(
+                            "Each of these groups agrees with more than half of the statements, "
+                            "and people with lived experience do not mostly disagree with any."
+                        ),
+                    )
+                )
+            )
         reasons = [
             set_by,
             *basis,
@@ -432,6 +453,7 @@ class Explainer:
             *self._shortfalls(nxt, needs, evidence, "statement"),
         ]
         changes: list[Phrase] = []
+        brief: Phrase | None = None
         for req in needs:
             if isinstance(req, Achieved) and not a.achieved:
                 changes += gaps or [Phrase((self._("Get the statements achieved."),))]
@@ -443,23 +465,29 @@ class Explainer:
                 more = needed - a.agreed
                 if more <= 0:
                     continue
-                examples = [self._quotable(c) for c in closest[: min(more, 3)]]
-                quoted = [fill("“{s}”", s=e) for e in examples]
-                changes.append(
-                    fill(
-                        self.n_(
-                            "Get {more} more statement agreed by everyone who answered (now {agreed} of {total}; {needed} needed). Closest: {examples}.",
-                            "Get {more} more statements agreed by everyone who answered (now {agreed} of {total}; {needed} needed). Closest: {examples}.",
-                            more,
-                        ),
-                        more=more,
-                        agreed=a.agreed,
-                        total=a.total,
-                        needed=needed,
-                        examples=self.join(quoted),
-                    )
+                step = fill(
+                    self.n_(
+                        "Get {more} more statement agreed by everyone who answered "
+                        "(now {agreed} of {total}; {needed} needed).",
+                        "Get {more} more statements agreed by everyone who answered "
+                        "(now {agreed} of {total}; {needed} needed).",
+                        more,
+                    ),
+                    more=more,
+                    agreed=a.agreed,
+                    total=a.total,
+                    needed=needed,
                 )
-        return Explained(rung, set_by, reasons, nxt, changes)
+                quoted = [fill("“{s}”", s=self._quotable(c)) for c in closest[: min(more, 3)]]
+                if not changes:
+                    brief = step
+                if quoted:
+                    examples = fill(
+                        self._("The closest to agreed: {examples}."), examples=self.join(quoted)
+                    )
+                    step = Phrase((*step.parts, " ", *examples.parts))
+                changes.append(step)
+        return Explained(rung, set_by, reasons, nxt, changes, brief)
 
     # --- trend -----------------------------------------------------------------------
 
