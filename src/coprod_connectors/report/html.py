@@ -49,9 +49,20 @@ def format_date(day: date, labels: Labels) -> str:
 
 @cache
 def _environment(lang: str) -> jinja2.Environment:
-    env = environment("html").overlay(extensions=["jinja2.ext.i18n"])
-    translations = words(lang).translations
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    """The HTML environment's settings, with gettext in ``lang`` (one environment a language:
+    installed translations live in the environment's globals, which overlays would share)."""
+    base = environment("html")
+    env = jinja2.Environment(
+        loader=base.loader,
+        autoescape=base.autoescape,
+        undefined=base.undefined,
+        keep_trailing_newline=base.keep_trailing_newline,
+        trim_blocks=base.trim_blocks,
+        lstrip_blocks=base.lstrip_blocks,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.globals.update(base.globals)
+    env.install_gettext_translations(words(lang).translations, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
