@@ -76,7 +76,8 @@ window.addEventListener('load', async () => {
     if (el.closest('.scroll')) continue;
     const box = el.getBoundingClientRect();
     if (box.width && box.right > root.clientWidth + 0.5) {
-      out.overflowing.push(el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(box.right));
+      const name = el.tagName.toLowerCase() + '.' + el.className;
+      out.overflowing.push(name + ' ' + Math.round(box.right));
     }
   }
   out.regions = [];

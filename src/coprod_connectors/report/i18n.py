@@ -30,11 +30,11 @@ def locale_dir() -> Path:
 
 
 def report_languages() -> list[str]:
-    """English and every language with a compiled catalogue, sorted."""
+    """English, then every language with a compiled catalogue, sorted."""
     found = {
         p.parent.parent.name for p in locale_dir().glob(f"*/LC_MESSAGES/{DOMAIN}.mo") if p.is_file()
     }
-    return sorted({SOURCE_LANGUAGE, *found})
+    return [SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE})]
 
 
 @dataclass(frozen=True)

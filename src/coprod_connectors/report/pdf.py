@@ -6,6 +6,9 @@ and ``libpangoft2-1.0-0``); when it or they are missing the error says so in one
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from coprod_connectors.errors import ConfigError
@@ -32,9 +35,24 @@ def html_to_pdf(html: str, *, paper: str = "a4") -> bytes:
         raise ConfigError(msg)
     weasyprint = _weasyprint()
     page = weasyprint.CSS(string=f"@page {{ size: {PAGE_SIZES[paper]}; }}")
-    document = weasyprint.HTML(string=html, url_fetcher=_no_fetch)
-    pdf: bytes = document.write_pdf(stylesheets=[page])
+    with _quiet("weasyprint", "fontTools"):
+        document = weasyprint.HTML(string=html, url_fetcher=_no_fetch)
+        pdf: bytes = document.write_pdf(stylesheets=[page])
     return pdf
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """WeasyPrint logs every CSS rule it skips (screen-only rules, newer CSS); not news to users."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, Any]:
