@@ -54,7 +54,7 @@ def _environment(lang: str) -> jinja2.Environment:
     base = environment("html")
     env = jinja2.Environment(
         loader=base.loader,
-        autoescape=base.autoescape,
+        autoescape=True,
         undefined=base.undefined,
         keep_trailing_newline=base.keep_trailing_newline,
         trim_blocks=base.trim_blocks,
