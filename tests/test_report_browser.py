@@ -282,4 +282,9 @@ def test_printed_report_keeps_every_column(tmp_path: Path) -> None:
     first = text.split("\f")[0]
     for fact in ("Example Council", "1 December 2026", "made-up responses from coprod demo"):
         assert fact in " ".join(first.split())
-    assert "Summary" in text.split("\f")[1]
+    # the summary is one page: every subject on page 2, the first subject's section on page 3
+    pages_text = [" ".join(page.split()) for page in text.split("\f")]
+    assert "Summary For each subject" in pages_text[1]
+    for subject in ("Northfield adult social care", "Oak Lane Supported Living", "Riverside"):
+        assert subject in pages_text[1]
+    assert "Rounds: 2026-H1, 2026-H2. The details below" in pages_text[2]
