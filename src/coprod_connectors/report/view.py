@@ -8,9 +8,7 @@ absent. Everything here is plain data for the templates and writers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
-from coprod_connectors.instruments import builtin_instrument
 from coprod_connectors.ladder import LadderModel, load_ladder
 from coprod_connectors.scoring.models import (
     Action,
@@ -34,19 +32,6 @@ PRINCIPLE_NAMES = {
 }
 PHASE_NAMES = {"idea": "Idea", "design": "Design", "deliv": "Delivery", "review": "Review"}
 GROUP_NAMES = {"lived": "Lived experience", "staff": "Staff", "other": "Other"}
-INDICATOR_NAMES = {
-    "early": "Involved before a solution was chosen",
-    "reward": "Rewarded for their time",
-    "access": "Accessible formats offered",
-    "feedback": "Told what changed because of them",
-}
-THEME_NAMES = {
-    "diversity": "Everyone is included",
-    "equality": "Everyone has something to offer",
-    "accessibility": "No barriers",
-    "reciprocity": "Everyone benefits",
-    "indicators": "Key indicators",
-}
 
 
 @dataclass
@@ -114,23 +99,6 @@ def detail_rows(result: Result) -> list[tuple[str, str, int | None]]:
     return []
 
 
-@cache
-def statement_labels() -> dict[str, str]:
-    """The checklist statements' own words, by code (the instrument's default language)."""
-    instrument = builtin_instrument("checklist")
-    language = instrument.default_language
-    return {
-        row.code: row.label[language]
-        for _, _, question in instrument.iter_questions()
-        for row in question.rows or ()
-    }
-
-
-def themes(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
-    """(theme name, agreed, answered statements, all statements) per theme."""
-    return [(THEME_NAMES.get(t, t), a, b, c) for t, a, b, c in themes_by_code(result)]
-
-
 def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
     """(theme code, agreed, answered statements, all statements) per theme."""
     rows: dict[str, list[int]] = {}
@@ -144,7 +112,6 @@ def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
 
 __all__ = [
     "GROUP_NAMES",
-    "INDICATOR_NAMES",
     "INSTRUMENT_NAMES",
     "PHASE_NAMES",
     "PRINCIPLE_NAMES",
@@ -152,8 +119,6 @@ __all__ = [
     "detail_rows",
     "ladder_of",
     "rung_label",
-    "statement_labels",
     "subjects",
-    "themes",
     "themes_by_code",
 ]
