@@ -98,9 +98,12 @@ class Labels:
         return builtin_instrument("ladder-check")
 
     def instrument(self, instrument_id: str) -> Said:
-        try:
-            found = builtin_instrument(instrument_id)
-        except Exception:  # noqa: BLE001 (not a built-in: its id is its name)
+        found = {
+            "self-reflection": self._reflection,
+            "checklist": self._checklist,
+            "ladder-check": self._ladder_check,
+        }.get(instrument_id)
+        if found is None:  # only the built-ins are scored; any other id is its own name
             return Said(instrument_id, self.lang)
         return self.text(found, found.title, instrument_id)
 
