@@ -338,3 +338,16 @@ def test_unknown_format_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError):
         render(score([]), "docx")
+
+
+def test_markdown_speaks_plain_words_and_keeps_codes_in_analyst_details() -> None:
+    md = render(demo_results(), "md")
+    outside = re.sub(r"<details>.*?</details>", "", md, flags=re.DOTALL)
+    assert "`" not in outside
+    assert "s = " not in outside
+    assert "29% of statements (8 of 28)" in outside
+    assert "Give and get (everyone can help)" in outside
+    assert not [m.group(0) for m in CODES.finditer(outside.replace("&lt;", "<"))]
+    inside = "".join(re.findall(r"<details>.*?</details>", md, flags=re.DOTALL))
+    assert "`recip`" in inside
+    assert "s = 0.29" in inside
