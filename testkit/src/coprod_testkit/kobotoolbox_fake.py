@@ -28,7 +28,7 @@ edit: same ``_id``, new instance id), :meth:`delete`,
 
 Submissions are not kept in memory: each is made from one of a few dozen
 answer sets and its ``_id`` when asked for, so serving 100,000 costs no more
-memory than serving 100. ``python -m coprod_kobotoolbox.fake --count 10000``
+memory than serving 100. ``python -m coprod_testkit.kobotoolbox_fake --count 10000``
 serves one until interrupted.
 """
 

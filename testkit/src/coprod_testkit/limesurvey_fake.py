@@ -42,7 +42,7 @@ do: :meth:`FakeLimeSurvey.add`, :meth:`~FakeLimeSurvey.complete`,
 
 Use it as an ``httpx.MockTransport`` (:meth:`FakeLimeSurvey.transport`) or as a
 real HTTP server on 127.0.0.1 (:meth:`FakeLimeSurvey.serve`, a context
-manager). ``python -m coprod_limesurvey.fake --count 10000`` serves one until
+manager). ``python -m coprod_testkit.limesurvey_fake --count 10000`` serves one until
 interrupted and prints its URL.
 """
 
