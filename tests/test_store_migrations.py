@@ -172,8 +172,9 @@ def test_a_store_from_a_newer_version_is_refused(store_url: str) -> None:
             "CREATE TABLE migrations (name VARCHAR(200) PRIMARY KEY, applied_at VARCHAR(40))",
             "CREATE TABLE invoices (id INTEGER PRIMARY KEY)",
         ),
+        ("CREATE VIEW answers AS SELECT 42 AS answer",),
     ],
-    ids=["other-tables", "other-migrations-table", "empty-bookkeeping-and-other-tables"],
+    ids=["other-tables", "other-migrations-table", "empty-bookkeeping-and-other-tables", "a-view"],
 )
 def test_another_applications_database_is_refused_and_left_alone(
     store_url: str, tables: tuple[str, ...]

@@ -236,7 +236,8 @@ class Store:
             shown = ", ".join(exc.tables[:5]) + (", ..." if len(exc.tables) > 5 else "")
             msg = f"{where} is not a coprod store: it holds other tables ({shown})"
             raise NotAStoreError(
-                msg, hint="give --store a new file or an empty database; nothing was changed"
+                msg,
+                hint="give --store a new file, or an empty database or schema; nothing was changed",
             ) from None
         except NewerSchema as exc:
             msg = (

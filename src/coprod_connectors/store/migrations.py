@@ -162,12 +162,13 @@ class State:
 
 def inspect_state(conn: Connection) -> State:
     """The store's state, or :class:`ForeignDatabase` / :class:`NewerSchema` if not ours."""
-    tables = sorted(sa.inspect(conn).get_table_names())
+    inspector = sa.inspect(conn)
+    tables = sorted([*inspector.get_table_names(), *inspector.get_view_names()])
     if MIGRATIONS_TABLE not in tables:
         if tables:
             raise ForeignDatabase(tables)
         return State(())
-    columns = {c["name"] for c in sa.inspect(conn).get_columns(MIGRATIONS_TABLE)}
+    columns = {c["name"] for c in inspector.get_columns(MIGRATIONS_TABLE)}
     if not {"name", "applied_at"} <= columns:
         raise ForeignDatabase(tables)
     applied = tuple(
