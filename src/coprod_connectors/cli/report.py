@@ -93,6 +93,37 @@ def describe(deployment: Deployment) -> str:
 DEMO_CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
+#: The file that says a folder is coprod demo's own (so a re-run may write over it).
+DEMO_MARK = ".coprod-demo"
+
+
+def _claim_demo_folder(output: Path) -> None:
+    """Make ``output`` (and its forms folder) for the demo, or refuse a folder holding
+    anything the demo did not write (a real store, other files): nothing there is touched."""
+    from coprod_connectors.errors import ConfigError
+
+    if output.exists() and not output.is_dir():
+        msg = f"{output} is a file, not a folder"
+        raise ConfigError(msg, hint="give coprod demo -o a new or empty folder")
+    if output.is_dir() and not (output / DEMO_MARK).is_file():
+        found = sorted(p.name for p in output.iterdir())
+        if found:
+            shown = ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
+            msg = f"{output} already holds files coprod demo did not make ({shown})"
+            raise ConfigError(
+                msg, hint="give coprod demo -o a new or empty folder; nothing was changed"
+            )
+    try:
+        (output / "forms").mkdir(parents=True, exist_ok=True)
+        (output / DEMO_MARK).write_text(
+            "Made by coprod demo: made-up responses only. coprod demo may write over it.\n",
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        msg = f"{output}: cannot create the folder ({exc.strerror})"
+        raise ConfigError(msg) from exc
+
+
 def demo(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The folder to write into.")
@@ -105,19 +136,16 @@ def demo(
     from rich.console import Console
 
     from coprod_connectors.connectors import Deployment, discover
-    from coprod_connectors.errors import ConfigError, CoprodError
+    from coprod_connectors.errors import CoprodError
     from coprod_connectors.instruments import builtin_instrument, builtin_instruments
     from coprod_connectors.report import render
     from coprod_connectors.report.text import print_summary
+    from coprod_connectors.safety import confined, markup_safe, safe_name
     from coprod_connectors.scoring import score
     from coprod_connectors.store import Store
     from coprod_connectors.synthetic import demo_responses
 
-    try:
-        (output / "forms").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"{output}: cannot create the folder ({exc.strerror})"
-        raise ConfigError(msg) from exc
+    _claim_demo_folder(output)
     console = Console(highlight=False)
     written = []
     for name, cls in sorted(discover().connectors.items()):
@@ -125,13 +153,18 @@ def demo(
             try:
                 artefact = cls().render(instrument)
             except (NotImplementedError, CoprodError) as exc:
-                console.print(f"note: the {name} connector cannot render {instrument.id}: {exc}")
+                console.print(
+                    markup_safe(f"note: the {name} connector cannot render {instrument.id}: {exc}")
+                )
                 continue
-            target = output / "forms" / artefact.filename
+            file_name = safe_name(artefact.filename, what=f"the {name} file name")
+            target = confined(output / "forms", file_name, what="the file name")
             artefact.write(target)
             written.append(target.name)
     console.print(
-        f"1. Wrote {len(written)} platform files to {output / 'forms'}: {', '.join(written)}"
+        markup_safe(
+            f"1. Wrote {len(written)} platform files to {output / 'forms'}: {', '.join(written)}"
+        )
     )
 
     responses = demo_responses(seed)
@@ -156,12 +189,15 @@ def demo(
             db.import_responses(deployment, instrument, stamped)
         results = score(db.responses())
         stored = db.count_responses()
-    console.print(f"2. Stored {stored} made-up responses in {store_path}")
+    console.print(markup_safe(f"2. Stored {stored} made-up responses in {store_path}"))
     (output / "results.json").write_text(render(results, "json"), encoding="utf-8")
     context = report_context(
         "Demo organisation", made_on, [f"made-up responses from coprod demo, seed {seed}"]
     )
     html = render(results, "html", lang=lang, context=context)
     (output / "report.html").write_text(html, encoding="utf-8")
-    console.print(f"3. Scored them: {output / 'results.json'}; report: {output / 'report.html'}\n")
+    console.print(
+        markup_safe(f"3. Scored them: {output / 'results.json'}; report: {output / 'report.html'}")
+    )
+    console.print()
     print_summary(results, console)

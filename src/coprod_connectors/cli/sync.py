@@ -163,6 +163,7 @@ def attachments(
     from coprod_connectors.config import load_profiles
     from coprod_connectors.connectors import SupportsAttachments
     from coprod_connectors.errors import ConfigError, CoprodError
+    from coprod_connectors.safety import confined, safe_name
     from coprod_connectors.store import Store
 
     profiles = load_profiles(config)
@@ -178,8 +179,9 @@ def attachments(
             found = profiles.get(deployment.profile)
             if not isinstance(live, SupportsAttachments) or found is None:
                 continue
-            target = folder / deployment.key.replace(":", "_")
             try:
+                name = safe_name(deployment.key.replace(":", "_"), what="the deployment id")
+                target = confined(folder, name, what="the deployment's folder")
                 secret = found.require_secret(live.credential_label)
                 files = live.download_attachments(deployment, found.with_secret(secret), target)
             except CoprodError as exc:

@@ -36,6 +36,8 @@ from coprod_connectors import (
     PushOptions,
     Response,
     build_response,
+    confined,
+    printable,
 )
 from coprod_kobotoolbox.client import (
     COLLECT_SERVERS,
@@ -230,7 +232,7 @@ class KoboToolboxConnector:
                     what="a new form",
                 )
                 asset = self._deploy(kpi, asset, activate=activate)
-            uid = str(asset["uid"])
+            uid = _asset_uid(asset)
             deployed = asset.get("deployed_version_id") or asset.get("version_id")
             if isinstance(deployed, str):
                 versions.setdefault(deployed, instrument.version)
@@ -266,7 +268,7 @@ class KoboToolboxConnector:
 
     @staticmethod
     def _deploy(kpi: KpiClient, asset: dict[str, Any], *, activate: bool) -> dict[str, Any]:
-        uid = asset["uid"]
+        uid = _asset_uid(asset)
         version_id = asset.get("version_id")
         where = f"/api/v2/assets/{uid}/deployment/"
         if asset.get("has_deployment"):
@@ -486,8 +488,8 @@ class KoboToolboxConnector:
         name = _safe_name(
             str(attachment.get("media_file_basename") or attachment.get("filename") or "")
         )
-        target_dir = folder / _safe_name(str(submission.get("_id")))
-        target = target_dir / name
+        target = confined(folder, _safe_name(str(submission.get("_id"))), name, what="attachment")
+        target_dir = target.parent
         size = attachment.get("bytes") or attachment.get("size")
         if target.exists() and (not isinstance(size, int) or target.stat().st_size == size):
             return target
@@ -564,6 +566,19 @@ def _as_id(cursor: str) -> int:
         raise ConfigError(msg, hint="run a full pull (coprod sync --full) to reset it") from exc
 
 
+_ASSET_UID = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+def _asset_uid(asset: Mapping[str, Any]) -> str:
+    """The form's uid from a KPI reply, checked before it goes into a URL, the store or a
+    file name: KPI uids are letters and digits (``aBc123...``)."""
+    uid = asset.get("uid") if isinstance(asset, Mapping) else None
+    if not isinstance(uid, str) or not _ASSET_UID.fullmatch(uid):
+        msg = f"KoboToolbox sent the form id {printable(str(uid), 60)!r}, which is not a KPI uid"
+        raise PlatformError(msg, hint="nothing was recorded; check the server is KoboToolbox")
+    return uid
+
+
 def _safe_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".")
@@ -611,7 +626,7 @@ def _deployment(
     shared: list[str],
     collect: str,
 ) -> Deployment:
-    uid = str(asset["uid"])
+    uid = _asset_uid(asset)
     base = kpi.base_url
     links = {k: v for k, v in _links(asset).items() if isinstance(v, str)}
     owner = str(asset.get("owner__username") or "")
