@@ -154,17 +154,26 @@ class LadderModel(_Model):
 
 def parse_ladder(text: str, *, source: str) -> LadderModel:
     """A ladder model from YAML text; errors name the source."""
+    from coprod_connectors.instruments.loader import load_yaml
+
     try:
-        data = yaml.safe_load(text)
+        _, data = load_yaml(text)
         return LadderModel.model_validate(data)
-    except yaml.YAMLError as exc:
+    except ValidationError as exc:
+        raise _ladder_problem(exc, source) from exc
+    except (yaml.YAMLError, ValueError) as exc:
         msg = f"{source}: not valid YAML: {exc}"
         raise ConfigError(msg) from exc
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        msg = f"{source}: {where + ': ' if where else ''}{first['msg']}"
-        raise ConfigError(msg, hint="see ladders/five-rung.yaml for the format") from exc
+    except RecursionError:
+        msg = f"{source}: nested too deeply to read"
+        raise ConfigError(msg) from None
+
+
+def _ladder_problem(exc: ValidationError, source: str) -> ConfigError:
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in first["loc"])
+    msg = f"{source}: {where + ': ' if where else ''}{first['msg']}"
+    return ConfigError(msg, hint="see ladders/five-rung.yaml for the format")
 
 
 @cache

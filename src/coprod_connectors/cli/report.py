@@ -70,6 +70,12 @@ def report(
         results = score(responses, ladder=ladder, k=k)
         used = {r.deployment for r in responses}
         sources = [describe(d) for d in db.deployments() if d.key in used]
+    if db.damaged:
+        first = ", ".join(f"{d} {r}" for d, r in db.damaged[:3])
+        say(
+            f"note: {len(db.damaged)} stored responses are damaged and were left out ({first})",
+            err=True,
+        )
     if None in used:
         sources.append("responses imported without a deployment")
     if not results.results:

@@ -42,6 +42,50 @@ _StrictLoader.add_constructor(
 )
 
 
+#: Bounds on a YAML file from outside: nodes counted with every alias expanded (so an
+#: alias bomb is refused before it is built), and nesting depth.
+YAML_MAX_NODES = 200_000
+YAML_MAX_DEPTH = 64
+
+
+class YamlTooBigError(ValueError):
+    """A YAML document past :data:`YAML_MAX_NODES` or :data:`YAML_MAX_DEPTH`."""
+
+
+def _check_tree(root: yaml.Node | None) -> None:
+    """Refuse a node tree too big or too deep, walking it without recursion."""
+    stack: list[tuple[yaml.Node, int]] = [] if root is None else [(root, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > YAML_MAX_NODES:
+            msg = f"more than {YAML_MAX_NODES:,} values (with aliases expanded)"
+            raise YamlTooBigError(msg)
+        if depth > YAML_MAX_DEPTH:
+            msg = f"nested more than {YAML_MAX_DEPTH} levels deep"
+            raise YamlTooBigError(msg)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+
+
+def load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """YAML from outside as (node tree, data): safe tags only, no key twice, bounded in size
+    and depth (:class:`YamlTooBigError`); other faults are ``yaml.YAMLError``."""
+    try:
+        root = yaml.compose(text, Loader=_StrictLoader)
+    except RecursionError:
+        msg = "nested too deeply to read"
+        raise YamlTooBigError(msg) from None
+    _check_tree(root)
+    data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    return root, data
+
+
 def _loc_to_path(loc: Iterable[int | str]) -> str:
     path = ""
     for part in loc:
@@ -113,8 +157,11 @@ def _is_union_tag(part: int | str) -> bool:
 def parse_instrument(text: str, *, source: str = "<instrument>") -> Instrument:
     """Parse and validate an instrument from YAML (or JSON) text."""
     try:
-        root = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        root, data = load_yaml(text)
+    except YamlTooBigError as exc:
+        raise InstrumentError(
+            [Problem("", f"too big to be an instrument: {exc}")], source=source
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = None if mark is None else mark.line + 1
@@ -132,6 +179,8 @@ def parse_instrument(text: str, *, source: str = "<instrument>") -> Instrument:
         )
     try:
         return Instrument.model_validate(data)
+    except RecursionError:
+        raise InstrumentError([Problem("", "nested too deeply to read")], source=source) from None
     except ValidationError as exc:
         raise InstrumentError(problems_from_validation(exc, root), source=source) from exc
 

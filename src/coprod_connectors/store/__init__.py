@@ -193,6 +193,8 @@ class Store:
 
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self.url = resolve_url(url)
+        #: rows :meth:`responses` left out because they no longer read as a response
+        self.damaged: list[tuple[str, str]] = []
         try:
             self.engine = engine or _make_engine(self.url)
         except SQLAlchemyError as exc:
@@ -489,9 +491,16 @@ class Store:
         round: str | None = None,  # noqa: A002
         batch: int = 2000,
     ) -> Iterator[Response]:
-        """Stored responses (not deleted), streamed in a fixed order."""
+        """Stored responses (not deleted), streamed in a fixed order.
+
+        A row that no longer reads as a response (damaged by hand or by another tool) is
+        left out and named in :attr:`damaged` (deployment, response id), never fatal."""
         query = (
-            sa.select(responses_table.c.response)
+            sa.select(
+                responses_table.c.response,
+                responses_table.c.deployment,
+                responses_table.c.remote_id,
+            )
             .where(responses_table.c.deleted.is_(False))
             .where(responses_table.c.response.is_not(None))
             .order_by(responses_table.c.deployment, responses_table.c.remote_id)
@@ -505,8 +514,11 @@ class Store:
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
             try:
-                for (text,) in result:
-                    yield Response.model_validate_json(text)
+                for text, deployment, remote_id in result:
+                    try:
+                        yield Response.model_validate_json(text)
+                    except ValueError:  # noqa: PERF203 - pydantic's ValidationError, bad JSON
+                        self.damaged.append((str(deployment), str(remote_id)))
             finally:
                 result.close()
 
