@@ -266,7 +266,7 @@ CASES = [
         "demo-output-is-a-file",
         ("demo", "-o", "taken"),
         2,
-        "cannot create the folder",
+        "is a file, not a folder",
         {"taken": "x"},
     ),
     Case("unknown-command", ("frobnicate",), 2, "No such command"),

@@ -136,6 +136,13 @@ def write_report(
     if lang not in report_languages():
         msg = f"no report in {lang!r}; choose one of {', '.join(report_languages())}"
         raise ConfigError(msg)
+    for what, count in results.unscored.items():
+        # a warning, not a failure (exit code 0): the rest is scored and reported
+        say(
+            f"note: {count} responses to {what} were not scored: not a built-in instrument, "
+            "or a version whose questions the scorer does not know",
+            err=True,
+        )
     if fmt is ReportFormat.pdf:
         _write_pdf(results, output, lang=lang, context=context, paper=paper)
         return

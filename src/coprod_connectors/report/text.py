@@ -53,7 +53,12 @@ def print_summary(results: Results, console: Console) -> None:
                 console.print(grid)
     for instrument, count in results.unscored.items():
         console.print(
-            Text(printable(f"Not scored: {count} responses to {instrument!r} (not a built-in)"))
+            Text(
+                printable(
+                    f"Not scored: {count} responses to {instrument!r} "
+                    "(not a built-in instrument, or a version the scorer does not know)"
+                )
+            )
         )
 
 

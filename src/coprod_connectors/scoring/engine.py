@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from itertools import compress
 from operator import attrgetter
 
@@ -114,13 +115,22 @@ def _collect(responses: Iterable[Response]) -> tuple[dict[Key, Group], Counter[s
     counts the copies dropped.
     """
     responses = responses if isinstance(responses, list) else list(responses)
+    unscored: Counter[str] = Counter()
+    majors = _scored_majors()
+    if any(majors.get(r.instrument, _ANY) not in (_ANY, _major(r)) for r in responses):
+        kept = []
+        for response in responses:
+            if majors.get(response.instrument, _ANY) in (_ANY, _major(response)):
+                kept.append(response)
+            else:
+                unscored[f"{response.instrument} {response.instrument_version}"] += 1
+        responses = kept
     ids = list(map(_ID, responses))
     duplicates: Counter[Key] = Counter()
     # a quick check first, in C: when no id appears twice there is nothing to drop
     if len(set(ids)) < len(ids):
         responses, duplicates = _deduplicate(responses, ids)
     roles: defaultdict[Key, dict[str | None, Answers]] = defaultdict(dict)
-    unscored: Counter[str] = Counter()
     for (instrument, subject, round_, role), bucket in read_answers(responses, _codes()).items():
         if instrument in SCORERS:
             roles[(instrument, subject, round_)][role] = bucket
@@ -131,6 +141,23 @@ def _collect(responses: Iterable[Response]) -> tuple[dict[Key, Group], Counter[s
         for key, split in roles.items()
     }
     return groups, unscored
+
+
+_ANY = object()
+
+
+def _major(response: Response) -> str:
+    return response.instrument_version.split(".", 1)[0]
+
+
+@cache
+def _scored_majors() -> dict[str, object]:
+    """The major version of each built-in instrument the scorers know. A response to
+    another major version (its questions may differ: ``9.0.0`` when the built-in is
+    ``1.2.0``) is not scored as if it were this one: it is listed as not scored."""
+    from coprod_connectors.instruments import builtin_instrument
+
+    return {name: builtin_instrument(name).version.split(".", 1)[0] for name in SCORERS}
 
 
 def _codes() -> dict[str, tuple[str, ...]]:
