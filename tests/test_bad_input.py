@@ -52,6 +52,14 @@ class Case:
     setup: Callable[[Path], None] | None = None
 
 
+SMALL = (DATA / "small.yaml").read_text(encoding="utf-8")
+#: Instruments with one hostile change each, named in the cases' files.
+INSTRUMENTS = {
+    "VERSION_PATH": SMALL.replace('version: "1.0.0"', 'version: "1/../../x"'),
+    "LABEL_CONTROL": SMALL.replace("Which describes you best?", "Which\\a one\\e[2J?"),
+    "RESERVED_TOKEN": SMALL.replace("code: role", "code: token"),
+}
+
 TOML_OK = (
     '[profiles.ls]\nplatform = "limesurvey"\nurl = "https://survey.example.org"\nuser = "lead"\n'
 )
@@ -392,6 +400,198 @@ CASES = [
         "upgrade coprod-connectors",
         setup=lambda d: _newer_store(d / "new.db"),
     ),
+    # --- issue 11: hostile input of every class --------------------------------------------
+    Case(
+        "profile-name-path",
+        ("profiles", "add", "../x", "--platform", "limesurvey", "--url", "https://x.org"),
+        2,
+        "not a profile name",
+    ),
+    Case(
+        "profile-name-punctuation",
+        ("profiles", "add", "bad name!", "--platform", "limesurvey", "--url", "https://x.org"),
+        2,
+        "not a profile name",
+    ),
+    Case(
+        "profile-name-underscore",
+        ("profiles", "add", "a_b", "--platform", "limesurvey", "--url", "https://x.org"),
+        2,
+        "not a profile name",
+    ),
+    Case(
+        "profile-url-with-password",
+        ("profiles", "add", "ls", "--platform", "limesurvey", "--url", "https://u:hunter2@x.org"),
+        2,
+        "never kept",
+    ),
+    Case(
+        "profile-url-file",
+        ("profiles", "add", "ls", "--platform", "limesurvey", "--url", "file:///etc/passwd"),
+        2,
+        "https://",
+    ),
+    Case(
+        "profile-url-javascript",
+        ("profiles", "add", "ls", "--platform", "limesurvey", "--url", "javascript:alert(1)"),
+        2,
+        "not a URL",
+    ),
+    Case(
+        "profile-user-control-character",
+        (
+            "profiles",
+            "add",
+            "ls",
+            "--platform",
+            "limesurvey",
+            "--url",
+            "https://x.org",
+            "--user",
+            "a\x1b]0;owned\x07",
+        ),
+        2,
+        "control characters",
+    ),
+    Case(
+        "profile-options-token",
+        ("profiles", "list"),
+        2,
+        "looks like a secret",
+        {"coprod.toml": TOML_OK + 'options = {token = "hunter2"}\n'},
+    ),
+    Case(
+        "profile-url-password-in-file",
+        ("profiles", "list"),
+        2,
+        "never kept",
+        {"coprod.toml": '[profiles.ls]\nplatform = "limesurvey"\nurl = "https://u:hunter2@x"\n'},
+    ),
+    Case("config-is-a-folder", ("profiles", "list", "--config", "."), 2, "is a folder"),
+    Case(
+        "toml-nested-deeply",
+        ("profiles", "list"),
+        2,
+        "nested too deeply",
+        {"coprod.toml": "a = " + "[" * 5000 + "]" * 5000 + "\n"},
+    ),
+    Case(
+        "build-into-missing-folder",
+        ("build", "self-reflection", "--platform", "limesurvey", "-o", "nope/x.lss"),
+        2,
+        "does not exist",
+    ),
+    Case(
+        "build-onto-a-folder",
+        ("build", "self-reflection", "--platform", "limesurvey", "-o", "."),
+        2,
+        "is a folder",
+    ),
+    Case(
+        "build-suffix-mismatch",
+        ("build", "self-reflection", "--platform", "limesurvey", "-o", "x.xlsx"),
+        2,
+        "end in .lss",
+    ),
+    Case(
+        "build-version-path",
+        ("build", "v.yaml", "--platform", "kobotoolbox"),
+        2,
+        "version",
+        {"v.yaml": "VERSION_PATH"},
+    ),
+    Case(
+        "build-label-control-character-kobo",
+        ("build", "c.yaml", "--platform", "kobotoolbox"),
+        2,
+        "control characters",
+        {"c.yaml": "LABEL_CONTROL"},
+    ),
+    Case(
+        "build-reserved-code-limesurvey",
+        ("build", "r.yaml", "--platform", "limesurvey"),
+        2,
+        "keeps for itself",
+        {"r.yaml": "RESERVED_TOKEN"},
+    ),
+    Case(
+        "validate-reserved-code",
+        ("instruments", "validate", "r.yaml"),
+        2,
+        "'token' is a name limesurvey keeps for itself",
+        {"r.yaml": "RESERVED_TOKEN"},
+    ),
+    Case(
+        "validate-yaml-alias-bomb",
+        ("instruments", "validate", "b.yaml"),
+        2,
+        "too big to be an instrument",
+        {
+            "b.yaml": "a: &a [1,1,1,1,1,1,1,1,1]\n"
+            + "".join(
+                f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]\n"
+                for i in range(8)
+            )
+        },
+    ),
+    Case(
+        "validate-yaml-nested-deeply",
+        ("instruments", "validate", "d.yaml"),
+        2,
+        "too big to be an instrument",
+        {"d.yaml": "id: x\nz: " + "[" * 3000 + "]" * 3000 + "\n"},
+    ),
+    Case(
+        "push-round-with-a-path",
+        ("push", "self-reflection", "--to", "ls", "--round", "a b/../<x>"),
+        2,
+        "not a round name",
+        {"coprod.toml": TOML_OK},
+    ),
+    Case(
+        "import-round-with-a-path",
+        (
+            "import",
+            "x.csv",
+            "--platform",
+            "limesurvey",
+            "--instrument",
+            "checklist",
+            "--round",
+            "../x",
+        ),
+        2,
+        "not a round name",
+        {"x.csv": "id\n1\n"},
+    ),
+    Case(
+        "import-csv-cell-too-big",
+        ("import", "x.csv", "--platform", "kobotoolbox", "--instrument", "checklist"),
+        2,
+        "cells hold at most",
+        {"x.csv": "role;x\n" + '"' + "a" * (16 * 1024 * 1024 + 10) + '";1\n'},
+    ),
+    Case(
+        "import-xlsx-zip-bomb",
+        ("import", "x.xlsx", "--platform", "kobotoolbox", "--instrument", "checklist"),
+        2,
+        "zip bomb",
+        setup=lambda d: _zip_bomb(d / "x.xlsx"),
+    ),
+    Case(
+        "demo-beside-a-real-store",
+        ("demo", "-o", "."),
+        2,
+        "did not make (coprod.db)",
+        setup=lambda d: Store(str(d / "coprod.db")).close(),
+    ),
+    Case(
+        "score-date-overflows-in-utc",
+        ("score", "r.jsonl"),
+        2,
+        "cannot be shown in UTC",
+        {"r.jsonl": jsonl(with_(submitted_at="9999-12-31T23:00:00-05:00"))},
+    ),
     Case("store-in-memory", ("status", "--store", ":memory:"), 2, "keeps nothing"),
     Case("store-in-memory-url", ("sync", "--store", "sqlite://"), 2, "keeps nothing"),
     Case(
@@ -411,6 +611,14 @@ def _sqlite(path: Path, *statements: str) -> None:
         for statement in statements:
             db.execute(statement)
         db.commit()
+
+
+def _zip_bomb(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<x/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (20 * 1024 * 1024))
 
 
 def _newer_store(path: Path) -> None:
@@ -434,6 +642,7 @@ def test_bad_input_is_refused_clearly(
         monkeypatch.setenv(name, value)
     for name, content in (case.files or {}).items():
         path = tmp_path / name
+        content = INSTRUMENTS.get(content, content) if isinstance(content, str) else content
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
