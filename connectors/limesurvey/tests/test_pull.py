@@ -11,6 +11,7 @@ import pytest
 
 from coprod_connectors.config import Profile
 from coprod_connectors.connectors import Deployment
+from coprod_connectors.errors import PlatformError
 from coprod_connectors.instruments import Instrument
 from coprod_limesurvey import LimeSurveyConnector
 
@@ -18,9 +19,12 @@ from coprod_limesurvey import LimeSurveyConnector
 class ExportServer:
     """export_responses over a table of rows, as LimeSurvey 6 answers it."""
 
-    def __init__(self, rows: list[dict[str, Any]] | None, *, active: bool = True) -> None:
+    def __init__(
+        self, rows: list[dict[str, Any]] | None, *, active: bool = True, ranges: bool = True
+    ) -> None:
         self.rows = rows
         self.active = active
+        self.ranges = ranges  # False: a server that ignores the id range
         self.exports: list[tuple[Any, ...]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -38,6 +42,8 @@ class ExportServer:
                 result = {"status": "No Data, could not get max id."}
             else:
                 top = high if high is not None else max(int(r["id"]) for r in self.rows)
+                if not self.ranges:
+                    low, top = 0, max(int(r["id"]) for r in self.rows)
                 picked = [
                     r
                     for r in self.rows
@@ -152,3 +158,33 @@ def test_a_bad_cursor_is_a_config_error(deployment: Deployment, bilingual: Instr
 
     with pytest.raises(ConfigError, match="--full"):
         pull(ExportServer([row(1)]), deployment, bilingual, since="abc")
+
+
+def test_a_server_that_ignores_the_id_range_stops_the_pull(
+    deployment: Deployment, bilingual: Instrument
+) -> None:
+    server = ExportServer([row(n) for n in range(1, 8)], ranges=False)
+    connector = LimeSurveyConnector(transport=httpx.MockTransport(server), page_size=3)
+    pages = connector.pull(deployment, PROFILE.with_secret("pw"), instrument=bilingual)
+    with pytest.raises(PlatformError, match="ignores the id range"):
+        list(pages)
+    assert len(server.exports) == 1  # stopped at the first reply, not looping
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31 23:00:00", "2026-02-30 10:00:00", "soon", "0000-00-00 00:00:00"]
+)
+def test_an_unreadable_date_is_flagged_and_never_blocks_the_page(
+    deployment: Deployment, bilingual: Instrument, when: str
+) -> None:
+    rows = [row(n) for n in range(1, 5)]
+    rows[1] = {**rows[1], "submitdate": when, "datestamp": when, "startdate": when}
+    profile = PROFILE.model_copy(update={"options": {"timezone": "America/Chicago"}})
+    connector = LimeSurveyConnector(transport=httpx.MockTransport(ExportServer(rows)), page_size=9)
+    [page] = connector.pull(deployment, profile.with_secret("pw"), instrument=bilingual)
+    responses = [r.response for r in page.records]
+    assert all(r is not None for r in responses)
+    flagged = [r for r in responses if r is not None and r.flags]
+    assert [r.response_id for r in flagged] == ["2"]
+    assert flagged[0].flags[-1].code == "submitted_at"
+    assert flagged[0].submitted_at.year > 2000  # never 1970-01-01

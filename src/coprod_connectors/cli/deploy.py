@@ -70,7 +70,8 @@ def build(
     artefact = found.render(model, {"format": suffix.lower().lstrip(".")})
     if output is None:
         name = safe_name(artefact.filename, what=f"the {platform} file name")
-        target = confined(Path.cwd(), name, what="the file name")
+        confined(Path.cwd(), name, what="the file name")  # a plain name, here
+        target = Path(name)
     else:
         target = output
     try:
