@@ -12,6 +12,15 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from coprod_connectors.connectors.http import (
+        HttpPolicy,
+        Retry,
+        error_page_text,
+        printable,
+        retry_after,
+        user_agent,
+    )
+    from coprod_connectors.connectors.paging import integer_cursor, prefetch
     from coprod_connectors.errors import (
         ApiDisabledError,
         AuthenticationError,
@@ -25,6 +34,8 @@ if TYPE_CHECKING:
         RateLimitedError,
         ResponseDataError,
         StoreError,
+        TimedOutError,
+        TransientReplyError,
         UnavailableError,
     )
     from coprod_connectors.instruments import (
@@ -50,6 +61,16 @@ _EXPORTS: dict[str, str] = {
     "ResponseDataError": "coprod_connectors.errors",
     "StoreError": "coprod_connectors.errors",
     "UnavailableError": "coprod_connectors.errors",
+    "TimedOutError": "coprod_connectors.errors",
+    "TransientReplyError": "coprod_connectors.errors",
+    "HttpPolicy": "coprod_connectors.connectors.http",
+    "Retry": "coprod_connectors.connectors.http",
+    "error_page_text": "coprod_connectors.connectors.http",
+    "printable": "coprod_connectors.connectors.http",
+    "retry_after": "coprod_connectors.connectors.http",
+    "user_agent": "coprod_connectors.connectors.http",
+    "integer_cursor": "coprod_connectors.connectors.paging",
+    "prefetch": "coprod_connectors.connectors.paging",
     "builtin_instrument": "coprod_connectors.instruments",
     "discover": "coprod_connectors.platforms",
     "load_instrument": "coprod_connectors.instruments",
@@ -61,6 +82,7 @@ __all__ = [
     "ConfigError",
     "Connector",
     "CoprodError",
+    "HttpPolicy",
     "Instrument",
     "InstrumentError",
     "LockedOutError",
@@ -69,12 +91,21 @@ __all__ = [
     "PlatformError",
     "RateLimitedError",
     "ResponseDataError",
+    "Retry",
     "StoreError",
+    "TimedOutError",
+    "TransientReplyError",
     "UnavailableError",
     "__version__",
     "builtin_instrument",
     "discover",
+    "error_page_text",
+    "integer_cursor",
     "load_instrument",
+    "prefetch",
+    "printable",
+    "retry_after",
+    "user_agent",
 ]
 
 
