@@ -22,6 +22,7 @@ from coprod_connectors.errors import (
 from coprod_kobotoolbox.client import (
     MAX_PAGE_SIZE,
     USER_AGENT,
+    POLICY,
     KpiClient,
     TokenAuth,
     capped_next,
@@ -34,8 +35,10 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def make(handler: Handler, **kwargs: Any) -> tuple[KpiClient, list[float]]:
     slept: list[float] = []
+    # the jitter at its ceiling, so the waits are the back-off's bounds
+    policy = POLICY.with_(sleep=slept.append, random=lambda: 1.0)
     client = KpiClient(
-        BASE, "s3cret", transport=httpx.MockTransport(handler), sleep=slept.append, **kwargs
+        BASE, "s3cret", transport=httpx.MockTransport(handler), policy=policy, **kwargs
     )
     return client, slept
 

@@ -111,7 +111,7 @@ class HttpPolicy:
     #: The platform's name, as messages show it ("LimeSurvey").
     name: str = "the server"
     user_agent: str = field(default_factory=user_agent)
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     #: Wall-clock seconds for one call: every attempt, every wait, every byte.
     deadline: float = 55.0
     max_retries: int = 3
@@ -268,6 +268,59 @@ class HttpPolicy:
             self.sleep(wait)
             waited += wait
 
+    def download(
+        self,
+        client: httpx.Client,
+        url: str | httpx.URL,
+        write: Callable[[bytes], object],
+        *,
+        check: Callable[[httpx.Response], None],
+        what: str | None = None,
+        min_rate: float = 64 * 1024,
+        **kwargs: Any,
+    ) -> int:
+        """Stream a GET into ``write`` (not retried: part may be written); returns bytes.
+
+        ``check(response)`` sees the response before its body (a non-2xx one with
+        its body read, capped) and raises to refuse it. A file takes time: the
+        deadline grows by one second for every ``min_rate`` bytes received, so a
+        large file on a good line arrives whole and a trickle is still cut off.
+        """
+        what = what or f"GET {httpx.URL(str(url)).path or '/'}"
+        start = self.clock()
+        timeout = httpx.Timeout(
+            connect=_within(self.timeout.connect, self.deadline),
+            read=_within(self.timeout.read, self.deadline),
+            write=_within(self.timeout.write, self.deadline),
+            pool=_within(self.timeout.pool, self.deadline),
+        )
+        written = 0
+        try:
+            with client.stream("GET", url, timeout=timeout, **kwargs) as response:
+                if not response.is_success:
+                    body = self._read(response, start + self.deadline, self.max_error_body)
+                    refused = httpx.Response(
+                        response.status_code,
+                        headers=_plain(response.headers),
+                        content=body,
+                        request=response.request,
+                    )
+                    check(refused)
+                    return 0
+                check(response)
+                for chunk in response.iter_bytes():
+                    write(chunk)
+                    written += len(chunk)
+                    if self.clock() > start + self.deadline + written / min_rate:
+                        raise _DeadlinePassedError
+        except _DeadlinePassedError:
+            raise self._timed_out(client, url, what, self.clock() - start) from None
+        except httpx.TimeoutException as exc:
+            raise self._timed_out(client, url, what, self.clock() - start) from exc
+        except httpx.TransportError as exc:
+            raise self._unreachable(client, url, what, exc) from exc
+        return written
+
     def _may_wait(self, attempt: int, wait: float, waited: float, end: float) -> bool:
         """Whether one more attempt fits: retries, total wait and the deadline."""
         return (
@@ -301,16 +354,9 @@ class HttpPolicy:
             body = self._read(response, end, limit)
         finally:
             response.close()
-        headers = httpx.Headers(
-            [
-                (k, v)
-                for k, v in response.headers.multi_items()
-                if k.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
-            ]
-        )
         return httpx.Response(
             response.status_code,
-            headers=headers,
+            headers=_plain(response.headers),
             content=body,
             request=request,
             extensions=response.extensions,
@@ -377,6 +423,12 @@ def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.tim
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - now())
+
+
+def _plain(headers: httpx.Headers) -> httpx.Headers:
+    """``headers`` for a body already decoded (no encoding or length of the wire's)."""
+    dropped = {"content-encoding", "content-length", "transfer-encoding"}
+    return httpx.Headers([(k, v) for k, v in headers.multi_items() if k.lower() not in dropped])
 
 
 def _itself(response: httpx.Response) -> httpx.Response:
