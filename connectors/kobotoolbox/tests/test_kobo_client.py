@@ -21,8 +21,8 @@ from coprod_connectors.errors import (
 )
 from coprod_kobotoolbox.client import (
     MAX_PAGE_SIZE,
-    USER_AGENT,
     POLICY,
+    USER_AGENT,
     KpiClient,
     TokenAuth,
     capped_next,
