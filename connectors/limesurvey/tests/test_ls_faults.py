@@ -36,7 +36,7 @@ from coprod_connectors.sync import DeploymentSync, sync_deployment
 from coprod_connectors.testing import FaultTransport
 from coprod_limesurvey import LimeSurveyConnector
 from coprod_limesurvey.fake import FakeLimeSurvey, php_json, server_error_page
-from coprod_limesurvey.rpc import MAX_RETRY_AFTER, BrokenReplyError, RemoteControl
+from coprod_limesurvey.rpc import MAX_RETRY_AFTER, POLICY, BrokenReplyError, RemoteControl
 
 TRIALS = 100
 FAULT_RATE = 0.15
@@ -498,7 +498,8 @@ def test_a_latin1_answer_is_a_clear_error_and_loses_nothing(scene: Scene) -> Non
         "LimeSurvey's answer to export_responses is not UTF-8 text (invalid"
     ), result.error
     assert "character set" in result.error
-    assert sabotage.bad_replies == 3  # a read is asked again twice, then given up
+    # a read is asked again as often as the policy retries, then given up
+    assert sabotage.bad_replies == 1 + POLICY.max_retries
     assert_kept_and_recovers(scene, pages_before_the_bad_one=1)
 
 
@@ -616,6 +617,7 @@ def _scripted(replies: list[httpx.Response]) -> tuple[RemoteControl, list[str], 
         "pw",
         transport=httpx.MockTransport(handler),
         sleep=sleeps.append,
+        policy=POLICY.with_(random=lambda: 1.0),  # the jitter at its ceiling
     )
     return client, methods, sleeps
 
@@ -663,11 +665,11 @@ def test_a_reply_lost_on_the_way_is_asked_again(broken: httpx.Response) -> None:
     with rc:
         assert rc.call("get_summary", 1, "all") == {"completed_responses": 1}
     assert methods.count("get_summary") == 2
-    assert sleeps == [0.5]
+    assert sleeps == [POLICY.backoff]
 
 
 def test_an_empty_reply_mid_session_is_not_called_json_rpc_switched_off() -> None:
-    rc, _, _ = _scripted([httpx.Response(200, content=b"")] * 3)
+    rc, _, _ = _scripted([httpx.Response(200, content=b"")] * (1 + POLICY.max_retries))
     with pytest.raises(BrokenReplyError) as caught, rc:
         rc.call("get_summary", 1, "all")
     assert not isinstance(caught.value, ApiDisabledError)

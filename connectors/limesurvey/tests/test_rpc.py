@@ -24,7 +24,7 @@ from coprod_connectors.errors import (
     PlatformError,
     UnavailableError,
 )
-from coprod_limesurvey.rpc import USER_AGENT, NoDataError, RemoteControl, endpoint_url
+from coprod_limesurvey.rpc import POLICY, USER_AGENT, NoDataError, RemoteControl, endpoint_url
 
 URL = "https://survey.example.org"
 KEY = "k" * 32
@@ -226,12 +226,17 @@ def test_reads_are_retried_with_backoff_on_timeouts_and_gateway_errors() -> None
         ]
     )
     rc = RemoteControl(
-        URL, "admin", "secret", transport=httpx.MockTransport(server), sleep=delays.append
+        URL,
+        "admin",
+        "secret",
+        transport=httpx.MockTransport(server),
+        sleep=delays.append,
+        policy=POLICY.with_(random=lambda: 1.0),  # the jitter at its ceiling
     )
     with rc:
         assert rc.call("export_responses", 1, "json") == "e30="
     assert server.methods().count("export_responses") == 3
-    assert delays == [0.5, 1.0]
+    assert delays == [POLICY.backoff, 2 * POLICY.backoff]
 
 
 def test_retries_are_bounded() -> None:
