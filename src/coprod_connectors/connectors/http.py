@@ -294,7 +294,6 @@ class HttpPolicy:
             write=_within(self.timeout.write, self.deadline),
             pool=_within(self.timeout.pool, self.deadline),
         )
-        written = 0
         try:
             with client.stream("GET", url, timeout=timeout, **kwargs) as response:
                 if not response.is_success:
@@ -308,17 +307,28 @@ class HttpPolicy:
                     check(refused)
                     return 0
                 check(response)
-                for chunk in response.iter_bytes():
-                    write(chunk)
-                    written += len(chunk)
-                    if self.clock() > start + self.deadline + written / min_rate:
-                        raise _DeadlinePassedError
+                written = self._pour(response, write, start, min_rate)
         except _DeadlinePassedError:
             raise self._timed_out(client, url, what, self.clock() - start) from None
         except httpx.TimeoutException as exc:
             raise self._timed_out(client, url, what, self.clock() - start) from exc
         except httpx.TransportError as exc:
             raise self._unreachable(client, url, what, exc) from exc
+        return written
+
+    def _pour(
+        self,
+        response: httpx.Response,
+        write: Callable[[bytes], object],
+        start: float,
+        min_rate: float,
+    ) -> int:
+        written = 0
+        for chunk in response.iter_bytes():
+            write(chunk)
+            written += len(chunk)
+            if self.clock() > start + self.deadline + written / min_rate:
+                raise _DeadlinePassedError
         return written
 
     def _may_wait(self, attempt: int, wait: float, waited: float, end: float) -> bool:
@@ -414,8 +424,8 @@ def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.tim
     value = response.headers.get("retry-after", "").strip()
     if not value:
         return None
-    if re.fullmatch(r"\d{1,12}(\.\d{0,6})?", value):
-        return float(value)
+    if re.fullmatch(r"\d+(\.\d*)?", value):
+        return float(value)  # a huge number is a long wait, never waited for
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
