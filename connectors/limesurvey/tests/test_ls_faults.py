@@ -490,6 +490,20 @@ def test_an_html_500_page_mid_pull_is_a_clear_error_and_loses_nothing(scene: Sce
     assert_kept_and_recovers(scene, pages_before_the_bad_one=2)
 
 
+def test_a_server_that_ignores_the_id_range_is_an_error_not_a_hang(scene: Scene) -> None:
+    def ignoring(request: httpx.Request) -> httpx.Response:
+        payload = json.loads(request.content)
+        if payload["method"] == "export_responses" and not payload["params"][9]:
+            payload["params"][7:9] = [None, None]  # every response, whatever was asked
+            request = httpx.Request("POST", request.url, json=payload)
+        return scene.fake.handler(request)
+
+    result = sync_through(scene, ignoring)
+    assert result.error is not None
+    assert "ignored the id range" in result.error, result.error
+    assert scene.store.snapshot() == scene.before
+
+
 def test_a_latin1_answer_is_a_clear_error_and_loses_nothing(scene: Scene) -> None:
     sabotage = Sabotage(scene.fake, 2, latin1_status)
     result = sync_through(scene, sabotage)

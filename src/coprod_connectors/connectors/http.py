@@ -45,6 +45,7 @@ injectable, so tests never sleep.
 from __future__ import annotations
 
 import html
+import logging
 import random as _random
 import re
 import ssl
@@ -62,6 +63,7 @@ from coprod_connectors import __version__ as _core_version
 from coprod_connectors.errors import TimedOutError, TransientReplyError, UnavailableError
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 #: How a call may be repeated: see :class:`HttpPolicy`.
 Retry = Literal["safe", "unsent", "never"]
@@ -265,6 +267,9 @@ class HttpPolicy:
             else:
                 if wait is None or not self._may_wait(attempt, wait, waited, end):
                     return parse(response)
+            logger.info(
+                "%s: asking again for %s in %.1f s (attempt %d)", self.name, what, wait, attempt + 1
+            )
             self.sleep(wait)
             waited += wait
 

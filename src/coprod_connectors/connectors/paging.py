@@ -72,9 +72,8 @@ def prefetch(items: Iterator[T], *, name: str = "coprod-prefetch") -> Generator[
             with suppress(Empty):
                 handed.get_nowait()
             helper.join(timeout=0.05)
-        close = getattr(items, "close", None)
-        if close is not None:
-            close()
+        if isinstance(items, Generator):
+            items.close()
 
 
 def integer_cursor(since: str | None, *, platform: str, unit: str) -> int | None:

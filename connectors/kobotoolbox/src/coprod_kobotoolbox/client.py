@@ -33,6 +33,7 @@ from coprod_connectors import (
     TransientReplyError,
     UnavailableError,
     error_page_text,
+    printable,
     user_agent,
 )
 from coprod_connectors import retry_after as _retry_after
@@ -100,7 +101,8 @@ def platform_message(response: httpx.Response) -> str:
         data = response.json()
     except ValueError:
         return error_page_text(response, 500)
-    return _flatten_message(data)[:1000]
+    # the server's words, on one line, without escape sequences for the terminal
+    return printable(_flatten_message(data), 1000)
 
 
 def _flatten_message(data: Any, prefix: str = "") -> str:

@@ -420,7 +420,17 @@ class LimeSurveyConnector:
                 last = following - 1
                 continue
             ids = [_row_id(row) for row in rows]
-            last = max(last, *ids)
+            if min(ids) < low or max(ids) > high:
+                # a server that ignores the range would hand out the same rows forever
+                msg = (
+                    f"LimeSurvey answered a request for responses {low}-{high} with response "
+                    f"{min(ids) if min(ids) < low else max(ids)}: it ignored the id range, "
+                    "and the pull would not end; nothing of that page was stored"
+                )
+                raise PlatformError(
+                    msg, hint="check the server runs LimeSurvey 6 with its own RemoteControl"
+                )
+            last = max(ids)
             yield rows, ids, last, rc.requests - before
 
     @staticmethod

@@ -66,6 +66,7 @@ from coprod_connectors import (
     TransientReplyError,
     UnavailableError,
     error_page_text,
+    printable,
     user_agent,
 )
 from coprod_connectors import retry_after as _retry_after
@@ -255,17 +256,18 @@ def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool =
                 f"LimeSurvey's answer to {method} is not UTF-8 text ({bad.reason} at byte "
                 f"{bad.start})",
                 hint="check the character set of the server, or of a proxy in front of it",
-                platform_message=content[:300].decode("utf-8", "replace"),
+                platform_message=error_page_text(content[:300]),
                 status_code=status_code,
             ) from exc
         raise BrokenReplyError(
             f"LimeSurvey's answer to {method} is not JSON-RPC",
             hint="the answer may have been cut short on the way; try again",
-            platform_message=content[:300].decode("utf-8", "replace"),
+            platform_message=error_page_text(content[:300]),
             status_code=status_code,
         ) from exc
     if reply.result is None and reply.error is not None:
-        message = reply.error if isinstance(reply.error, str) else str(reply.error)
+        # the server's words, on one line, without escape sequences for the terminal
+        message = printable(reply.error if isinstance(reply.error, str) else str(reply.error), 500)
         raise PlatformError(
             f"LimeSurvey could not run {method}: {message}",
             platform_message=message,
@@ -276,7 +278,7 @@ def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool =
     if result is None and isinstance(extra.get("status"), str):
         result = {"status": extra["status"]}
     if isinstance(result, dict) and isinstance(result.get("status"), str):
-        status = result["status"]
+        status = printable(result["status"], 500)
         if status.upper() != "OK" and not _LEFT_TO_SEND.fullmatch(status):
             raise _status_error(method, status)
     return result
@@ -346,7 +348,7 @@ class RemoteControl:
         if not isinstance(result, str) or not result:
             raise PlatformError(
                 "LimeSurvey did not return a session key",
-                platform_message=str(result)[:300],
+                platform_message=printable(str(result), 300),
             )
         self._key = result
 
