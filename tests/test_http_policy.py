@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -360,7 +361,7 @@ def test_a_trickling_body_is_cut_off_at_the_deadline() -> None:
     assert clock.now - start <= policy.deadline + trickle.every
     assert len(server.requests) == 1  # the deadline is spent: no second attempt
     assert trickle.closed
-    assert "55 s" in caught.value.message
+    assert f"{policy.deadline:.0f} s" in caught.value.message
 
 
 def test_a_trickling_body_is_cut_off_in_real_time_too() -> None:
@@ -374,6 +375,49 @@ def test_a_trickling_body_is_cut_off_in_real_time_too() -> None:
     ):
         policy.send(client, "GET", URL)
     assert trickle.sent < 100  # stopped at the deadline, not at the end of a body that has none
+
+
+class GoesSilent:
+    """A real server on 127.0.0.1: a few bytes of body, then nothing until released."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            while b"\r\n\r\n" not in conn.recv(65536):
+                pass
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            for _ in range(8):  # a trickle for 0.8 s, then silence
+                conn.sendall(b"x")
+                if self.release.wait(0.1):
+                    return
+            self.release.wait(30)
+
+    def close(self) -> None:
+        self.release.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+def test_a_read_blocked_on_a_silent_server_ends_at_the_deadline() -> None:
+    server = GoesSilent()
+    policy = HttpPolicy(deadline=1.0)
+    try:
+        with policy.client() as client, pytest.raises(TimedOutError) as caught:
+            policy.send(client, "GET", f"http://127.0.0.1:{server.port}/")
+        # the watchdog shut the socket at the deadline (1 s): the blocked read ended with
+        # the connection, not with the read timeout (due 1 s after the last byte, at 1.8 s)
+        how = caught.value.__context__.__context__ if caught.value.__context__ else None
+        assert isinstance(how, httpx.TransportError)
+        assert not isinstance(how, httpx.TimeoutException), how
+    finally:
+        server.close()
 
 
 # --- error pages -----------------------------------------------------------------------------

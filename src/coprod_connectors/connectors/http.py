@@ -12,7 +12,9 @@ What it guarantees, whatever the server does:
   ``deadline`` for the whole call, retries and waits included. The body is
   streamed and the deadline checked after every chunk, so a server that sends a
   byte every few seconds (the read timeout never fires) is cut off at the
-  deadline; the per-read timeouts shrink to what is left of it.
+  deadline; the per-request timeouts shrink to what is left of it, and on a
+  real connection a watchdog shuts the socket at the deadline, so a read
+  blocked on a silent server ends then too.
 - **Retries of safe calls only.** A call is ``"safe"`` (repeating it is harmless:
   GET, HEAD, OPTIONS by default, or what the connector marks safe, such as
   JSON-RPC reads), ``"unsent"`` (the default for other methods: retried only
@@ -29,7 +31,8 @@ What it guarantees, whatever the server does:
   the server asked for. At most ``max_retries`` retries, at most
   ``max_total_wait`` seconds of waiting, and never past the deadline: with the
   defaults the longest a call can take on a dead or hostile server is the
-  deadline, 55 s.
+  deadline, 45 s (leaving room under a minute for a last short call, such as
+  releasing a session).
 - **Error pages are read bounded**: at most ``max_error_body`` bytes of a
   non-2xx body are read; :func:`error_page_text` turns them into a line of text
   in time proportional to their size.
@@ -48,9 +51,12 @@ import html
 import logging
 import random as _random
 import re
+import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -115,7 +121,7 @@ class HttpPolicy:
     user_agent: str = field(default_factory=user_agent)
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     #: Wall-clock seconds for one call: every attempt, every wait, every byte.
-    deadline: float = 55.0
+    deadline: float = 45.0
     max_retries: int = 3
     retry_statuses: frozenset[int] = RETRY_STATUSES
     #: The first back-off's ceiling (seconds); it doubles with each attempt.
@@ -364,10 +370,17 @@ class HttpPolicy:
         )
         request = client.build_request(method, url, timeout=timeout, **kwargs)
         response = client.send(request, stream=True)
+        watchdog = self._watchdog(response, end)
         try:
             limit = None if response.is_success else self.max_error_body
             body = self._read(response, end, limit)
+        except httpx.TransportError:
+            if self.clock() >= end:  # the watchdog cut the connection
+                raise _DeadlinePassedError from None
+            raise
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             response.close()
         return httpx.Response(
             response.status_code,
@@ -376,6 +389,18 @@ class HttpPolicy:
             request=request,
             extensions=response.extensions,
         )
+
+    def _watchdog(self, response: httpx.Response, end: float) -> threading.Timer | None:
+        """A timer that shuts the connection at the deadline, so that a read blocked
+        on a server sending nothing more ends then, not a read timeout later."""
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if not isinstance(sock, socket.socket):
+            return None  # not a socket (a test transport): the checks between chunks do
+        timer = threading.Timer(max(0.0, end - self.clock()), _shut, (sock,))
+        timer.daemon = True
+        timer.start()
+        return timer
 
     def _read(self, response: httpx.Response, end: float, limit: int | None) -> bytes:
         chunks: list[bytes] = []
@@ -438,6 +463,13 @@ def retry_after(response: httpx.Response, *, now: Callable[[], float] = time.tim
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - now())
+
+
+def _shut(sock: socket.socket) -> None:
+    # socket.socket's own shutdown, also for a TLS socket: the blocked read gets an
+    # error at once, and the TLS object stays as the reading thread expects it
+    with suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _plain(headers: httpx.Headers) -> httpx.Headers:
