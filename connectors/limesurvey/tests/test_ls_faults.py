@@ -690,6 +690,20 @@ def test_an_empty_reply_mid_session_is_not_called_json_rpc_switched_off() -> Non
     assert "empty page" in caught.value.message
 
 
+def test_a_huge_hostile_error_page_is_read_capped_and_shown_on_one_line() -> None:
+    unit = b"<script <style <b <!-- \x1b]0;pwned\x07 x" * 8
+    page = b"<html><head><title>500</title></head><body>\x1b[2JBoom " + unit * 20_000
+    rc, _, _ = _scripted([httpx.Response(500, content=page)])
+    with pytest.raises(UnavailableError) as caught, rc:
+        rc.call("get_summary", 1, "all")
+    assert len(page) > 500_000
+    assert "\x1b" not in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value) == (
+        "LimeSurvey answered get_summary with an error page (HTTP 500): 500 [2JBoom"
+    )
+
+
 def test_an_error_page_says_what_the_page_says() -> None:
     page = server_error_page("Unknown column 'x' in 'field list'")
     rc, _, _ = _scripted([httpx.Response(500, content=page)])

@@ -34,9 +34,9 @@ from coprod_connectors import (
     UnavailableError,
     error_page_text,
     printable,
+    retry_after,
     user_agent,
 )
-from coprod_connectors import retry_after as _retry_after
 
 #: Named KoboToolbox servers a profile's ``url`` may give instead of a URL.
 KPI_SERVERS: dict[str, str] = {
@@ -201,11 +201,6 @@ def _html_title(response: httpx.Response) -> str | None:
     if start == -1 or end <= start:
         return None
     return error_page_text(text[start + 7 : end].encode(), 200) or None
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), if any."""
-    return _retry_after(response)
 
 
 # --- the client ----------------------------------------------------------------------
@@ -419,6 +414,5 @@ __all__ = [
     "capped_next",
     "error_for",
     "platform_message",
-    "retry_after",
     "server_url",
 ]

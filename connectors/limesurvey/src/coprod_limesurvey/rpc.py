@@ -67,9 +67,9 @@ from coprod_connectors import (
     UnavailableError,
     error_page_text,
     printable,
+    retry_after,
     user_agent,
 )
-from coprod_connectors import retry_after as _retry_after
 from coprod_limesurvey.wire import RpcReply, RpcRequest
 
 logger = logging.getLogger(__name__)
@@ -188,11 +188,6 @@ def _status_error(method: str, status: str) -> PlatformError:
     ):
         return NoDataError(f"LimeSurvey has no data for {method}", platform_message=status)
     return PlatformError(f"LimeSurvey refused {method}: {status}", platform_message=status)
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), if any."""
-    return _retry_after(response)
 
 
 def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool = False) -> Any:
@@ -418,5 +413,4 @@ __all__ = [
     "SessionExpiredError",
     "endpoint_url",
     "raise_for_reply",
-    "retry_after",
 ]
