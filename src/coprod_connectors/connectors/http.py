@@ -101,9 +101,9 @@ def tls_context() -> ssl.SSLContext:
     """The TLS settings every client shares (made once: loading the CA certificates
     takes tens of milliseconds, and a sync opens a client per deployment)."""
     create: Callable[[], ssl.SSLContext] | None = getattr(httpx, "create_ssl_context", None)
-    if create is not None:  # pragma: no cover - httpx < 0.28
+    if create is not None:  # httpx >= 0.28
         return create()
-    import certifi  # one of httpx's dependencies
+    import certifi  # httpx 0.27 (certifi is one of its dependencies)
 
     return ssl.create_default_context(cafile=certifi.where())
 
