@@ -213,7 +213,7 @@ def test_rich_markup_from_outside_is_not_read_as_markup(
 
 
 def test_the_safety_helpers() -> None:
-    assert printable("a\x1b[2Jb\n\u202e") == "a\\x1b[2Jb\\x0a\\u202e"
+    assert printable("a\x1b[2Jb\n\u202e") == "a\\x1b[2Jb \\u202e"
     assert control_characters("ok\ttext\n") == []
     assert control_characters("bad\x07") == ["\\x07"]
     assert safe_name("1/../../x", what="v") == "1_.._.._x"

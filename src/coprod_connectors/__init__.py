@@ -41,6 +41,14 @@ if TYPE_CHECKING:
         SupportsReservedCodes,
         discover,
     )
+    from coprod_connectors.connectors.http import (
+        HttpPolicy,
+        Retry,
+        error_page_text,
+        retry_after,
+        user_agent,
+    )
+    from coprod_connectors.connectors.paging import integer_cursor, prefetch
     from coprod_connectors.errors import (
         ApiDisabledError,
         AuthenticationError,
@@ -55,6 +63,8 @@ if TYPE_CHECKING:
         RateLimitedError,
         ResponseDataError,
         StoreError,
+        TimedOutError,
+        TransientReplyError,
         UnavailableError,
     )
     from coprod_connectors.instruments import (
@@ -154,6 +164,15 @@ _EXPORTS: dict[str, str] = {
     "Text": "coprod_connectors.instruments.model",
     "UnavailableError": "coprod_connectors.errors",
     "build_response": "coprod_connectors.responses",
+    "TimedOutError": "coprod_connectors.errors",
+    "TransientReplyError": "coprod_connectors.errors",
+    "HttpPolicy": "coprod_connectors.connectors.http",
+    "Retry": "coprod_connectors.connectors.http",
+    "error_page_text": "coprod_connectors.connectors.http",
+    "retry_after": "coprod_connectors.connectors.http",
+    "user_agent": "coprod_connectors.connectors.http",
+    "integer_cursor": "coprod_connectors.connectors.paging",
+    "prefetch": "coprod_connectors.connectors.paging",
     "builtin_instrument": "coprod_connectors.instruments",
     "builtin_instruments": "coprod_connectors.instruments",
     "check_archive": "coprod_connectors.safety",
@@ -192,6 +211,7 @@ __all__ = [
     "Flag",
     "FlagKind",
     "Handover",
+    "HttpPolicy",
     "Instrument",
     "InstrumentError",
     "Link",
@@ -214,6 +234,7 @@ __all__ = [
     "RateLimitedError",
     "Response",
     "ResponseDataError",
+    "Retry",
     "Row",
     "Section",
     "StoreError",
@@ -223,6 +244,8 @@ __all__ = [
     "SupportsParticipants",
     "SupportsReservedCodes",
     "Text",
+    "TimedOutError",
+    "TransientReplyError",
     "UnavailableError",
     "__version__",
     "build_response",
@@ -234,14 +257,19 @@ __all__ = [
     "control_characters",
     "default_round",
     "discover",
+    "error_page_text",
+    "integer_cursor",
     "language_name",
     "load_instrument",
     "markup_safe",
     "parse_timestamp",
+    "prefetch",
     "printable",
     "resolve_instrument",
+    "retry_after",
     "safe_name",
     "templates_dir",
+    "user_agent",
 ]
 
 

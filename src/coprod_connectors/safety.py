@@ -23,6 +23,10 @@ from coprod_connectors.errors import CoprodError, PlatformError
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029\ufeff"
 
 
+#: Whitespace that would break the line: shown as one space.
+_BREAKS = "\t\n\v\f\r\x85\u2028\u2029"
+
+
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -32,6 +36,7 @@ _TABLE: dict[int, str] = {
     code: _escape(chr(code)) for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
 }
 _TABLE.update({ord(c): _escape(c) for c in _BIDI})
+_TABLE.update({ord(c): " " for c in _BREAKS})
 
 
 #: For JSON text: what JSON itself leaves raw (DEL, C1, bidi) as ``\\uXXXX`` escapes.
@@ -41,13 +46,17 @@ JSON_ESCAPES: dict[int, str] = {
 
 
 def printable(text: object, limit: int | None = None) -> str:
-    """``text`` with every control character, bidi override and line separator shown as an
-    escape (``\\x1b``, ``\\u202e``), so it stays on one line and cannot move the cursor,
-    recolour the terminal, set its title or reorder what follows; at most ``limit``
-    characters (then ``...``)."""
+    """``text`` from outside, made safe for a terminal: THE one function everything shown
+    goes through (the CLI's ``say``, connectors' platform messages, error pages).
+
+    Line breaks and tabs become spaces (it stays one line); every other control
+    character (C0, DEL, C1: so ESC sequences that clear the screen or set the title)
+    and every bidi override is shown as an escape (``\\x1b``, ``\\u202e``), so it
+    cannot move the cursor, recolour the terminal or reorder what follows. Cut to
+    ``limit`` characters first, when given."""
     shown = str(text)
-    if limit is not None and len(shown) > limit:
-        shown = shown[:limit] + "..."
+    if limit is not None:
+        shown = shown[:limit]
     return shown.translate(_TABLE)
 
 
