@@ -20,10 +20,11 @@ import typer
 
 from coprod_connectors import __version__
 from coprod_connectors.cli import deploy, instruments, profiles, report, score, sync
-from coprod_connectors.cli.common import PushHelp, handle_errors
+from coprod_connectors.cli.common import OneLineErrors, PushHelp, handle_errors
 
 app = typer.Typer(
     name="coprod",
+    cls=OneLineErrors,
     help="Run the co-production self-reflection tool, checklist and ladder on the survey "
     "platform you already use, and score the answers.",
     no_args_is_help=True,

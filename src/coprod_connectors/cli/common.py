@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer._click import ClickException
+from typer._click.exceptions import NoArgsIsHelpError
 from typer._click.globals import get_current_context
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from coprod_connectors.safety import JSON_ESCAPES, markup_safe, printable
 
@@ -133,6 +135,37 @@ def connector(platform: str) -> Connector:
 def live_connector(platform: str) -> LiveConnector:
     """A connector that can talk to a server, or a clear error."""
     return registry().live(platform)
+
+
+class OneLineErrors(TyperGroup):
+    """The ``coprod`` group: a mistake on the command line (an unknown option, a missing
+    argument, a bad value) is one line on stderr and exit code 2, like every other
+    error, instead of click's usage block."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:  # ``coprod`` alone: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            say(f"error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            say("error: stopped", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 class ConnectorsHelp(TyperCommand):
