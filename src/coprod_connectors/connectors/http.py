@@ -475,8 +475,9 @@ def _shut(sock: socket.socket) -> None:
 
 def _plain(headers: httpx.Headers) -> httpx.Headers:
     """``headers`` for a body already decoded (no encoding or length of the wire's)."""
-    dropped = {"content-encoding", "content-length", "transfer-encoding"}
-    return httpx.Headers([(k, v) for k, v in headers.multi_items() if k.lower() not in dropped])
+    dropped = {b"content-encoding", b"content-length", b"transfer-encoding"}
+    # the raw bytes: a header value that is not ASCII (a hostile server's) stays as it came
+    return httpx.Headers([(k, v) for k, v in headers.raw if k.lower() not in dropped])
 
 
 def _itself(response: httpx.Response) -> httpx.Response:

@@ -127,22 +127,29 @@ def _read_xlsx(path: Path) -> dict[str, list[dict[str, Any]]]:
     except Exception as exc:  # openpyxl raises many kinds for a bad file
         msg = f"{path.name}: not an XLSX workbook ({type(exc).__name__})"
         raise ResponseDataError(msg, hint=_HINT) from exc
-    sheets: dict[str, list[dict[str, Any]]] = {}
     try:
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            header_row = next(rows, None)
-            if header_row is None:
-                sheets[sheet.title] = []
-                continue
-            headers = ["" if h is None else str(h) for h in header_row]
-            sheets[sheet.title] = [
-                dict(zip(headers, values, strict=False))
-                for values in rows
-                if any(v not in (None, "") for v in values)
-            ]
+        return _sheets(workbook)
+    except Exception as exc:
+        msg = f"{path.name}: a damaged XLSX workbook ({type(exc).__name__})"
+        raise ResponseDataError(msg, hint=_HINT) from exc
     finally:
         workbook.close()
+
+
+def _sheets(workbook: Any) -> dict[str, list[dict[str, Any]]]:
+    sheets: dict[str, list[dict[str, Any]]] = {}
+    for sheet in workbook.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            sheets[sheet.title] = []
+            continue
+        headers = ["" if h is None else str(h) for h in header_row]
+        sheets[sheet.title] = [
+            dict(zip(headers, values, strict=False))
+            for values in rows
+            if any(v not in (None, "") for v in values)
+        ]
     return sheets
 
 
