@@ -592,6 +592,20 @@ CASES = [
         "cannot be shown in UTC",
         {"r.jsonl": jsonl(with_(submitted_at="9999-12-31T23:00:00-05:00"))},
     ),
+    Case(
+        "push-subject-control-characters",
+        ("push", "checklist", "--to", "ls", "--subject", "Ward\x1b]0;owned\x07"),
+        2,
+        "--subject must be one line",
+        {"coprod.toml": TOML_OK},
+    ),
+    Case(
+        "import-limesurvey-csv-cell-too-big",
+        ("import", "x.csv", "--platform", "limesurvey", "--instrument", "checklist"),
+        2,
+        "cells hold at most",
+        {"x.csv": "id;role\n1;" + "a" * (16 * 1024 * 1024 + 10) + "\n"},
+    ),
     Case("store-in-memory", ("status", "--store", ":memory:"), 2, "keeps nothing"),
     Case("store-in-memory-url", ("sync", "--store", "sqlite://"), 2, "keeps nothing"),
     Case(

@@ -91,8 +91,17 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import csv
+
+        from coprod_connectors.safety import CSV_MAX_FIELD
+
+        # a CSV cell from outside may be long (a long answer), but not unbounded
+        csv.field_size_limit(CSV_MAX_FIELD)
         try:
             return func(*args, **kwargs)
+        except csv.Error as exc:
+            hint = f"cells hold at most {CSV_MAX_FIELD:,} characters"
+            raise fail(f"a CSV file that cannot be read: {exc} ({hint})", 2) from None
         except CoprodError as exc:
             raise fail(str(exc).replace("\n", "; "), exc.exit_code) from None
         except RecursionError:

@@ -84,6 +84,19 @@ def build(
     say(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
 
 
+def check_subject(subject: str | None) -> None:
+    """A one-line ConfigError for a ``--subject`` no form can carry (control characters)."""
+    from coprod_connectors.errors import ConfigError
+    from coprod_connectors.safety import control_characters
+
+    if subject is not None and (control_characters(subject, newlines=False) or not subject.strip()):
+        msg = "--subject must be one line of text without control characters"
+        raise ConfigError(msg, hint="e.g. --subject 'Ward 5 day service'")
+    if subject is not None and len(subject) > 200:
+        msg = f"--subject is {len(subject)} characters long; 200 at most"
+        raise ConfigError(msg)
+
+
 def _check_writable(output: Path) -> None:
     """A one-line ConfigError when ``output`` is a folder or its folder does not exist."""
     from coprod_connectors.errors import ConfigError
@@ -162,6 +175,7 @@ def push(
     from coprod_connectors.responses import check_round, default_round
 
     round_name = check_round(round_ or default_round())
+    check_subject(subject)
     files = []
     for path in media or ():
         if not path.is_file():
@@ -289,6 +303,7 @@ def import_file(
 
     if round_ is not None:
         check_round(round_)
+    check_subject(subject)
     if survey_id is not None and not _SURVEY_ID.fullmatch(survey_id):
         msg = f"--survey-id {survey_id!r}: use letters, digits, '.', '_' and '-' (100 at most)"
         raise ConfigError(msg)
@@ -311,7 +326,6 @@ def import_file(
         raise ResponseDataError(msg) from None
     source = survey_id or f"sha256-{digest.hexdigest()[:20]}"
     key = f"{platform}:file:{model.id}.{source}"
-    csv.field_size_limit(CSV_MAX_FIELD)
     try:
         responses = [
             r.model_copy(update={"deployment": key})
