@@ -82,7 +82,7 @@ def _sync_with_progress(
         TimeElapsedColumn(),
         transient=False,
     ) as bar:
-        tasks = {d.key: bar.add_task(d.key, total=None) for d in deployments}
+        tasks = {d.key: bar.add_task(markup_safe(d.key), total=None) for d in deployments}
 
         def progress(key: str, count: int) -> None:
             bar.update(tasks[key], completed=count)
