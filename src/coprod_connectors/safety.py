@@ -37,6 +37,8 @@ _TABLE: dict[int, str] = {
 }
 _TABLE.update({ord(c): _escape(c) for c in _BIDI})
 _TABLE.update({ord(c): " " for c in _BREAKS})
+# lone surrogates (from "\\ud800" in a server's JSON) cannot be written as UTF-8 at all
+_TABLE.update({code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)})
 
 
 #: For JSON text: what JSON itself leaves raw (DEL, C1, bidi) as ``\\uXXXX`` escapes.

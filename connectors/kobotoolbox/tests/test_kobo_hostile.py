@@ -60,3 +60,16 @@ def test_a_form_id_that_is_not_a_kpi_uid_is_refused_before_use(uid: object) -> N
     with pytest.raises(PlatformError, match="not a KPI uid"):
         _asset_uid({"uid": uid})
     assert _asset_uid({"uid": "aBc123XyZ"}) == "aBc123XyZ"
+
+
+def test_text_utf8_cannot_hold_is_stored_with_a_replacement_character(tmp_path: Path) -> None:
+    connector = KoboToolboxConnector()
+    instrument = builtin_instrument("checklist")
+    submission = {**_submission(1, "2026-08-01T10:00:00Z"), "role": "\ud800", "odd": "x\udfff"}
+    record = connector.record(DEPLOYMENT, instrument, submission)
+    with Store(str(tmp_path / "s.db")) as db:
+        run = db.start_run(DEPLOYMENT.key, full=False)
+        db.apply_page(DEPLOYMENT.key, Page(records=[record], cursor="1"), run_id=run)
+        [stored] = db.responses()
+    assert stored.role is None or "\ufffd" in stored.role
+    assert stored.answers["odd"] == "x\ufffd"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import PydanticSerializationError
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -384,8 +385,11 @@ class Store:
                 existing.update({r[0]: (r[1], bool(r[2])) for r in rows})
             batch: list[dict[str, Any]] = []
             for record in page.records:
-                raw = json.dumps(record.raw, sort_keys=True, ensure_ascii=False)
+                raw = _storable(json.dumps(record.raw, sort_keys=True, ensure_ascii=False))
                 response = record.response
+                response_json = None
+                if response is not None:
+                    response_json, response = _response_json(response)
                 values = {
                     "deployment": deployment,
                     "remote_id": record.remote_response_id,
@@ -394,7 +398,7 @@ class Store:
                     "subject": response.subject if response else None,
                     "submitted_at": response.submitted_at.isoformat() if response else None,
                     "raw": raw,
-                    "response": response.to_json() if response else None,
+                    "response": response_json,
                     "deleted": False,
                     "seen_run": run_id,
                 }
@@ -627,6 +631,27 @@ class Store:
                 conn.execute(table.update().where(where).values(**values))
             else:
                 conn.execute(table.insert().values(**key, **values))
+
+
+def _storable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate (a server's JSON may say ``\\ud800``)
+    becomes U+FFFD instead of failing the whole page."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _response_json(response: Response) -> tuple[str, Response]:
+    """The response as stored, and the response that is; one holding a lone surrogate
+    (text UTF-8 cannot hold) is stored with U+FFFD there."""
+    try:
+        return response.to_json(), response
+    except PydanticSerializationError:
+        data = json.dumps(response.model_dump(mode="json"), ensure_ascii=False)
+        cleaned = Response.model_validate_json(_storable(data))
+        return cleaned.to_json(), cleaned
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
