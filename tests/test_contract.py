@@ -30,12 +30,15 @@ from coprod_connectors.connectors import (
     discover,
 )
 from coprod_connectors.connectors.checks import (
+    all_problems,
     capability_problems,
     declaration_problems,
+    private_imports,
     render_problems,
 )
 from coprod_connectors.connectors.options import parse_push_options
 from coprod_connectors.instruments import builtin_instruments, load_instrument
+from coprod_testkit import memory
 
 HERE = Path(__file__).parent
 DATA = HERE / "data" / "instruments"
@@ -153,6 +156,15 @@ def test_tiny_push_options_are_typed_and_validated(tiny_site: Path) -> None:
     assert isinstance(connector, LiveConnector)
     chosen = parse_push_options(connector.push_options, ["colour=blue", "copies=3"], platform=TINY)
     assert chosen.model_dump() == {"colour": "blue", "copies": 3}
+
+
+def test_the_testkit_memory_connector_keeps_the_contract() -> None:
+    """The in-memory connector (a test double, and the README's small example) is not
+    registered under the entry points; it keeps the contract all the same."""
+    assert all_problems(memory.MemoryConnector, INSTRUMENTS) == []
+    module = Path(memory.__file__)
+    private = private_imports(module.parent)
+    assert [p for p in private if p.startswith(f"{module.parent.name}/{module.name}:")] == []
 
 
 # --- the core names no platform ---------------------------------------------------------
