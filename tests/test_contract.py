@@ -201,6 +201,23 @@ def test_the_core_code_names_no_platform(path: Path) -> None:
     assert named == []
 
 
+CORE_DATA = sorted(
+    path
+    for folder in (CORE, CORE.parents[1] / "templates")  # templates/ ships in the core wheel
+    for path in folder.rglob("*")
+    if path.is_file() and path.suffix not in {".py", ".pyc"}
+)
+
+
+@pytest.mark.parametrize("path", CORE_DATA, ids=lambda p: str(p.relative_to(CORE.parents[1])))
+def test_the_core_data_names_no_platform(path: Path) -> None:
+    """Templates, built-in instruments, catalogues: what the core wheel ships besides code
+    (none of it documentation) names no platform either."""
+    text = path.read_bytes().lower()
+    assert b"limesurvey" not in text
+    assert b"kobo" not in text
+
+
 def test_the_core_wheel_ships_no_connector_templates() -> None:
     templates = Path(__file__).parents[1] / "templates"
     assert sorted(p.name for p in templates.iterdir() if p.is_dir()) == ["report"]
