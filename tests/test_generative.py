@@ -51,7 +51,7 @@ CLEAN_ENV = {
     "COPROD_DEBUG": None,
 }
 
-EXAMPLES = int(os.environ.get("COPROD_GENERATIVE_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("COPROD_GENERATIVE_EXAMPLES", "40"))
 SETTINGS = settings(
     max_examples=EXAMPLES,
     derandomize=True,
