@@ -606,6 +606,13 @@ CASES = [
         "cells hold at most",
         {"x.csv": "id;role\n1;" + "a" * (16 * 1024 * 1024 + 10) + "\n"},
     ),
+    Case(
+        "store-with-a-damaged-deployment-row",
+        ("status", "--store", "d.db"),
+        1,
+        "is damaged",
+        setup=lambda d: _damaged(d / "d.db"),
+    ),
     Case("store-in-memory", ("status", "--store", ":memory:"), 2, "keeps nothing"),
     Case("store-in-memory-url", ("sync", "--store", "sqlite://"), 2, "keeps nothing"),
     Case(
@@ -625,6 +632,26 @@ def _sqlite(path: Path, *statements: str) -> None:
         for statement in statements:
             db.execute(statement)
         db.commit()
+
+
+def _damaged(path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from coprod_connectors.connectors import Deployment
+    from coprod_connectors.instruments import builtin_instrument
+
+    deployment = Deployment(
+        platform="limesurvey",
+        profile="ls",
+        remote_id="1",
+        instrument="checklist",
+        instrument_version="1.0.0",
+        round="2026-H2",
+        created_at=datetime(2026, 7, 1, tzinfo=timezone.utc),
+    )
+    with Store(str(path)) as db:
+        db.record_deployment(deployment, builtin_instrument("checklist"))
+    _sqlite(path, "UPDATE deployments SET details = '{broken'")
 
 
 def _zip_bomb(path: Path) -> None:

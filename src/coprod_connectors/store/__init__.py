@@ -338,7 +338,11 @@ class Store:
         if text is None:
             msg = f"no deployment {key!r} in the store"
             raise StoreError(msg, hint="run coprod status to list the deployments")
-        return Instrument.model_validate_json(text)
+        try:
+            return Instrument.model_validate_json(text)
+        except ValueError:
+            msg = f"the store's copy of the instrument of {key!r} is damaged"
+            raise StoreError(msg, hint="push the instrument again to record it") from None
 
     # -- sync -------------------------------------------------------------------
 
@@ -660,18 +664,24 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _deployment(row: Any) -> Deployment:
-    return Deployment(
-        platform=row["platform"],
-        profile=row["profile"],
-        remote_id=row["remote_id"],
-        instrument=row["instrument"],
-        instrument_version=row["instrument_version"],
-        round=row["round"],
-        subject=row["subject"],
-        url=row["url"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        details=json.loads(row["details"]),
-    )
+    try:
+        return Deployment(
+            platform=row["platform"],
+            profile=row["profile"],
+            remote_id=row["remote_id"],
+            instrument=row["instrument"],
+            instrument_version=row["instrument_version"],
+            round=row["round"],
+            subject=row["subject"],
+            url=row["url"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            details=json.loads(row["details"]),
+        )
+    except (ValueError, TypeError) as exc:  # a row changed by hand or by another tool
+        msg = f"the store's record of deployment {str(row['key'])[:120]!r} is damaged"
+        raise StoreError(
+            msg, hint=f"{type(exc).__name__}; restore the store from a backup"
+        ) from None
 
 
 def _run(row: Any) -> StoredRun:
