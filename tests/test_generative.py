@@ -32,7 +32,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from coprod_connectors import CoprodError, Deployment, LiveConnector, Profile, discover
+from coprod_connectors import (
+    CoprodError,
+    Deployment,
+    LiveConnector,
+    Profile,
+    SupportsAttachments,
+    discover,
+)
 from coprod_connectors.cli import app
 from coprod_connectors.store import Store
 from coprod_connectors.sync import sync_deployment
@@ -474,6 +481,22 @@ def replies(draw: st.DrawFn) -> list[tuple[int, dict[bytes, bytes], Any]]:
                     "_submission_time": hostile_text,
                     "role": hostile_text,
                     "uid": hostile_text,
+                    "_attachments": st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "download_url": st.sampled_from(
+                                    [
+                                        "https://server.example.org/media/x",
+                                        "/media/y",
+                                        "file:///etc/passwd",
+                                    ]
+                                ),
+                                "filename": hostile_text,
+                                "media_file_basename": hostile_text,
+                            }
+                        ),
+                        max_size=2,
+                    ),
                 }
             )
             body = {
@@ -546,7 +569,9 @@ def test_server_replies(
     ).with_secret("s3cret")
     connector = _connector(cls, handler)
     way = f"server replies ({cls.name})"
-    for step in ("check", "push", "pull"):
+    for step in ("check", "push", "pull", "attachments"):
+        if step == "attachments" and not isinstance(connector, SupportsAttachments):
+            continue
         case_counts[way] = case_counts.get(way, 0) + 1
         calls = 0
         try:
@@ -554,8 +579,11 @@ def test_server_replies(
                 connector.check(profile)
             elif step == "push":
                 connector.push(instrument, profile, round="2026-H2")
-            else:
+            elif step == "pull":
                 _pull(connector, profile, instrument)
+            else:
+                assert isinstance(connector, SupportsAttachments)
+                _attachments(connector, profile)
         except CoprodError as exc:  # anything else fails the test
             message = str(exc)
         else:
@@ -564,18 +592,36 @@ def test_server_replies(
             assert char not in message, (step, message)
 
 
+def _deployment(profile: Profile, instrument: Any) -> Deployment:
+    return Deployment(
+        platform=profile.platform,
+        profile=profile.name,
+        remote_id="123456" if profile.platform == "limesurvey" else "aBc123",
+        instrument=instrument.id,
+        instrument_version=instrument.version,
+        round="2026-H2",
+        created_at=datetime(2026, 7, 1, tzinfo=timezone.utc),
+    )
+
+
+def _attachments(connector: SupportsAttachments, profile: Profile) -> None:
+    from coprod_connectors import builtin_instrument
+
+    deployment = _deployment(profile, builtin_instrument("checklist"))
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder).resolve()
+        target = root / "files"
+        written = connector.download_attachments(deployment, profile, target)
+        for path in written:  # never outside its folder, whatever the server said
+            assert target in Path(path).resolve().parents
+        for path in root.rglob("*"):
+            assert path == target or target in path.parents
+
+
 def _pull(connector: LiveConnector, profile: Profile, instrument: Any) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store_path = Path(folder) / "s.db"
-        deployment = Deployment(
-            platform=profile.platform,
-            profile=profile.name,
-            remote_id="123456" if profile.platform == "limesurvey" else "aBc123",
-            instrument=instrument.id,
-            instrument_version=instrument.version,
-            round="2026-H2",
-            created_at=datetime(2026, 7, 1, tzinfo=timezone.utc),
-        )
+        deployment = _deployment(profile, instrument)
         with Store(str(store_path)) as db:
             db.record_deployment(deployment, instrument)
             before = db.snapshot()

@@ -73,3 +73,24 @@ def test_text_utf8_cannot_hold_is_stored_with_a_replacement_character(tmp_path: 
         [stored] = db.responses()
     assert stored.role is None or "\ufffd" in stored.role
     assert stored.answers["odd"] == "x\ufffd"
+
+
+@pytest.mark.parametrize("results", [[], [{"_id": 1, "_attachments": []}]])
+def test_a_listing_that_never_ends_is_stopped(tmp_path: Path, results: list[object]) -> None:
+    import httpx
+
+    from coprod_connectors import Profile
+
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        page = {"count": 9, "next": "https://kf.example.org/api/v2/x/?page=2", "results": results}
+        return httpx.Response(200, json=page)
+
+    connector = KoboToolboxConnector(transport=httpx.MockTransport(handler), sleep=lambda _: None)
+    profile = Profile(name="kpi", platform="kobotoolbox", url="https://kf.example.org")
+    with pytest.raises(PlatformError, match="would not end"):
+        connector.download_attachments(DEPLOYMENT, profile.with_secret("t"), tmp_path)
+    assert calls <= 3

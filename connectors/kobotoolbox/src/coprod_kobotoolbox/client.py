@@ -338,6 +338,7 @@ class KpiClient:
         query = dict(params or {})
         query["limit"] = cap_page_size(page_size)
         body = self.json("GET", url, what=what, params=query)
+        seen: set[str] = set()
         while True:
             if not isinstance(body, Mapping) or not isinstance(body.get("results"), list):
                 raise UnavailableError(
@@ -349,7 +350,22 @@ class KpiClient:
             following = body.get("next")
             if not following:
                 return
-            body = self.json("GET", capped_next(self.local_url(following)), what=what)
+            link = capped_next(self.local_url(str(following)))
+            if link in seen or not body["results"]:
+                # progress guard: an empty page that points on, or a link seen before,
+                # would keep the listing going forever
+                raise PlatformError(
+                    f"KoboToolbox at {self.base_url} sent "
+                    + (
+                        "an empty page that points to another"
+                        if not body["results"]
+                        else "a page link it had sent before"
+                    )
+                    + f" while listing {url}: the listing would not end",
+                    hint="check the server is KoboToolbox (KPI) with API v2",
+                )
+            seen.add(link)
+            body = self.json("GET", link, what=what)
 
     def download(self, url: str, target: Any) -> int:
         """Stream a file from this server into ``target`` (a binary file); returns bytes written."""
