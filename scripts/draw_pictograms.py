@@ -166,8 +166,7 @@ PICTOGRAMS: dict[str, tuple[str, str]] = {
     "phase-review": (
         "A magnifying glass: checking how it went",
         '<circle cx="40" cy="40" r="24" fill="#ffffff"/><path d="M58 58 L84 84" fill="none"'
-        ' stroke-width="10"/>'
-        + '<path d="M30 40 L38 48 L52 32" fill="none"/>',
+        ' stroke-width="10"/>' + '<path d="M30 40 L38 48 L52 32" fill="none"/>',
     ),
 }
 

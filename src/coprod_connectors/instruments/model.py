@@ -615,7 +615,10 @@ def _whole_problems(instrument: Instrument) -> Iterator[tuple[str, str]]:
         if isinstance(item.audio, dict):
             extra = sorted(set(item.audio) - languages)
             if extra:
-                yield f"{path}.audio", f"has a sound for {', '.join(extra)}, which is not in languages"
+                yield (
+                    f"{path}.audio",
+                    f"has a sound for {', '.join(extra)}, which is not in languages",
+                )
 
     for name, choices in instrument.choice_lists.items():
         yield from _duplicate_choices(f"choice_lists.{name}", choices)
