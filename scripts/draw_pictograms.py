@@ -42,7 +42,8 @@ def _person(x: float, y: float, scale: float = 1.0, fill: str = BLUE) -> str:
     r = 9 * scale
     return (
         f'<circle cx="{x}" cy="{y}" r="{r}" fill="{fill}"/>'
-        f'<path d="M{x - 16 * scale} {y + 40 * scale} v-{12 * scale} a{16 * scale} {16 * scale} 0 0 1'
+        f'<path d="M{x - 16 * scale} {y + 40 * scale} v-{12 * scale}'
+        f" a{16 * scale} {16 * scale} 0 0 1"
         f' {32 * scale} 0 v{12 * scale} z" fill="{fill}"/>'
     )
 
@@ -91,10 +92,12 @@ PICTOGRAMS: dict[str, tuple[str, str]] = {
     ),
     "principle-work": (
         "A heart and a clock: unpaid work counts",
-        '<path d="M48 82 C20 62 12 48 16 34 C20 20 40 18 48 34 C56 18 76 20 80 34'
-        f' C84 48 76 62 48 82 z" fill="{RED}"/>'
-        '<circle cx="48" cy="46" r="14" fill="#ffffff" stroke-width="4"/>'
-        '<path d="M48 38 V46 H55" fill="none" stroke-width="4"/>',
+        (
+            '<path d="M48 82 C20 62 12 48 16 34 C20 20 40 18 48 34 C56 18 76 20 80 34'
+            f' C84 48 76 62 48 82 z" fill="{RED}"/>'
+            '<circle cx="48" cy="46" r="14" fill="#ffffff" stroke-width="4"/>'
+            '<path d="M48 38 V46 H55" fill="none" stroke-width="4"/>'
+        ),
     ),
     "principle-recip": (
         "Two people passing something both ways: give and get",
@@ -105,13 +108,15 @@ PICTOGRAMS: dict[str, tuple[str, str]] = {
     ),
     "principle-network": (
         "People joined by lines: being part of the community",
-        '<path d="M48 48 L20 22 M48 48 L76 22 M48 48 L20 76 M48 48 L76 76 M20 22 L76 22'
-        ' M20 76 L76 76" fill="none"/>'
-        f'<circle cx="48" cy="48" r="11" fill="{BLUE}"/>'
-        f'<circle cx="20" cy="22" r="9" fill="{GREEN}"/>'
-        f'<circle cx="76" cy="22" r="9" fill="{AMBER}"/>'
-        f'<circle cx="20" cy="76" r="9" fill="{AMBER}"/>'
-        f'<circle cx="76" cy="76" r="9" fill="{GREEN}"/>',
+        (
+            '<path d="M48 48 L20 22 M48 48 L76 22 M48 48 L20 76 M48 48 L76 76 M20 22 L76 22'
+            ' M20 76 L76 76" fill="none"/>'
+            f'<circle cx="48" cy="48" r="11" fill="{BLUE}"/>'
+            f'<circle cx="20" cy="22" r="9" fill="{GREEN}"/>'
+            f'<circle cx="76" cy="22" r="9" fill="{AMBER}"/>'
+            f'<circle cx="20" cy="76" r="9" fill="{AMBER}"/>'
+            f'<circle cx="76" cy="76" r="9" fill="{GREEN}"/>'
+        ),
     ),
     # the four stages
     "stage-1": ("Stage 1 of 4: not yet", _steps(1, 4)),
@@ -121,26 +126,34 @@ PICTOGRAMS: dict[str, tuple[str, str]] = {
     # red, amber, green: each a different shape as well as a colour
     "rag-red": (
         "Red: a cross in a red octagon, act now",
-        '<path d="M34 10 H62 L86 34 V62 L62 86 H34 L10 62 V34 z"'
-        f' fill="{RED}"/>' + CROSS.replace('fill="none"', 'fill="none" stroke="#ffffff"'),
+        (
+            '<path d="M34 10 H62 L86 34 V62 L62 86 H34 L10 62 V34 z"'
+            f' fill="{RED}"/>' + CROSS.replace('fill="none"', 'fill="none" stroke="#ffffff"')
+        ),
     ),
     "rag-amber": (
         "Amber: an exclamation mark in an amber triangle, more to do",
-        f'<path d="M48 10 L88 82 H8 z" fill="{AMBER}"/>'
-        '<path d="M48 36 V58" fill="none" stroke-width="8"/>'
-        '<circle cx="48" cy="70" r="4" fill="#1a1a1a"/>',
+        (
+            f'<path d="M48 10 L88 82 H8 z" fill="{AMBER}"/>'
+            '<path d="M48 36 V58" fill="none" stroke-width="8"/>'
+            '<circle cx="48" cy="70" r="4" fill="#1a1a1a"/>'
+        ),
     ),
     "rag-green": (
         "Green: a tick in a green circle, going well",
-        f'<circle cx="48" cy="48" r="38" fill="{GREEN}"/>'
-        + TICK.replace('fill="none"', 'fill="none" stroke="#ffffff"'),
+        (
+            f'<circle cx="48" cy="48" r="38" fill="{GREEN}"/>'
+            + TICK.replace('fill="none"', 'fill="none" stroke="#ffffff"')
+        ),
     ),
     # agree and disagree
     "agree": ("Agree: a tick", '<circle cx="48" cy="48" r="38" fill="#ffffff"/>' + TICK),
     "part": (
         "Partly agree: a half-filled circle",
-        '<circle cx="48" cy="48" r="38" fill="#ffffff"/>'
-        f'<path d="M48 10 A38 38 0 0 0 48 86 z" fill="{BLUE}"/>',
+        (
+            '<circle cx="48" cy="48" r="38" fill="#ffffff"/>'
+            f'<path d="M48 10 A38 38 0 0 0 48 86 z" fill="{BLUE}"/>'
+        ),
     ),
     "disagree": ("Disagree: a cross", '<circle cx="48" cy="48" r="38" fill="#ffffff"/>' + CROSS),
     "dont-know": (
@@ -150,23 +163,33 @@ PICTOGRAMS: dict[str, tuple[str, str]] = {
     # the phases of a project
     "phase-idea": (
         "A light bulb: the idea",
-        f'<path d="M48 10 a24 24 0 0 1 14 43 v9 h-28 v-9 a24 24 0 0 1 14 -43 z" fill="{AMBER}"/>'
-        '<path d="M38 72 H58 M40 82 H56" fill="none"/>',
+        (
+            '<path d="M48 10 a24 24 0 0 1 14 43 v9 h-28 v-9 a24 24 0 0 1 14 -43 z"'
+            f' fill="{AMBER}"/>'
+            '<path d="M38 72 H58 M40 82 H56" fill="none"/>'
+        ),
     ),
     "phase-design": (
         "A pencil drawing a line: planning and design",
-        f'<path d="M62 12 L82 32 L36 78 L14 82 L18 60 z" fill="{AMBER}"/>'
-        '<path d="M54 20 L74 40 M18 60 L36 78" fill="none"/>',
+        (
+            f'<path d="M62 12 L82 32 L36 78 L14 82 L18 60 z" fill="{AMBER}"/>'
+            '<path d="M54 20 L74 40 M18 60 L36 78" fill="none"/>'
+        ),
     ),
     "phase-deliv": (
         "A hand giving a box: carrying it out",
-        f'<rect x="30" y="14" width="36" height="30" fill="{BLUE}"/>'
-        '<path d="M10 70 H34 L50 60 H68 M10 84 H42 L80 66 a6 6 0 0 0 -6 -10 L56 64" fill="none"/>',
+        (
+            f'<rect x="30" y="14" width="36" height="30" fill="{BLUE}"/>'
+            '<path d="M10 70 H34 L50 60 H68 M10 84 H42 L80 66 a6 6 0 0 0 -6 -10 L56 64"'
+            ' fill="none"/>'
+        ),
     ),
     "phase-review": (
         "A magnifying glass: checking how it went",
-        '<circle cx="40" cy="40" r="24" fill="#ffffff"/><path d="M58 58 L84 84" fill="none"'
-        ' stroke-width="10"/>' + '<path d="M30 40 L38 48 L52 32" fill="none"/>',
+        (
+            '<circle cx="40" cy="40" r="24" fill="#ffffff"/><path d="M58 58 L84 84" fill="none"'
+            ' stroke-width="10"/>' + '<path d="M30 40 L38 48 L52 32" fill="none"/>'
+        ),
     ),
 }
 
