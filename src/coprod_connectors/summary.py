@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
 
@@ -98,8 +98,8 @@ class CountEquals:
     choice: str
 
 
-Bool = Union[Equals, IsAnswered, AllTrue, AnyTrue]
-Expr = Union[Literal, Value, When, Join, CountEquals]
+Bool = Equals | IsAnswered | AllTrue | AnyTrue
+Expr = Literal | Value | When | Join | CountEquals
 
 
 def literal(text: str) -> Literal:

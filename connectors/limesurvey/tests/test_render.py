@@ -263,22 +263,29 @@ def test_conditions(condition: dict[str, Any], expected: str) -> None:
     assert questions_by_code(parse(render_lss(instrument)[0]))["target"]["relevance"] == expected
 
 
-def test_media_questions_become_long_text_with_a_warning(
+def test_audio_and_photo_questions_are_file_uploads_of_what_phones_record(
     instrument_by_id: Callable[[str], Instrument],
 ) -> None:
     instrument = instrument_by_id("self-reflection")
     artefact = LimeSurveyConnector().render(instrument)
     root = parse(artefact.content.decode("utf-8"))
     by_code = questions_by_code(root)
-    assert by_code["assetsAudio"]["type"] == "T"
-    assert by_code["assetsPhoto"]["type"] == "T"
+    assert by_code["assetsAudio"]["type"] == "|"
+    assert by_code["assetsPhoto"]["type"] == "|"
+    assert by_code["assetsPhoto"]["question_theme_name"] == "file_upload"
     help_text = next(
         t["help"] for t in rows(root, "question_l10ns") if t["qid"] == by_code["assetsAudio"]["qid"]
     )
-    assert "collects this answer as text" in help_text
-    assert len(artefact.warnings) == 2
-    assert any("audio" in w for w in artefact.warnings)
-    assert any("image" in w for w in artefact.warnings)
+    assert "record your voice" in help_text
+    attributes = {
+        (a["qid"], a["attribute"]): a["value"] for a in rows(root, "question_attributes")
+    }
+    audio_types = attributes[(by_code["assetsAudio"]["qid"], "allowed_filetypes")]
+    assert {"m4a", "3gp", "amr", "ogg", "opus", "webm"} <= set(audio_types.split(", "))
+    photo_types = attributes[(by_code["assetsPhoto"]["qid"], "allowed_filetypes")]
+    assert {"jpg", "heic", "png"} <= set(photo_types.split(", "))
+    assert attributes[(by_code["assetsPhoto"]["qid"], "max_num_of_files")] == "1"
+    assert artefact.warnings == ()
     # repeat rows: actions with max_count 3 -> actWhat1..actWhat3
     assert {"actions1", "actWhat1", "actWhat2", "actWhat3", "actPrin3"} <= set(by_code)
 

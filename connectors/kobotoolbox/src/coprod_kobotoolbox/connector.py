@@ -32,6 +32,7 @@ from coprod_kobotoolbox.render import JSON_MEDIA_TYPE, XLSX_MEDIA_TYPE, kpi_cont
 from coprod_kobotoolbox.submissions import (
     answers_from_submission,
     is_not_approved,
+    language_of,
     response_id,
     submitted_at,
     version_of,
@@ -97,7 +98,7 @@ class KoboToolboxConnector:
     def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
         """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
         fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
-        form = build_xlsform(instrument)
+        form = build_xlsform(instrument, easy_read=bool((options or {}).get("easy_read")))
         stem = f"{instrument.id}-{instrument.version}"
         if fmt == "xlsx":
             return Artefact(
@@ -351,6 +352,7 @@ class KoboToolboxConnector:
             answers_from_submission(submission),
             response_id=response_id(submission),
             submitted_at=submitted_at(submission),
+            language=language_of(submission, instrument.languages),
             round=deployment.round,
             subject=deployment.subject,
             deployment=deployment.key,

@@ -56,7 +56,6 @@ from coprod_connectors.summary import (
     AllTrue,
     AnyTrue,
     Bool,
-    CountEquals,
     Equals,
     Expr,
     IsAnswered,
@@ -239,10 +238,14 @@ class _Builder:
         cells: Row = {}
         if image is not None:
             name = self._file(where, image)
-            cells.update({f"media::image::{language_column(lang)}": name for lang in self.languages})
+            cells.update(
+                {f"media::image::{language_column(lang)}": name for lang in self.languages}
+            )
         if isinstance(audio, str):
             name = self._file(where, audio)
-            cells.update({f"media::audio::{language_column(lang)}": name for lang in self.languages})
+            cells.update(
+                {f"media::audio::{language_column(lang)}": name for lang in self.languages}
+            )
         elif audio is not None:
             for lang, reference in audio.items():
                 cells[f"media::audio::{language_column(lang)}"] = self._file(where, reference)
@@ -471,9 +474,7 @@ class _Builder:
             {
                 "type": "calculate",
                 "name": LANGUAGE_FIELD,
-                "calculation": (
-                    f"if({watch}, jr:choice-name('l', '${{{_LANGUAGE_PICK}}}'), '')"
-                ),
+                "calculation": (f"if({watch}, jr:choice-name('l', '${{{_LANGUAGE_PICK}}}'), '')"),
             }
         )
 

@@ -22,12 +22,13 @@ repeat as a list of objects.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from coprod_connectors.errors import InstrumentError, Problem
-from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
+from coprod_connectors.instruments.model import MEDIA_KINDS, Instrument, Question, QuestionKind
 
 #: LimeSurvey's limit on question codes.
 CODE_MAX = 20
@@ -76,6 +77,7 @@ class Target:
     repeat: str | None = None
     row: int | None = None
     choice: str | None = None
+    media: bool = False
 
 
 def _question_columns(
@@ -109,10 +111,15 @@ def columns(instrument: Instrument) -> dict[str, Target]:
                                 repeat=question.code,
                                 row=n - 1,
                                 choice=choice,
+                                media=inner.kind in MEDIA_KINDS,
                             )
             else:
                 for column, code, choice in _question_columns(instrument, question, question.code):
-                    found[column] = Target(code=code or question.code, choice=choice)
+                    found[column] = Target(
+                        code=code or question.code,
+                        choice=choice,
+                        media=question.kind in MEDIA_KINDS,
+                    )
     return found
 
 
@@ -160,6 +167,34 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: A file upload question's second column: how many files came with the answer.
+FILECOUNT_SUFFIX = "_filecount"
+
+
+def uploaded_file_names(value: Any) -> list[str]:
+    """The file names in a file upload answer (LimeSurvey keeps a JSON list of files).
+
+    Answers are the uploaded files' own names, as KoboToolbox answers are: the
+    names ``coprod attachments`` saves them under. A value that is not such a
+    list is returned as it came, so that it is flagged, not lost.
+    """
+    files: Any = value
+    if not isinstance(value, list):
+        try:
+            files = json.loads(str(value))
+        except ValueError:
+            return [str(value)]
+    if not isinstance(files, list):
+        return [str(value)]
+    names = []
+    for item in files:
+        if isinstance(item, Mapping):
+            name = item.get("name") or item.get("filename")
+            if isinstance(name, str) and name:
+                names.append(name)
+    return names
+
+
 def assemble(
     instrument: Instrument, row: Mapping[str, Any], targets: Mapping[str, Target] | None = None
 ) -> dict[str, Any]:
@@ -178,8 +213,15 @@ def assemble(
             continue
         target = targets.get(column)
         if target is None:
+            if column.endswith(FILECOUNT_SUFFIX) and column[: -len(FILECOUNT_SUFFIX)] in targets:
+                continue
             answers[column] = value
             continue
+        if target.media:
+            names = uploaded_file_names(value)
+            if not names:
+                continue
+            value = names[0] if len(names) == 1 else names
         if target.repeat is not None:
             slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
         else:
@@ -232,6 +274,7 @@ def disassemble(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str,
 
 __all__ = [
     "CODE_MAX",
+    "FILECOUNT_SUFFIX",
     "META_COLUMNS",
     "RESERVED_CODES",
     "Target",
@@ -241,4 +284,5 @@ __all__ = [
     "disassemble",
     "generated_codes",
     "row_code",
+    "uploaded_file_names",
 ]

@@ -16,9 +16,18 @@ long_text          ``T`` long free text
 integer            ``N`` numerical input, whole numbers, with min/max
 date               ``D`` date
 note               ``X`` text display
-audio, image       ``T`` long free text, with a line saying it is collected as text
+audio, image       ``|`` file upload: the file types phones record, one file
 repeat             a text display and numbered questions per row (see layout)
 =================  ==============================================================
+
+Pictures and sounds go first in question and answer texts, as ``data:`` URIs
+(LimeSurvey's API cannot upload files to a survey); a picture beside words that
+say the same thing has empty alternative text, so a screen reader says it once.
+A choice's longer ``details`` sit in a ``<details>`` element, one tap away. The
+end page thanks the person, says what happens next and sums up their own
+answers with Expression Manager expressions generated from the core's summary
+rules. The sources an instrument is based on are for admins: an HTML comment in
+the description, never on the end page.
 """
 
 from __future__ import annotations
@@ -34,16 +43,27 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from coprod_connectors.instruments.easy_read import easy_read
+from coprod_connectors.instruments.media import resolve_media
 from coprod_connectors.instruments.model import (
     MEDIA_KINDS,
+    Choice,
     Instrument,
     Question,
     QuestionKind,
     Section,
     Text,
 )
+from coprod_connectors.summary import summaries
 from coprod_connectors.templating import templates_dir
-from coprod_limesurvey.expressions import TRUE, Translator, both, started
+from coprod_limesurvey.expressions import (
+    TRUE,
+    Translator,
+    both,
+    em_expression,
+    em_places,
+    started,
+)
 from coprod_limesurvey.layout import check_codes, row_code
 
 #: The database version LimeSurvey 6.14 writes into its exports.
@@ -61,24 +81,39 @@ TYPES: dict[QuestionKind, tuple[str, str]] = {
     QuestionKind.INTEGER: ("N", "numerical"),
     QuestionKind.DATE: ("D", "date"),
     QuestionKind.NOTE: ("X", "boilerplate"),
-    QuestionKind.AUDIO: ("T", "longfreetext"),
-    QuestionKind.IMAGE: ("T", "longfreetext"),
+    QuestionKind.AUDIO: ("|", "file_upload"),
+    QuestionKind.IMAGE: ("|", "file_upload"),
 }
+
+#: What phones record: voice notes and camera photos, in the formats they save.
+UPLOAD_TYPES: dict[QuestionKind, str] = {
+    QuestionKind.AUDIO: "m4a, aac, 3gp, amr, ogg, opus, mp3, wav, webm",
+    QuestionKind.IMAGE: "jpg, jpeg, png, heic, webp",
+}
+#: The largest upload, in KB (a few minutes of voice, or a phone photo).
+UPLOAD_MAX_KB = 20480
+#: The largest picture or sound shown inside a question (as a ``data:`` URI).
+EMBED_MAX_BYTES = 512 * 1024
+#: Picture sizes in CSS pixels: beside a question or choice, and in easy read.
+IMAGE_SIZE = 48
+EASY_IMAGE_SIZE = 96
 
 #: Texts this connector adds, per language (English is the fallback).
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
-        "audio": "This survey collects this answer as text: please write down what you would say.",
-        "image": "This survey collects this answer as text: please describe what the photo "
-        "would show.",
+        "audio": "On a phone, choose the button to record your voice, or pick a recording "
+        "you already have.",
+        "image": "On a phone, choose the button to take a photo, or pick one you already have.",
         "row": "{label} ({n} of {count})",
+        "more": "More about this",
     },
     "cy": {
-        "audio": "Mae'r arolwg hwn yn casglu'r ateb hwn fel testun: ysgrifennwch yr hyn y "
-        "byddech chi'n ei ddweud.",
-        "image": "Mae'r arolwg hwn yn casglu'r ateb hwn fel testun: disgrifiwch beth fyddai'r "
-        "llun yn ei ddangos.",
+        "audio": "Ar ffôn, dewiswch y botwm i recordio eich llais, neu dewiswch recordiad "
+        "sydd gennych chi'n barod.",
+        "image": "Ar ffôn, dewiswch y botwm i dynnu llun, neu dewiswch un sydd gennych chi'n "
+        "barod.",
         "row": "{label} ({n} o {count})",
+        "more": "Rhagor am hyn",
     },
 }
 
@@ -159,9 +194,25 @@ def html(text: str | None, *, inline: bool = False, note: str | None = None) -> 
     return str(rendered).strip()
 
 
-def choice_html(label: str, description: str | None) -> str:
+def choice_html(
+    label: str,
+    description: str | None,
+    *,
+    image: str = "",
+    details: str | None = None,
+    more: str = "",
+) -> str:
+    """An answer option's HTML; ``image`` is markup this module made (see :func:`media_html`)."""
     template = environment().get_template("limesurvey/choice.html")
-    return str(template.render(label=label, description=description)).strip()
+    return str(
+        template.render(
+            label=label,
+            description=description,
+            image=Markup(image),  # noqa: S704 - built here from a data: URI, escaped
+            details=details,
+            more=more,
+        )
+    ).strip()
 
 
 # --- the plan ----------------------------------------------------------------------------
@@ -236,7 +287,13 @@ MARKER_PATTERN = re.compile(r"<!--\s*(coprod:[^ ]*)\s*-->")
 
 class _Planner:
     def __init__(self, instrument: Instrument, options: dict[str, Any]) -> None:
+        self.original = instrument
+        self.easy = bool(options.get("easy_read"))
+        if self.easy:
+            instrument = easy_read(instrument)
+            options = {"format": "S", **options}
         self.instrument = instrument
+        self.image_size = EASY_IMAGE_SIZE if self.easy else IMAGE_SIZE
         self.languages = instrument.languages
         self.translate = Translator(instrument)
         self.qids = _Counter()
@@ -247,7 +304,6 @@ class _Planner:
         sid = int(options.get("survey_id") or survey_id(instrument))
         note = marker(instrument, round=options.get("round"), subject=options.get("subject"))
         self.plan = Plan(survey=self._survey(sid, note, options))
-        self._media_warned: set[QuestionKind] = set()
 
     # -- texts -------------------------------------------------------------------------
 
@@ -265,13 +321,48 @@ class _Planner:
             hint = self._in(question.hint, lang)
             media = message(lang, question.kind.value) if question.kind in MEDIA_KINDS else None
             help_text = "\n\n".join(t for t in (hint, media, extra_help) if t)
+            text = html(label if label is not None else question.label[lang], inline=True)
+            pictures = self.media_html(question.code, question.image, question.audio, lang)
             return {
                 "id": self.l10n_ids(),
-                "question": html(label if label is not None else question.label[lang], inline=True),
+                "question": f"{pictures}{text}",
                 "help": html(help_text, inline=True),
             }
 
         return self._texts(make)
+
+    # -- pictures and sounds -------------------------------------------------------------
+
+    def media_html(
+        self, where: str, image: str | None, audio: str | dict[str, str] | None, lang: str
+    ) -> str:
+        """A picture and a sound as HTML to go first in a text ("" when there are none)."""
+        parts: list[str] = []
+        sound = audio.get(lang) if isinstance(audio, dict) else audio
+        for reference in (image, sound):
+            if reference is None:
+                continue
+            found = resolve_media(self.instrument, reference, where=where)
+            if found.path.stat().st_size > EMBED_MAX_BYTES:
+                self.plan.warnings.append(
+                    f"{where}: {reference} is larger than {EMBED_MAX_BYTES // 1024} KB, too big "
+                    "to show inside a LimeSurvey question; it was left out"
+                )
+                continue
+            uri = found.data_uri()
+            size = self.image_size
+            if reference is image:
+                # the words beside it say the same: empty alt text, read once
+                parts.append(
+                    f'<img src="{escape(uri)}" alt="" width="{size}" height="{size}"'
+                    ' style="display:block;margin-bottom:0.5em" />'
+                )
+            else:
+                parts.append(
+                    f'<audio controls preload="none" src="{escape(uri)}"'
+                    ' style="display:block;max-width:100%"></audio>'
+                )
+        return "".join(parts)
 
     # -- survey ------------------------------------------------------------------------
 
@@ -283,7 +374,7 @@ class _Planner:
             ("admin", str(options.get("admin", ""))),
             ("adminemail", str(options.get("admin_email", ""))),
             ("anonymized", "N"),
-            ("format", str(options.get("format", "G"))),
+            ("format", str(options.get("format", "S"))),
             ("savetimings", "N"),
             ("template", str(options.get("theme", "fruity_twentythree"))),
             ("language", instrument.default_language),
@@ -312,7 +403,7 @@ class _Planner:
             ("tokenlength", "15"),
             ("showxquestions", "N"),
             ("showgroupinfo", "B"),
-            ("shownoanswer", "Y"),
+            ("shownoanswer", "N"),
             ("showqnumcode", "X"),
             ("bounceprocessing", "N"),
             ("showwelcome", "Y" if options.get("welcome", True) else "N"),
@@ -323,13 +414,19 @@ class _Planner:
             ("alloweditaftercompletion", "N"),
         ]
 
+        found = summaries(self.original)
+        # the sources are for admins (and the report's credits), not for the end page
+        sources = " | ".join(instrument.attribution).replace("--", "-")
+
         def make(lang: str) -> dict[str, Any]:
-            attribution = "\n".join(f"- {a}" for a in instrument.attribution)
+            description = html(self._in(instrument.description, lang), note=note)
+            if sources:
+                description += f"<!-- sources: {escape(sources)} -->"
             return {
                 "title": survey_title(instrument, lang),
-                "description": html(self._in(instrument.description, lang), note=note),
+                "description": description,
                 "welcome": "",
-                "end": html(attribution) if attribution else "",
+                "end": self._end_html(lang, found.get(lang)),
             }
 
         return {
@@ -339,6 +436,15 @@ class _Planner:
             "texts": self._texts(make),
             "date_format": DATE_FORMAT,
         }
+
+    def _end_html(self, lang: str, summary: Any) -> str:
+        """Thanks, what happens next, and the person's answers summed up (Expression Manager)."""
+        parts = [html(self._in(self.instrument.end, lang))]
+        if summary is not None:
+            places = em_places(self.instrument)
+            items = "".join(f"<li>{{{em_expression(line, places)}}}</li>" for line in summary.lines)
+            parts.append(f"<h2>{escape(summary.heading)}</h2><ul>{items}</ul>")
+        return "".join(p for p in parts if p)
 
     # -- groups and questions ----------------------------------------------------------
 
@@ -411,6 +517,8 @@ class _Planner:
         outer: str = TRUE,
     ) -> None:
         ls_type, theme = TYPES[question.kind]
+        if self.easy and question.kind is QuestionKind.SINGLE_CHOICE:
+            theme = "bootstrap_buttons"  # big answer buttons
         relevance = both(outer, self.translate(question.relevant, repeat=repeat, row=row))
         planned = PlannedQuestion(
             qid=self.qids(),
@@ -424,12 +532,6 @@ class _Planner:
             texts=self._question_texts(question),
         )
         self.plan.questions.append(planned)
-        if question.kind in MEDIA_KINDS and question.kind not in self._media_warned:
-            self._media_warned.add(question.kind)
-            self.plan.warnings.append(
-                f"LimeSurvey cannot record {question.kind.value}: {question.kind.value} "
-                "questions become long text questions that ask for a written description"
-            )
         choices = self.instrument.choices_for(question)
         if question.kind is QuestionKind.MULTIPLE_CHOICE:
             for i, choice in enumerate(choices):
@@ -451,6 +553,7 @@ class _Planner:
                         i,
                         grid_row.label,
                         grid_row.hint,
+                        image=grid_row.image,
                     )
                 )
         if question.kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
@@ -463,10 +566,8 @@ class _Planner:
                         "code": choice.code,
                         "sortorder": i,
                         "texts": self._answer_texts(
-                            choice.label,
-                            choice.description
-                            if question.kind is QuestionKind.SINGLE_CHOICE
-                            else None,
+                            choice,
+                            single=question.kind is QuestionKind.SINGLE_CHOICE,
                         ),
                     }
                 )
@@ -476,12 +577,20 @@ class _Planner:
             )
 
     def _subquestion(
-        self, parent: PlannedQuestion, code: str, order: int, label: Text, note: Text | None
+        self,
+        parent: PlannedQuestion,
+        code: str,
+        order: int,
+        label: Text,
+        note: Text | None,
+        *,
+        image: str | None = None,
     ) -> PlannedQuestion:
         def make(lang: str) -> dict[str, Any]:
+            picture = self.media_html(code, image, None, lang)
             return {
                 "id": self.l10n_ids(),
-                "question": choice_html(label[lang], self._in(note, lang)),
+                "question": choice_html(label[lang], self._in(note, lang), image=picture),
                 "help": "",
             }
 
@@ -496,11 +605,21 @@ class _Planner:
             texts=self._texts(make),
         )
 
-    def _answer_texts(self, label: Text, description: Text | None) -> list[dict[str, Any]]:
+    def _answer_texts(self, choice: Choice, *, single: bool) -> list[dict[str, Any]]:
         def make(lang: str) -> dict[str, Any]:
+            # a grid's answers are column headings: words only, kept short
+            picture = (
+                self.media_html(choice.code, choice.image, choice.audio, lang) if single else ""
+            )
             return {
                 "id": self.answer_l10n_ids(),
-                "text": choice_html(label[lang], self._in(description, lang)),
+                "text": choice_html(
+                    choice.label[lang],
+                    self._in(choice.description, lang) if single else None,
+                    image=picture,
+                    details=self._in(choice.details, lang) if single else None,
+                    more=message(lang, "more"),
+                ),
             }
 
         return self._texts(make)
@@ -516,8 +635,14 @@ class _Planner:
 
         return self._texts(make)
 
-    @staticmethod
-    def _attributes(question: Question) -> Iterator[tuple[str, str]]:
+    def _attributes(self, question: Question) -> Iterator[tuple[str, str]]:
+        if question.kind in MEDIA_KINDS:
+            yield "allowed_filetypes", UPLOAD_TYPES[question.kind]
+            yield "max_filesize", str(UPLOAD_MAX_KB)
+            yield "max_num_of_files", "1"
+            yield "min_num_of_files", "0"
+            yield "show_title", "0"
+            yield "show_comment", "0"
         if question.kind is QuestionKind.INTEGER:
             yield "num_value_int_only", "1"
             if question.min is not None:
