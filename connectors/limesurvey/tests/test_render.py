@@ -13,7 +13,7 @@ from coprod_connectors.instruments import BUILTIN_IDS, Instrument
 from coprod_limesurvey import LimeSurveyConnector
 from coprod_limesurvey.expressions import Translator
 from coprod_limesurvey.layout import columns
-from coprod_limesurvey.render import DB_VERSION, MARKER_PATTERN, marker, render_lss
+from coprod_limesurvey.render import DB_VERSION, MARKER_PATTERN, heading, marker, render_lss
 
 ALL = [*BUILTIN_IDS, "bilingual-test"]
 
@@ -64,6 +64,7 @@ def test_question_types_and_codes(bilingual: Instrument) -> None:
     root = parse(render_lss(bilingual)[0])
     by_code = questions_by_code(root)
     assert {code: q["type"] for code, q in by_code.items()} == {
+        "aboutIntro": "X",  # the section's title and description, a page of their own
         "role": "L",
         "name": "S",
         "age": "N",
@@ -109,7 +110,8 @@ def test_welsh_text_is_present(bilingual: Instrument) -> None:
     }
     assert titles == {"en": "Bilingual test form", "cy": "Ffurflen brawf ddwyieithog"}
     headers = [t["question"] for t in welsh if "(1 o 2)" in t["question"]]
-    assert headers == ["Lleoedd rydych chi wedi ymweld â nhw (1 o 2)"]
+    # a question per page: each question (and row heading) is its page's heading
+    assert headers == [heading("Lleoedd rydych chi wedi ymweld â nhw (1 o 2)")]
 
 
 HOSTILE = "<script>alert('x')</script> & {TOKEN} ]]> \"q\""

@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -44,7 +45,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from coprod_connectors.instruments.easy_read import easy_read
-from coprod_connectors.instruments.media import resolve_media
+from coprod_connectors.instruments.media import is_pictogram, resolve_media
 from coprod_connectors.instruments.model import (
     MEDIA_KINDS,
     Choice,
@@ -64,7 +65,7 @@ from coprod_limesurvey.expressions import (
     em_places,
     started,
 )
-from coprod_limesurvey.layout import check_codes, row_code
+from coprod_limesurvey.layout import CODE_MAX, check_codes, generated_codes, row_code
 
 #: The database version LimeSurvey 6.14 writes into its exports.
 DB_VERSION = 630
@@ -92,8 +93,6 @@ UPLOAD_TYPES: dict[QuestionKind, str] = {
 }
 #: The largest upload, in KB (a few minutes of voice, or a phone photo).
 UPLOAD_MAX_KB = 20480
-#: The largest picture or sound shown inside a question (as a ``data:`` URI).
-EMBED_MAX_BYTES = 512 * 1024
 #: Picture sizes in CSS pixels: beside a question or choice, and in easy read.
 IMAGE_SIZE = 48
 EASY_IMAGE_SIZE = 96
@@ -254,6 +253,47 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
 
 
+#: LimeSurvey's page formats: a question per page, a group per page, all on one page.
+PAGE_FORMATS = ("S", "G", "A")
+
+
+def page_format(options: dict[str, Any]) -> str:
+    """The page format asked for, or a question per page (what suits a phone).
+
+    ``format`` may also name the file type (``lss``) when it comes from ``coprod
+    build``; only LimeSurvey's own letters are taken as a page format.
+    """
+    value = str(options.get("page_format") or options.get("format") or "S").upper()
+    return value if value in PAGE_FORMATS else "S"
+
+
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>")
+_SVG_TITLE = re.compile(r"<title\b[^>]*>.*?</title>\s*", re.DOTALL)
+
+
+@cache
+def inline_svg(path: Path, size: int) -> str:
+    """A pictogram's SVG, to write straight into a LimeSurvey text.
+
+    The words beside a picture say the same thing, so the picture is hidden
+    from screen readers (read once, not twice) and its ``<title>`` (English
+    only, with an id that would repeat on the page) is dropped.
+    """
+    text = path.read_text(encoding="utf-8")
+    text = _SVG_TITLE.sub("", text)
+    root = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96" width="{size}"'
+        f' height="{size}" aria-hidden="true" focusable="false"'
+        ' style="display:block;margin-bottom:0.5em">'
+    )
+    return _SVG_ROOT.sub(root, text, count=1).strip().replace("\n", "")
+
+
+def heading(text: str) -> str:
+    """A page's heading (``text`` is HTML already): the theme gives a page none."""
+    return f'<h1 style="font-size:1.3em;line-height:1.3;margin:0">{text}</h1>'
+
+
 def survey_title(instrument: Instrument, language: str | None = None) -> str:
     """The survey title as LimeSurvey stores it (HTML, like every text it shows)."""
     return html(instrument.title[language or instrument.default_language], inline=True)
@@ -294,6 +334,8 @@ class _Planner:
             options = {"format": "S", **options}
         self.instrument = instrument
         self.image_size = EASY_IMAGE_SIZE if self.easy else IMAGE_SIZE
+        # a question per page: the question is the page's heading (the theme has none)
+        self.heading = page_format(options) == "S"
         self.languages = instrument.languages
         self.translate = Translator(instrument)
         self.qids = _Counter()
@@ -323,6 +365,8 @@ class _Planner:
             help_text = "\n\n".join(t for t in (hint, media, extra_help) if t)
             text = html(label if label is not None else question.label[lang], inline=True)
             pictures = self.media_html(question.code, question.image, question.audio, lang)
+            if self.heading and text:
+                text = heading(text)
             return {
                 "id": self.l10n_ids(),
                 "question": f"{pictures}{text}",
@@ -336,33 +380,34 @@ class _Planner:
     def media_html(
         self, where: str, image: str | None, audio: str | dict[str, str] | None, lang: str
     ) -> str:
-        """A picture and a sound as HTML to go first in a text ("" when there are none)."""
-        parts: list[str] = []
+        """A picture as inline SVG to go first in a text ("" when there is none).
+
+        LimeSurvey removes ``data:`` URIs from every text it imports, and its API
+        cannot upload files to a survey; so the built-in pictograms (plain SVG
+        shapes) are written into the text itself, and an organisation's own
+        picture and sound files are left out with a warning (add them in
+        LimeSurvey's editor, or use an XLSForm platform, which takes form media).
+        """
         sound = audio.get(lang) if isinstance(audio, dict) else audio
-        for reference in (image, sound):
-            if reference is None:
-                continue
-            found = resolve_media(self.instrument, reference, where=where)
-            if found.path.stat().st_size > EMBED_MAX_BYTES:
-                self.plan.warnings.append(
-                    f"{where}: {reference} is larger than {EMBED_MAX_BYTES // 1024} KB, too big "
-                    "to show inside a LimeSurvey question; it was left out"
-                )
-                continue
-            uri = found.data_uri()
-            size = self.image_size
-            if reference is image:
-                # the words beside it say the same: empty alt text, read once
-                parts.append(
-                    f'<img src="{escape(uri)}" alt="" width="{size}" height="{size}"'
-                    ' style="display:block;margin-bottom:0.5em" />'
-                )
-            else:
-                parts.append(
-                    f'<audio controls preload="none" src="{escape(uri)}"'
-                    ' style="display:block;max-width:100%"></audio>'
-                )
-        return "".join(parts)
+        if sound is not None:
+            self._warn_once(
+                f"{where}: LimeSurvey cannot take sound files through its API; {sound} was left "
+                "out (add it in LimeSurvey's question editor)"
+            )
+        if image is None:
+            return ""
+        if not is_pictogram(image):
+            resolve_media(self.instrument, image, where=where)  # still checked
+            self._warn_once(
+                f"{where}: LimeSurvey cannot take picture files through its API; {image} was left "
+                "out (add it in LimeSurvey's question editor)"
+            )
+            return ""
+        return inline_svg(resolve_media(self.instrument, image, where=where).path, self.image_size)
+
+    def _warn_once(self, warning: str) -> None:
+        if warning not in self.plan.warnings:
+            self.plan.warnings.append(warning)
 
     # -- survey ------------------------------------------------------------------------
 
@@ -374,7 +419,7 @@ class _Planner:
             ("admin", str(options.get("admin", ""))),
             ("adminemail", str(options.get("admin_email", ""))),
             ("anonymized", "N"),
-            ("format", str(options.get("format", "S"))),
+            ("format", page_format(options)),
             ("savetimings", "N"),
             ("template", str(options.get("theme", "fruity_twentythree"))),
             ("language", instrument.default_language),
@@ -402,7 +447,8 @@ class _Planner:
             ("usetokens", "N"),
             ("tokenlength", "15"),
             ("showxquestions", "N"),
-            ("showgroupinfo", "B"),
+            # a question per page: the section's description is a page of its own (below)
+            ("showgroupinfo", "N" if page_format(options) == "S" else "B"),
             ("shownoanswer", "N"),
             ("showqnumcode", "X"),
             ("bounceprocessing", "N"),
@@ -472,11 +518,45 @@ class _Planner:
             }
         )
         position = _Counter()
+        if self.heading and section.description is not None:
+            self._intro(section, gid, position())
         for question in section.questions:
             if question.kind is QuestionKind.REPEAT:
                 self._repeat(question, gid, position)
             else:
                 self._question(question, gid, position(), question.code)
+
+    def _intro(self, section: Section, gid: int, order: int) -> None:
+        """The section's title and description as the first page of the section."""
+        taken = {code.lower() for code, _ in generated_codes(self.instrument)}
+        code = f"{section.code}Intro"[:CODE_MAX]
+        n = 1
+        while code.lower() in taken:
+            n += 1
+            code = f"{section.code[: CODE_MAX - 6]}Intro{n}"
+        description = section.description
+        assert description is not None
+
+        def make(lang: str) -> dict[str, Any]:
+            title = html(section.title[lang], inline=True)
+            return {
+                "id": self.l10n_ids(),
+                "question": heading(title)
+                + html(description[lang]),
+                "help": "",
+            }
+
+        self.plan.questions.append(
+            PlannedQuestion(
+                qid=self.qids(),
+                gid=gid,
+                type="X",
+                theme="boilerplate",
+                title=code,
+                order=order,
+                texts=self._texts(make),
+            )
+        )
 
     def _repeat(self, repeat: Question, gid: int, position: _Counter) -> None:
         count = repeat.max_count or 1
@@ -627,9 +707,12 @@ class _Planner:
     def _header_texts(self, repeat: Question, n: int, count: int) -> list[dict[str, Any]]:
         def make(lang: str) -> dict[str, Any]:
             label = message(lang, "row", label=repeat.label[lang], n=n, count=count)
+            text = html(label, inline=True)
+            if self.heading:
+                text = heading(text)
             return {
                 "id": self.l10n_ids(),
-                "question": html(label, inline=True),
+                "question": text,
                 "help": html(self._in(repeat.hint, lang), inline=True),
             }
 
