@@ -12,7 +12,7 @@ with a choice code, answered or not, and/or, if-then-else, joining text and
 counting. Texts are the instrument's own words where it has them (section
 titles, choice labels) and the messages below otherwise; a literal never holds
 ``"``, braces, ``<``, ``>`` or ``&`` (they are swapped for safe look-alikes), so it
-is safe inside an XPath string, an Expression Manager string and HTML.
+is safe inside a double-quoted XPath or Expression Manager string and in HTML.
 
 Rules (INSTRUMENTS.md), per person:
 
@@ -104,7 +104,8 @@ Expr = Literal | Value | When | Join | CountEquals
 
 def literal(text: str) -> Literal:
     """A literal made safe for XPath and Expression Manager strings and HTML."""
-    for bad, good in (('"', "\u201d"), ("{", "("), ("}", ")"), ("<", "\u2039"), (">", "\u203a")):
+    # straight quotes only: pyxform turns curly ones into straight ones in expressions
+    for bad, good in (('"', "'"), ("{", "("), ("}", ")"), ("<", "\u2039"), (">", "\u203a")):
         text = text.replace(bad, good)
     return Literal(text.replace("&", "and"))
 
@@ -206,9 +207,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "heading": "Eich atebion yn fyr",
         "stage": "{name}: fe ddewisoch chi gam ",
         "no_stage": "{name}: wnaethoch chi ddim dewis cam.",
-        "green1": " Fe roesoch chi sgôr gwyrdd, ond dewis cam 1. Efallai y byddai\u2019n werth "
+        "green1": " Fe roesoch chi sgôr gwyrdd, ond dewis cam 1. Efallai y byddai'n werth "
         "siarad am hyn gydag eraill.",
-        "red4": " Fe roesoch chi sgôr coch, ond dewis cam 4. Efallai y byddai\u2019n werth "
+        "red4": " Fe roesoch chi sgôr coch, ond dewis cam 4. Efallai y byddai'n werth "
         "siarad am hyn gydag eraill.",
         "agreed": "{name}: fe gytunoch chi gyda ",
         "of": " o {count} brawddeg, a chytuno rhywfaint gyda ",
