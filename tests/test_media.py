@@ -14,7 +14,6 @@ from coprod_connectors.instruments import (
     load_instrument,
     parse_instrument,
     pictograms,
-    resolve_media,
 )
 from coprod_connectors.instruments.easy_read import easy_read
 from coprod_connectors.instruments.media import media_folder
