@@ -1,4 +1,4 @@
-"""Pictures and sounds in instruments: built-in pictograms, an organisation's own files, easy read."""
+"""Pictures and sounds in instruments: pictograms, an organisation's own files, easy read."""
 
 from __future__ import annotations
 

@@ -279,9 +279,7 @@ def test_audio_and_photo_questions_are_file_uploads_of_what_phones_record(
         t["help"] for t in rows(root, "question_l10ns") if t["qid"] == by_code["assetsAudio"]["qid"]
     )
     assert "record your voice" in help_text
-    attributes = {
-        (a["qid"], a["attribute"]): a["value"] for a in rows(root, "question_attributes")
-    }
+    attributes = {(a["qid"], a["attribute"]): a["value"] for a in rows(root, "question_attributes")}
     audio_types = attributes[(by_code["assetsAudio"]["qid"], "allowed_filetypes")]
     assert {"m4a", "3gp", "amr", "ogg", "opus", "webm"} <= set(audio_types.split(", "))
     photo_types = attributes[(by_code["assetsPhoto"]["qid"], "allowed_filetypes")]

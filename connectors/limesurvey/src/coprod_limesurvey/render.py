@@ -541,8 +541,7 @@ class _Planner:
             title = html(section.title[lang], inline=True)
             return {
                 "id": self.l10n_ids(),
-                "question": heading(title)
-                + html(description[lang]),
+                "question": heading(title) + html(description[lang]),
                 "help": "",
             }
 
