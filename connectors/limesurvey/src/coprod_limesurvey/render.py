@@ -447,8 +447,8 @@ class _Planner:
             ("usetokens", "N"),
             ("tokenlength", "15"),
             ("showxquestions", "N"),
-            # a question per page: the section's description is a page of its own (below)
-            ("showgroupinfo", "N" if page_format(options) == "S" else "B"),
+            # a question per page: the section's title and description are a page of their own
+            ("showgroupinfo", "X" if page_format(options) == "S" else "B"),
             ("shownoanswer", "N"),
             ("showqnumcode", "X"),
             ("bounceprocessing", "N"),
