@@ -266,7 +266,7 @@ def attachments(
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Download the audio and photos people attached (KoboToolbox) into a folder."""
+    """Download the recordings and photos people attached or uploaded into a folder."""
     from coprod_connectors.config import load_profiles
     from coprod_connectors.errors import CoprodError
     from coprod_connectors.store import Store

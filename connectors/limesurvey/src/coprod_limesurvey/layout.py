@@ -167,8 +167,18 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-#: A file upload question's second column: how many files came with the answer.
-FILECOUNT_SUFFIX = "_filecount"
+#: A file upload question's second column: how many files came with the answer
+#: (``code[filecount]`` in an export with code headings, ``..._filecount`` in the database).
+FILECOUNT_SUFFIXES = ("[filecount]", "_filecount")
+
+
+def is_filecount(column: str, targets: Mapping[str, Target]) -> bool:
+    """True for the file count column of a file upload question the survey has."""
+    for suffix in FILECOUNT_SUFFIXES:
+        if column.endswith(suffix):
+            target = targets.get(column[: -len(suffix)])
+            return target is not None and target.media
+    return False
 
 
 def uploaded_file_names(value: Any) -> list[str]:
@@ -213,7 +223,7 @@ def assemble(
             continue
         target = targets.get(column)
         if target is None:
-            if column.endswith(FILECOUNT_SUFFIX) and column[: -len(FILECOUNT_SUFFIX)] in targets:
+            if is_filecount(column, targets):
                 continue
             answers[column] = value
             continue
@@ -274,7 +284,7 @@ def disassemble(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str,
 
 __all__ = [
     "CODE_MAX",
-    "FILECOUNT_SUFFIX",
+    "FILECOUNT_SUFFIXES",
     "META_COLUMNS",
     "RESERVED_CODES",
     "Target",
@@ -283,6 +293,7 @@ __all__ = [
     "columns",
     "disassemble",
     "generated_codes",
+    "is_filecount",
     "row_code",
     "uploaded_file_names",
 ]

@@ -86,10 +86,13 @@ TYPES: dict[QuestionKind, tuple[str, str]] = {
     QuestionKind.IMAGE: ("|", "file_upload"),
 }
 
-#: What phones record: voice notes and camera photos, in the formats they save.
+#: What phones record: voice notes and camera photos, in the formats they save. LimeSurvey
+#: also checks the type it reads from the file's content against this list, under the
+#: extension its MIME table gives (an .m4a read as audio/mp4 is "mp4a", as video/mp4
+#: "mp4"; a browser's recording is "weba" or "webm"), so those names are listed too.
 UPLOAD_TYPES: dict[QuestionKind, str] = {
-    QuestionKind.AUDIO: "m4a, aac, 3gp, amr, ogg, opus, mp3, wav, webm",
-    QuestionKind.IMAGE: "jpg, jpeg, png, heic, webp",
+    QuestionKind.AUDIO: "m4a, mp4a, mp4, aac, 3gp, amr, ogg, opus, oga, weba, webm, mp3, wav",
+    QuestionKind.IMAGE: "jpg, jpeg, png, heic, heif, webp",
 }
 #: The largest upload, in KB (a few minutes of voice, or a phone photo).
 UPLOAD_MAX_KB = 20480
