@@ -67,9 +67,9 @@ import httpx
 
 from coprod_connectors.config import Profile
 from coprod_connectors.instruments import builtin_instrument
-from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
+from coprod_connectors.instruments.model import MEDIA_KINDS, Instrument, Question, QuestionKind
 from coprod_connectors.platforms import Deployment
-from coprod_limesurvey.layout import row_code
+from coprod_limesurvey.layout import intro_code, row_code
 from coprod_limesurvey.rpc import ENDPOINT, INVALID_SESSION_KEY
 
 #: The account the fake accepts unless told otherwise (test values, not secrets).
@@ -185,7 +185,10 @@ def _columns_of(
         yield Column(code, "date", (), question.required, **place)
     elif kind is QuestionKind.NOTE:
         yield Column(code, "empty", **place)
-    else:  # short and long text; audio and images are long text on LimeSurvey
+    elif kind in MEDIA_KINDS:  # a file upload: the files, then how many there are
+        yield Column(code, "text", (), question.required, **place)
+        yield Column(f"{code}[filecount]", "empty", **place)
+    else:  # short and long text
         yield Column(code, "text", (), question.required, **place)
 
 
@@ -193,6 +196,8 @@ def survey_columns(instrument: Instrument) -> list[Column]:
     """Every column of the rendered survey's response table after the meta columns, in order."""
     found: list[Column] = []
     for section in instrument.sections:
+        if section.description is not None:  # a question a page: the section's opening text
+            found.append(Column(intro_code(instrument, section.code), "empty"))
         for question in section.questions:
             if question.kind is not QuestionKind.REPEAT:
                 found.extend(_columns_of(instrument, question, question.code))

@@ -137,6 +137,20 @@ def generated_codes(instrument: Instrument) -> Iterator[tuple[str, str]]:
                 yield question.code, path
 
 
+def intro_code(instrument: Instrument, section_code: str) -> str:
+    """The code of the text display that opens a section when a page holds one question.
+
+    ``<section>Intro``, or with a number when an instrument code has that name.
+    """
+    taken = {code.lower() for code, _ in generated_codes(instrument)}
+    code = f"{section_code}Intro"[:CODE_MAX]
+    n = 1
+    while code.lower() in taken:
+        n += 1
+        code = f"{section_code[: CODE_MAX - 6]}Intro{n}"
+    return code
+
+
 def check_codes(instrument: Instrument) -> None:
     """Raise an InstrumentError if a generated LimeSurvey code is too long, reserved or taken."""
     problems: list[Problem] = []
@@ -293,6 +307,7 @@ __all__ = [
     "columns",
     "disassemble",
     "generated_codes",
+    "intro_code",
     "is_filecount",
     "row_code",
     "uploaded_file_names",

@@ -65,7 +65,7 @@ from coprod_limesurvey.expressions import (
     em_places,
     started,
 )
-from coprod_limesurvey.layout import CODE_MAX, check_codes, generated_codes, row_code
+from coprod_limesurvey.layout import check_codes, intro_code, row_code
 
 #: The database version LimeSurvey 6.14 writes into its exports.
 DB_VERSION = 630
@@ -531,12 +531,7 @@ class _Planner:
 
     def _intro(self, section: Section, gid: int, order: int) -> None:
         """The section's title and description as the first page of the section."""
-        taken = {code.lower() for code, _ in generated_codes(self.instrument)}
-        code = f"{section.code}Intro"[:CODE_MAX]
-        n = 1
-        while code.lower() in taken:
-            n += 1
-            code = f"{section.code[: CODE_MAX - 6]}Intro{n}"
+        code = intro_code(self.instrument, section.code)
         description = section.description
         assert description is not None
 
