@@ -28,6 +28,7 @@ from coprod_kobotoolbox.client import (
     KpiClient,
     cap_page_size,
 )
+from coprod_kobotoolbox.media import upload_form_media
 from coprod_kobotoolbox.render import JSON_MEDIA_TYPE, XLSX_MEDIA_TYPE, kpi_content, xlsx_bytes
 from coprod_kobotoolbox.submissions import (
     answers_from_submission,
@@ -149,7 +150,8 @@ class KoboToolboxConnector:
                 "it cannot be reused"
             )
             raise ConfigError(msg)
-        content = kpi_content(build_xlsform(instrument))
+        form = build_xlsform(instrument, easy_read=bool(options.get("easy_read")))
+        content = kpi_content(form)
         name = instrument.title[instrument.default_language]
         with self.client(profile) as kpi:
             versions: dict[str, str] = {}
@@ -174,6 +176,7 @@ class KoboToolboxConnector:
                         json={"content": content, "name": name},
                         what=f"form {uid}",
                     )
+                    upload_form_media(kpi, uid, form.media)  # before the deployment
                     asset = self._deploy(kpi, asset, activate=activate)
             else:
                 asset = kpi.json(
@@ -182,6 +185,7 @@ class KoboToolboxConnector:
                     json={"name": name, "asset_type": "survey", "content": content},
                     what="a new form",
                 )
+                upload_form_media(kpi, str(asset["uid"]), form.media)  # before the deployment
                 asset = self._deploy(kpi, asset, activate=activate)
             uid = str(asset["uid"])
             deployed = asset.get("deployed_version_id") or asset.get("version_id")
