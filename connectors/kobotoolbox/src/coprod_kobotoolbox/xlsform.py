@@ -467,8 +467,13 @@ class _Builder:
         # Collect works out a calculate again when a value it reads changes, not when
         # the language changes: reading the answers makes it follow the language in use
         # while the person answers. The first and last answers are enough.
-        codes = self.instrument.answer_codes()
-        watched = [c for c in (codes[:1] + codes[-1:]) if c]
+        codes = [
+            code
+            for _, repeat, question in self.instrument.iter_questions()
+            if repeat is None and question.kind is not QuestionKind.REPEAT
+            for code in question.answer_codes
+        ]
+        watched = codes[:1] + codes[-1:] if len(codes) > 1 else codes
         watch = " or ".join(f"string-length(${{{c}}}) >= 0" for c in watched) or "true()"
         self.survey.append(
             {

@@ -96,6 +96,8 @@ UPLOAD_TYPES: dict[QuestionKind, str] = {
 }
 #: The largest upload, in KB (a few minutes of voice, or a phone photo).
 UPLOAD_MAX_KB = 20480
+#: The text colour of a grid's statements: 13:1 on the theme's grey band (#f9f9fb).
+STATEMENT_COLOUR = "#2b2f3a"
 #: Picture sizes in CSS pixels: beside a question or choice, and in easy read.
 IMAGE_SIZE = 48
 EASY_IMAGE_SIZE = 96
@@ -667,7 +669,11 @@ class _Planner:
             picture = self.media_html(code, image, None, lang)
             return {
                 "id": self.l10n_ids(),
-                "question": choice_html(label[lang], self._in(note, lang), image=picture),
+                # the theme greys a grid's statements on a grey band (4.39:1): darker text
+                "question": (
+                    f'<span style="color:{STATEMENT_COLOUR}">'
+                    f"{choice_html(label[lang], self._in(note, lang), image=picture)}</span>"
+                ),
                 "help": "",
             }
 
