@@ -19,6 +19,7 @@ from coprod_connectors.report.view import (
     PHASE_NAMES,
     PRINCIPLE_NAMES,
     detail_rows,
+    instrument_sources,
     ladder_of,
     rung_label,
     statement_labels,
@@ -70,4 +71,5 @@ def to_html(results: Results, *, title: str = "Co-production report") -> str:
         rung_label=lambda rung: rung_label(model, rung),
         themes=themes,
         statement_labels=statement_labels(),
+        credits=instrument_sources(results),
     )

@@ -11,6 +11,7 @@ from coprod_connectors.report.view import (
     GROUP_NAMES,
     INSTRUMENT_NAMES,
     detail_rows,
+    instrument_sources,
     ladder_of,
     rung_label,
     subjects,
@@ -88,6 +89,13 @@ def to_markdown(results: Results, *, title: str = "Co-production report") -> str
             for round_, a in view.actions:
                 row = [round_, a.principle, a.what, a.who, a.when, a.how]
                 lines.append("| " + " | ".join(md_text(c or "") for c in row) + " |")
+            lines.append("")
+    sources = instrument_sources(results)
+    if sources:
+        lines += ["## Sources", ""]
+        for name, attribution in sources:
+            lines += [f"{md_text(name)} is based on:", ""]
+            lines += [f"- {md_text(a)}" for a in attribution]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -110,6 +110,18 @@ def detail_rows(result: Result) -> list[tuple[str, str, int | None]]:
     return []
 
 
+def instrument_sources(results: Results) -> list[tuple[str, list[str]]]:
+    """(instrument name, the sources it is based on) for each built-in instrument reported."""
+    from coprod_connectors.instruments.loader import BUILTIN_IDS, builtin_instrument
+
+    reported = {r.instrument for r in results.results}
+    return [
+        (INSTRUMENT_NAMES.get(iid, iid), list(builtin_instrument(iid).attribution))
+        for iid in BUILTIN_IDS
+        if iid in reported
+    ]
+
+
 @cache
 def statement_labels() -> dict[str, str]:
     """The checklist statements' own words, by code (the instrument's default language)."""
@@ -141,6 +153,7 @@ __all__ = [
     "PRINCIPLE_NAMES",
     "SubjectView",
     "detail_rows",
+    "instrument_sources",
     "ladder_of",
     "rung_label",
     "statement_labels",
