@@ -126,3 +126,15 @@ def test_the_form_records_the_language_on_screen() -> None:
             **{f"label::{language_column(lang)}": lang for lang in ("en", "cy")},
         }
     ]
+
+
+def test_the_pull_reads_the_language_the_form_recorded() -> None:
+    from coprod_kobotoolbox.submissions import language_of
+
+    languages = ["en", "cy"]
+    assert language_of({LANGUAGE_FIELD: "cy"}, languages) == "cy"
+    assert language_of({LANGUAGE_FIELD: " en "}, languages) == "en"
+    # not recorded (an older form), or not one of the instrument's languages
+    assert language_of({}, languages) is None
+    assert language_of({LANGUAGE_FIELD: "fr"}, languages) is None
+    assert language_of({LANGUAGE_FIELD: ["cy"]}, languages) is None
