@@ -490,7 +490,12 @@ class _Planner:
 
     def _end_html(self, lang: str, summary: Any) -> str:
         """Thanks, what happens next, and the person's answers summed up (Expression Manager)."""
-        parts = [html(self._in(self.instrument.end, lang))]
+        end = self._in(self.instrument.end, lang)
+        parts: list[str] = []
+        if end:
+            # the first paragraph (the thanks) is the page's heading: the theme gives none
+            first, _, rest = end.strip().partition("\n\n")
+            parts += [heading(html(first, inline=True)), html(rest)]
         if summary is not None:
             places = em_places(self.instrument)
             items = "".join(f"<li>{{{em_expression(line, places)}}}</li>" for line in summary.lines)
