@@ -150,3 +150,26 @@ def test_easy_read_keeps_every_answer_code_and_turns_grids_into_one_question_eac
     assert d1.kind is QuestionKind.SINGLE_CHOICE
     assert [c.code for c in checklist.choices_for(d1)] == ["agree", "part", "dis", "dk"]
     assert checklist.question("diversity").kind is QuestionKind.NOTE
+
+
+def test_coprod_build_easy_read_gives_a_question_a_page_and_a_statement_a_question(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from coprod_connectors.cli import app
+
+    target = tmp_path / "easy.lss"
+    result = CliRunner().invoke(
+        app, ["build", "checklist", "--platform", "limesurvey", "--easy-read", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(target.read_bytes())
+    settings = root.find("surveys/rows/row")
+    assert settings is not None
+    assert settings.findtext("format") == "S"
+    questions = {q.findtext("title"): q for q in root.findall("questions/rows/row")}
+    assert questions["d1"].findtext("type") == "L"
+    assert questions["d1"].findtext("question_theme_name") == "bootstrap_buttons"
+    assert "diversity" in questions  # the grid's question, as a note before its statements
+    assert questions["diversity"].findtext("type") == "X"

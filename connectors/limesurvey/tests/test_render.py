@@ -339,3 +339,35 @@ def test_generated_codes_must_fit_limesurvey() -> None:
     message = str(caught.value)
     assert "longer than 20" in message
     assert "'item2'" in message
+
+
+def test_an_organisations_own_files_are_left_out_with_a_warning(tmp_path: Any) -> None:
+    from coprod_connectors.instruments import load_instrument
+
+    (tmp_path / "me.png").write_bytes(b"\x89PNG fake")
+    (tmp_path / "hello.m4a").write_bytes(b"fake")
+    (tmp_path / "own.yaml").write_text(
+        """
+id: own
+version: "1"
+languages: [en]
+title: {en: Own}
+sections:
+  - code: s
+    title: {en: S}
+    questions:
+      - code: q
+        kind: single_choice
+        label: {en: Q}
+        image: me.png
+        audio: hello.m4a
+        choices:
+          - {code: a, label: {en: A}, image: agree}
+""",
+        encoding="utf-8",
+    )
+    text, the_plan = render_lss(load_instrument(tmp_path / "own.yaml"))
+    assert any("me.png was left out" in w for w in the_plan.warnings)
+    assert any("hello.m4a was left out" in w for w in the_plan.warnings)
+    assert "data:" not in text  # LimeSurvey deletes data: URIs on import
+    assert text.count("&lt;svg") == 1  # the built-in pictogram, inline
