@@ -11,6 +11,7 @@ traceback means a bug in this project, never a user mistake.
     ├── InstrumentError             an instrument file does not load or validate
     ├── ResponseDataError           a responses file or export cannot be read
     ├── StoreError                  the sync store cannot be opened or migrated
+    │   └── NotAStoreError          the database given as the store is not one (exit 2)
     └── PlatformError               a survey platform said no, or said nothing useful
         ├── AuthenticationError     wrong user name, password or token
         │   └── LockedOutError      too many failed logins: the platform locked us out
@@ -18,6 +19,8 @@ traceback means a bug in this project, never a user mistake.
         ├── NotFoundError           no such survey, form or deployment
         ├── RateLimitedError        the platform asked us to slow down
         ├── UnavailableError        no answer, a time-out, or an HTML error page
+        │   ├── TimedOutError       no (whole) answer before the call's deadline
+        │   └── TransientReplyError a reply cut short or garbled: worth asking again
         └── ApiDisabledError        the platform's API is switched off
 
 Platform errors keep the platform's own message in ``platform_message`` so
@@ -90,6 +93,13 @@ class StoreError(CoprodError):
     """The sync store cannot be opened, migrated or written."""
 
 
+class NotAStoreError(StoreError):
+    """The database given as the store is not one (another application's, or not a
+    database at all): a user mistake, and nothing in it was changed."""
+
+    exit_code = 2
+
+
 class PlatformError(CoprodError):
     """A survey platform refused a request or answered with something unusable."""
 
@@ -144,6 +154,14 @@ class UnavailableError(PlatformError):
     """The platform did not answer usefully: a time-out, a dropped connection, an HTML page."""
 
 
+class TimedOutError(UnavailableError):
+    """No answer, or no whole answer, before the call's deadline."""
+
+
+class TransientReplyError(UnavailableError):
+    """A reply cut short, garbled or empty on the way: asking again may well work."""
+
+
 class ApiDisabledError(PlatformError):
     """The platform's API is switched off in its settings."""
 
@@ -162,5 +180,7 @@ __all__ = [
     "RateLimitedError",
     "ResponseDataError",
     "StoreError",
+    "TimedOutError",
+    "TransientReplyError",
     "UnavailableError",
 ]

@@ -100,6 +100,9 @@ class CountEquals:
 
 Bool = Equals | IsAnswered | AllTrue | AnyTrue
 Expr = Literal | Value | When | Join | CountEquals
+#: The public names of the two kinds of expression (``Bool`` and ``Expr`` here).
+SummaryTest = Bool
+SummaryExpr = Expr
 
 
 def literal(text: str) -> Literal:
@@ -364,6 +367,8 @@ __all__ = [
     "Join",
     "Literal",
     "Summary",
+    "SummaryExpr",
+    "SummaryTest",
     "Value",
     "When",
     "codes_in",

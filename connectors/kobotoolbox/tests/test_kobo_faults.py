@@ -32,15 +32,15 @@ import httpx
 import pytest
 import yaml
 
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.errors import AuthenticationError, CoprodError, PlatformError
-from coprod_connectors.platforms import Deployment
 from coprod_connectors.responses import FlagKind
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
-from coprod_connectors.testing import FaultTransport
 from coprod_kobotoolbox import KoboToolboxConnector
-from coprod_kobotoolbox.fake import FakeKpi
 from coprod_kobotoolbox.submissions import answer_code
+from coprod_testkit.faults import FaultTransport
+from coprod_testkit.kobotoolbox_fake import FakeKpi
 
 TRIALS = 100
 #: The chance that any one request fails, by trial: a shaky network to a storm. At the

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from coprod_connectors import Deployment
 from coprod_connectors.config import Profile
 from coprod_connectors.errors import PlatformError
 from coprod_connectors.instruments import builtin_instrument
-from coprod_connectors.platforms import Deployment
 from coprod_limesurvey import LimeSurveyConnector
 from coprod_limesurvey.attachments import safe_name, save_uploads
 from coprod_limesurvey.rows import RowConverter

@@ -9,7 +9,7 @@ from coprod_connectors.instruments.loader import (
     resolve_instrument,
 )
 from coprod_connectors.instruments.media import (
-    MediaFile,
+    InstrumentMedia,
     instrument_media,
     pictograms,
     resolve_media,
@@ -30,7 +30,7 @@ __all__ = [
     "Choice",
     "Condition",
     "Instrument",
-    "MediaFile",
+    "InstrumentMedia",
     "Question",
     "QuestionKind",
     "Row",

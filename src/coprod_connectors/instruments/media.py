@@ -42,7 +42,7 @@ _MEDIA_TYPES = {
 
 
 @dataclass(frozen=True)
-class MediaFile:
+class InstrumentMedia:
     """One picture or sound, found: the name a form uses for it, and where it is."""
 
     reference: str
@@ -83,7 +83,7 @@ def is_pictogram(reference: str) -> bool:
 
 def resolve_media(
     instrument: Instrument, reference: str, *, where: str = "", raster: bool = False
-) -> MediaFile:
+) -> InstrumentMedia:
     """The file ``reference`` names, checked to exist inside its folder.
 
     ``raster``: give a pictogram as PNG (what ODK Collect shows) rather than SVG.
@@ -99,7 +99,7 @@ def resolve_media(
             )
         extension = "png" if raster else "svg"
         path = media_folder() / f"{reference}.{extension}"
-        return MediaFile(reference, path.name, path, _MEDIA_TYPES[extension], title)
+        return InstrumentMedia(reference, path.name, path, _MEDIA_TYPES[extension], title)
     folder = instrument.folder
     if folder is None:
         raise InstrumentError(
@@ -138,12 +138,12 @@ def resolve_media(
         )
     extension = path.suffix.lstrip(".").lower()
     # one flat name per file: forms keep their media in a single folder
-    return MediaFile(reference, reference.replace("/", "-"), path, _MEDIA_TYPES[extension])
+    return InstrumentMedia(reference, reference.replace("/", "-"), path, _MEDIA_TYPES[extension])
 
 
-def instrument_media(instrument: Instrument, *, raster: bool = False) -> list[MediaFile]:
+def instrument_media(instrument: Instrument, *, raster: bool = False) -> list[InstrumentMedia]:
     """Every picture and sound the instrument uses, each once, all checked."""
-    found: dict[str, MediaFile] = {}
+    found: dict[str, InstrumentMedia] = {}
     for where, _, reference in instrument.media():
         if reference not in found:
             found[reference] = resolve_media(instrument, reference, where=where, raster=raster)
@@ -152,7 +152,7 @@ def instrument_media(instrument: Instrument, *, raster: bool = False) -> list[Me
 
 __all__ = [
     "MAX_MEDIA_BYTES",
-    "MediaFile",
+    "InstrumentMedia",
     "instrument_media",
     "is_pictogram",
     "media_folder",

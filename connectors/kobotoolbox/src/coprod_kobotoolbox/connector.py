@@ -4,7 +4,8 @@
 - ``push``: create the asset, deploy it, share it; a new instrument version
   redeploys the same asset so phones on the old version keep submitting;
 - ``pull``: submissions sorted by ``_id``, after the cursor (the last ``_id``);
-- ``status``, ``download_attachments`` and ``import_export_file``.
+- ``status``; and the capabilities ``describe`` (the handover for field workers),
+  ``download_attachments`` and ``import_export_file``.
 """
 
 from __future__ import annotations
@@ -12,23 +13,41 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from coprod_connectors.errors import ConfigError, PlatformError
-from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
-from coprod_connectors.responses import Response, build_response
+from pydantic import Field, field_validator
+
+from coprod_connectors import (
+    Artefact,
+    ConfigError,
+    Deployment,
+    DeploymentStatus,
+    Handover,
+    Link,
+    MediaFile,
+    Page,
+    PlatformError,
+    PulledRecord,
+    Pushed,
+    PushOptions,
+    Response,
+    build_response,
+    integer_cursor,
+    prefetch,
+)
 from coprod_kobotoolbox.client import (
     COLLECT_SERVERS,
+    KPI_SERVERS,
     MAX_PAGE_SIZE,
     TOKEN_HINT,
     KpiClient,
     cap_page_size,
 )
-from coprod_kobotoolbox.media import upload_form_media
+from coprod_kobotoolbox.media import FormFile, upload_form_media
 from coprod_kobotoolbox.render import JSON_MEDIA_TYPE, XLSX_MEDIA_TYPE, kpi_content, xlsx_bytes
 from coprod_kobotoolbox.submissions import (
     answers_from_submission,
@@ -43,8 +62,7 @@ from coprod_kobotoolbox.xlsform import build_xlsform
 if TYPE_CHECKING:
     import httpx
 
-    from coprod_connectors.config import Profile
-    from coprod_connectors.instruments.model import Instrument
+    from coprod_connectors import Instrument, Profile
 
 PLATFORM = "kobotoolbox"
 #: Permissions a shared account gets: see the form, and send submissions to it.
@@ -53,12 +71,29 @@ _USERNAME = re.compile(r"[A-Za-z0-9_.@+-]{1,150}")
 _SORT_BY_ID = json.dumps({"_id": 1})
 
 
+class KoboPushOptions(PushOptions):
+    """What ``coprod push`` can ask of KoboToolbox (``--option NAME=VALUE``)."""
+
+    share: list[str] = Field(
+        default_factory=list,
+        description="Accounts that may see the form and add submissions (comma-separated).",
+    )
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _usernames(cls, value: Any) -> list[str]:
+        return _share_list(value)
+
+
 class KoboToolboxConnector:
     """Renders instruments as XLSForms and runs them on KoboToolbox (KPI API v2)."""
 
     name: ClassVar[str] = PLATFORM
     title: ClassVar[str] = "KoboToolbox (KPI API v2, XLSForm)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".json")
+    credential_label: ClassVar[str] = "token"
+    server_aliases: ClassVar[Mapping[str, str]] = KPI_SERVERS
+    push_options: ClassVar[type[PushOptions]] = KoboPushOptions
 
     def __init__(
         self,
@@ -79,7 +114,10 @@ class KoboToolboxConnector:
             msg = f"profile {profile.name!r} is for {profile.platform}, not {PLATFORM}"
             raise ConfigError(msg)
         return KpiClient(
-            profile.url, profile.require_secret(), transport=self._transport, sleep=self._sleep
+            profile.url,
+            profile.require_secret(self.credential_label),
+            transport=self._transport,
+            sleep=self._sleep,
         )
 
     def check(self, profile: Profile) -> str:
@@ -96,7 +134,7 @@ class KoboToolboxConnector:
 
     # -- render -----------------------------------------------------------------------
 
-    def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
+    def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
         """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
         fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
         form = build_xlsform(instrument, easy_read=bool((options or {}).get("easy_read")))
@@ -131,8 +169,10 @@ class KoboToolboxConnector:
         subject: str | None = None,
         update: bool = False,
         activate: bool = True,
-        options: dict[str, Any] | None = None,
-    ) -> Deployment:
+        options: PushOptions | None = None,
+        media: Sequence[MediaFile] = (),
+        handover_dir: Path | None = None,
+    ) -> Pushed:
         """Create and deploy the asset, or reuse / redeploy ``existing``.
 
         - ``existing`` with the same instrument version (and not ``update``):
@@ -140,17 +180,24 @@ class KoboToolboxConnector:
         - ``existing`` with another version (or ``update``): the SAME asset gets
           the new content and is redeployed with the new version id, so phones
           still holding the old form version keep submitting to it;
-        - ``options["share"]``: usernames given ``view_asset`` and ``add_submissions``.
+        - ``share`` (:class:`KoboPushOptions`): usernames given ``view_asset`` and
+          ``add_submissions``.
+
+        The pictures and sounds the form names (the instrument's, and ``media``
+        given on top) are uploaded to the asset as form media before it is
+        deployed, so phones download them with the form. No files are written
+        for people.
         """
-        options = options or {}
-        shares = _share_list(options.get("share"))
+        del handover_dir
+        shares = KoboPushOptions.of(options).share
         if existing is not None and existing.instrument != instrument.id:
             msg = (
                 f"deployment {existing.key} runs {existing.instrument}, not {instrument.id}; "
                 "it cannot be reused"
             )
             raise ConfigError(msg)
-        form = build_xlsform(instrument, easy_read=bool(options.get("easy_read")))
+        form = build_xlsform(instrument)
+        files: list[FormFile] = [*form.media, *media]
         content = kpi_content(form)
         name = instrument.title[instrument.default_language]
         with self.client(profile) as kpi:
@@ -176,7 +223,7 @@ class KoboToolboxConnector:
                         json={"content": content, "name": name},
                         what=f"form {uid}",
                     )
-                    upload_form_media(kpi, uid, form.media)  # before the deployment
+                    upload_form_media(kpi, uid, files)  # before the deployment
                     asset = self._deploy(kpi, asset, activate=activate)
             else:
                 asset = kpi.json(
@@ -185,7 +232,7 @@ class KoboToolboxConnector:
                     json={"name": name, "asset_type": "survey", "content": content},
                     what="a new form",
                 )
-                upload_form_media(kpi, str(asset["uid"]), form.media)  # before the deployment
+                upload_form_media(kpi, str(asset["uid"]), files)  # before the deployment
                 asset = self._deploy(kpi, asset, activate=activate)
             uid = str(asset["uid"])
             deployed = asset.get("deployed_version_id") or asset.get("version_id")
@@ -197,7 +244,7 @@ class KoboToolboxConnector:
                 if username not in shared:
                     shared.append(username)
             collect = self._collect_server(kpi)
-            return _deployment(
+            deployment = _deployment(
                 kpi,
                 asset,
                 instrument,
@@ -209,6 +256,17 @@ class KoboToolboxConnector:
                 shared=sorted(shared),
                 collect=collect,
             )
+        return Pushed(deployment=deployment, handover=self.describe(deployment))
+
+    def describe(self, deployment: Deployment) -> Handover:
+        """What field workers need: the form's links, and how to get it on KoboCollect."""
+        links = [Link(label="url", url=str(deployment.url))]
+        links.extend(
+            Link(label=label, url=str(value))
+            for label, value in sorted((deployment.details.get("links") or {}).items())
+        )
+        notes = tuple(str(line) for line in deployment.details.get("instructions") or ())
+        return Handover(links=tuple(links), notes=notes)
 
     @staticmethod
     def _deploy(kpi: KpiClient, asset: dict[str, Any], *, activate: bool) -> dict[str, Any]:
@@ -286,9 +344,11 @@ class KoboToolboxConnector:
         anything of it is stored, and a failure fetching page n+1 surfaces only
         after page n was handed over.
         """
-        cursor = None if full else _checked_cursor(since)
+        start = (
+            None if full else integer_cursor(since, platform="KoboToolbox", unit="a submission _id")
+        )
         url = f"/api/v2/assets/{deployment.remote_id}/data/"
-        with self.client(profile) as kpi, ThreadPoolExecutor(1, "kobo-prefetch") as ahead:
+        with self.client(profile) as kpi:
 
             def fetch(after: int | None) -> tuple[list[dict[str, Any]], list[int], bool]:
                 params: dict[str, Any] = {
@@ -302,32 +362,36 @@ class KoboToolboxConnector:
                 results, ids = _submissions(body, kpi.base_url, url)
                 return results, ids, bool(body.get("next")) and bool(results)
 
-            pending: Future[tuple[list[dict[str, Any]], list[int], bool]] | None = None
-            results, ids, more = fetch(cursor)
-            while True:
-                last = max(ids) if ids else cursor
-                if more and cursor is not None and last is not None and last <= cursor:
-                    msg = (
-                        f"KoboToolbox at {kpi.base_url} sent the same submissions again for "
-                        f"_id > {cursor}: it ignored the query, and the pull would not end"
+            def fetched() -> Generator[tuple[list[dict[str, Any]], int | None], None, None]:
+                cursor = start
+                while True:
+                    results, ids, more = fetch(cursor)
+                    last = max(ids) if ids else cursor
+                    if more and cursor is not None and last is not None and last <= cursor:
+                        msg = (
+                            f"KoboToolbox at {kpi.base_url} sent the same submissions again "
+                            f"for _id > {cursor}: it ignored the query, and the pull would not end"
+                        )
+                        raise PlatformError(msg, hint="check the server runs KPI with API v2")
+                    cursor = last
+                    yield results, cursor
+                    del results, ids
+                    if not more:
+                        return
+
+            pages = fetched()
+            source = prefetch(pages, name="kobo-prefetch") if self.prefetch else pages
+            with closing(source):
+                for results, cursor in source:
+                    page = Page.model_construct(
+                        records=[self.record(deployment, instrument, s) for s in results],
+                        cursor=None if cursor is None else str(cursor),
+                        requests=1,
                     )
-                    raise PlatformError(msg, hint="check the server runs KPI with API v2")
-                cursor = last
-                if more:
-                    pending = ahead.submit(fetch, cursor) if self.prefetch else None
-                page = Page.model_construct(
-                    records=[self.record(deployment, instrument, s) for s in results],
-                    cursor=None if cursor is None else str(cursor),
-                    requests=1,
-                )
-                # hold one page (and the next one's JSON) at a time: memory stays flat
-                del results, ids
-                yield page
-                del page
-                if not more:
-                    return
-                results, ids, more = pending.result() if pending is not None else fetch(cursor)
-                pending = None
+                    # hold one page (and the next one's JSON) at a time: memory stays flat
+                    del results
+                    yield page
+                    del page
 
     def record(
         self, deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
@@ -410,8 +474,9 @@ class KoboToolboxConnector:
                 "sort": json.dumps({"_id": 1}),
                 "fields": json.dumps(["_id", "_attachments"]),
             }
-            if since is not None:
-                params["query"] = json.dumps({"_id": {"$gt": _as_id(since)}})
+            after = integer_cursor(since, platform="KoboToolbox", unit="a submission _id")
+            if after is not None:
+                params["query"] = json.dumps({"_id": {"$gt": after}})
             for page in kpi.pages(url, params, page_size=self.page_size):
                 for submission in page:
                     for attachment in submission.get("_attachments") or ():
@@ -476,10 +541,6 @@ def _share_list(value: Any) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _checked_cursor(cursor: str | None) -> int | None:
-    return None if cursor is None else _as_id(cursor)
-
-
 def _submissions(body: Any, server: str, url: str) -> tuple[list[dict[str, Any]], list[int]]:
     """The submissions of a data page and their ``_id`` values, or a PlatformError."""
     results = body.get("results") if isinstance(body, dict) else None
@@ -500,14 +561,6 @@ def _submissions(body: Any, server: str, url: str) -> tuple[list[dict[str, Any]]
             )
         ids.append(value)
     return results, ids
-
-
-def _as_id(cursor: str) -> int:
-    try:
-        return int(cursor)
-    except ValueError as exc:
-        msg = f"{cursor!r} is not a KoboToolbox cursor (a submission _id)"
-        raise ConfigError(msg, hint="run a full pull (coprod sync --full) to reset it") from exc
 
 
 def _safe_name(name: str) -> str:
@@ -597,4 +650,4 @@ def _deployment(
     )
 
 
-__all__ = ["PLATFORM", "SHARE_PERMISSIONS", "KoboToolboxConnector"]
+__all__ = ["PLATFORM", "SHARE_PERMISSIONS", "KoboPushOptions", "KoboToolboxConnector"]

@@ -14,11 +14,26 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from coprod_connectors.instruments.media import MediaFile
+    from pathlib import Path
+
     from coprod_kobotoolbox.client import KpiClient
+
+
+class FormFile(Protocol):
+    """A picture or sound to put on a form: the name the form uses, its type, where it is."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def media_type(self) -> str: ...
+
+    @property
+    def path(self) -> Path: ...
+
 
 FORM_MEDIA = "form_media"
 
@@ -27,7 +42,7 @@ def _md5(data: bytes) -> str:
     return "md5:" + hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def upload_form_media(kpi: KpiClient, uid: str, files: Iterable[MediaFile]) -> list[str]:
+def upload_form_media(kpi: KpiClient, uid: str, files: Iterable[FormFile]) -> list[str]:
     """Put ``files`` on asset ``uid`` as form media; returns the names uploaded."""
     wanted = list(files)
     if not wanted:
@@ -41,7 +56,7 @@ def upload_form_media(kpi: KpiClient, uid: str, files: Iterable[MediaFile]) -> l
                 present[metadata["filename"]] = item
     uploaded: list[str] = []
     for media in wanted:
-        data = media.read()
+        data = media.path.read_bytes()
         old = present.get(media.name)
         if old is not None:
             if (old.get("metadata") or {}).get("hash") == _md5(data):
@@ -68,4 +83,4 @@ def upload_form_media(kpi: KpiClient, uid: str, files: Iterable[MediaFile]) -> l
     return uploaded
 
 
-__all__ = ["FORM_MEDIA", "upload_form_media"]
+__all__ = ["FORM_MEDIA", "FormFile", "upload_form_media"]

@@ -36,33 +36,32 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from coprod_connectors.instruments.easy_read import easy_read
-from coprod_connectors.instruments.media import MediaFile, resolve_media
-from coprod_connectors.instruments.model import (
+from coprod_connectors import (
     AllOf,
+    AllTrue,
     Answered,
     AnswerIn,
     AnyOf,
+    AnyTrue,
     Choice,
     Condition,
-    Instrument,
-    Not,
-    Question,
-    QuestionKind,
-    Text,
-    language_name,
-)
-from coprod_connectors.summary import (
-    AllTrue,
-    AnyTrue,
-    Bool,
     Equals,
-    Expr,
+    Instrument,
+    InstrumentMedia,
     IsAnswered,
     Join,
     Literal,
+    Not,
+    Question,
+    QuestionKind,
+    SummaryExpr,
+    SummaryTest,
+    Text,
     Value,
     When,
+    easy_read,
+    language_name,
+    resolve_media,
     summaries,
 )
 
@@ -124,7 +123,7 @@ class XLSForm:
     languages: list[str]
     warnings: list[str] = field(default_factory=list)
     #: The picture and sound files the form names, to upload with it.
-    media: list[MediaFile] = field(default_factory=list)
+    media: list[InstrumentMedia] = field(default_factory=list)
 
     @property
     def translations(self) -> list[str]:
@@ -152,7 +151,7 @@ class XLSForm:
         }
 
 
-def xpath(expr: Expr | Bool) -> str:
+def xpath(expr: SummaryExpr | SummaryTest) -> str:
     """A summary expression (:mod:`coprod_connectors.summary`) as XLSForm XPath."""
     if isinstance(expr, Literal):
         return f'"{expr.text}"'
@@ -192,7 +191,7 @@ class _Builder:
         self.survey: list[Row] = []
         self.choices: list[Row] = []
         self.warnings: list[str] = []
-        self.media: dict[str, MediaFile] = {}
+        self.media: dict[str, InstrumentMedia] = {}
         self.list_names: dict[int, str] = {}
         question_codes = {
             code.lower() for _, _, q in instrument.iter_questions() for code in (q.code,)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from coprod_connectors.errors import PlatformError
+from coprod_connectors import PlatformError
 
 #: The largest file written (LimeSurvey's own upload limit is set per question).
 MAX_FILE_BYTES = 200 * 1024 * 1024

@@ -15,26 +15,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coprod_connectors.instruments.model import (
+from coprod_connectors import (
     AllOf,
+    AllTrue,
     Answered,
     AnswerIn,
     AnyOf,
-    Condition,
-    Instrument,
-    Not,
-    Question,
-    QuestionKind,
-)
-from coprod_connectors.summary import (
-    AllTrue,
     AnyTrue,
-    Bool,
+    Condition,
     Equals,
-    Expr,
+    Instrument,
     IsAnswered,
     Join,
     Literal,
+    Not,
+    Question,
+    QuestionKind,
+    SummaryExpr,
+    SummaryTest,
     Value,
     When,
 )
@@ -161,7 +159,7 @@ def em_places(instrument: Instrument) -> dict[str, str]:
     return places
 
 
-def em_expression(expr: Expr | Bool, places: dict[str, str]) -> str:
+def em_expression(expr: SummaryExpr | SummaryTest, places: dict[str, str]) -> str:
     """A summary expression (:mod:`coprod_connectors.summary`) in Expression Manager syntax.
 
     Literals never hold ``"`` or braces (the core swaps them), so they sit in

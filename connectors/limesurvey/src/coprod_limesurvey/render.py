@@ -2,7 +2,7 @@
 
 Python decides *what* goes in the survey (a plan of groups, questions,
 answers and attributes with LimeSurvey ids); the Jinja2 templates in
-``templates/limesurvey/`` decide how it is written, autoescaped for XML and,
+``coprod_limesurvey/templates/`` decide how it is written, autoescaped for XML and,
 for the texts, for HTML. Nothing here writes markup by hand.
 
 Question kinds:
@@ -44,9 +44,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from coprod_connectors.instruments.easy_read import easy_read
-from coprod_connectors.instruments.media import is_pictogram, resolve_media
-from coprod_connectors.instruments.model import (
+from coprod_connectors import (
     MEDIA_KINDS,
     Choice,
     Instrument,
@@ -54,9 +52,12 @@ from coprod_connectors.instruments.model import (
     QuestionKind,
     Section,
     Text,
+    easy_read,
+    is_pictogram,
+    resolve_media,
+    summaries,
+    templates_dir,
 )
-from coprod_connectors.summary import summaries
-from coprod_connectors.templating import templates_dir
 from coprod_limesurvey.expressions import (
     TRUE,
     Translator,
@@ -71,7 +72,7 @@ from coprod_limesurvey.layout import check_codes, intro_code, row_code
 DB_VERSION = 630
 #: dd/mm/yyyy (LimeSurvey's date format 5), as people in the UK write dates.
 DATE_FORMAT = 5
-TEMPLATE = "limesurvey/survey.lss"
+TEMPLATE = "survey.lss"
 
 TYPES: dict[QuestionKind, tuple[str, str]] = {
     QuestionKind.SINGLE_CHOICE: ("L", "listradio"),
@@ -137,9 +138,9 @@ def _em_safe(value: object) -> Markup:
 
 @cache
 def environment() -> jinja2.Environment:
-    """The connector's own strict, autoescaping environment over the shared templates folder."""
+    """The connector's own strict, autoescaping environment over its templates folder."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=jinja2.FileSystemLoader(templates_dir("coprod_limesurvey")),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "xml", "lss"), default_for_string=True, default=True
         ),
@@ -191,9 +192,7 @@ def html(text: str | None, *, inline: bool = False, note: str | None = None) -> 
     if inline and len(blocks) > 1:
         inline = False
     rendered = (
-        environment()
-        .get_template("limesurvey/text.html")
-        .render(blocks=blocks, inline=inline, note=note)
+        environment().get_template("text.html").render(blocks=blocks, inline=inline, note=note)
     )
     return str(rendered).strip()
 
@@ -207,7 +206,7 @@ def choice_html(
     more: str = "",
 ) -> str:
     """An answer option's HTML; ``image`` is markup this module made (see :func:`media_html`)."""
-    template = environment().get_template("limesurvey/choice.html")
+    template = environment().get_template("choice.html")
     return str(
         template.render(
             label=label,

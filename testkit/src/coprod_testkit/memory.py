@@ -1,27 +1,40 @@
 """An in-memory platform and connector that satisfy the connector contract.
 
-For tests of the store, the sync engine and the CLI, and for anyone writing a
-connector who wants a reference: :class:`MemoryConnector` renders JSON, pushes
-to a :class:`MemoryPlatform`, and pulls pages in id order with a cursor, like
-the real connectors do.
+For the core's tests of the store, the sync engine and the CLI, and a small
+example for anyone writing a connector: :class:`MemoryConnector` renders JSON,
+pushes to a :class:`MemoryPlatform`, and pulls pages in id order with a cursor,
+like the real connectors do. It uses only what ``coprod_connectors`` exports.
+Not registered under the entry-point group: tests bind it themselves.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
-
-from coprod_connectors.config import Profile
-from coprod_connectors.errors import AuthenticationError, NotFoundError
-from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
-from coprod_connectors.responses import build_response
+from coprod_connectors import (
+    Artefact,
+    AuthenticationError,
+    Deployment,
+    DeploymentStatus,
+    Handover,
+    Instrument,
+    Link,
+    MediaFile,
+    NoPushOptions,
+    NotFoundError,
+    Page,
+    Profile,
+    PulledRecord,
+    Pushed,
+    PushOptions,
+    build_response,
+)
 
 
 @dataclass
@@ -78,6 +91,9 @@ class MemoryConnector:
     name: ClassVar[str] = "memory"
     title: ClassVar[str] = "In-memory test platform"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".json",)
+    credential_label: ClassVar[str] = "secret"
+    server_aliases: ClassVar[Mapping[str, str]] = {"memory": "memory://local"}
+    push_options: ClassVar[type[PushOptions]] = NoPushOptions
 
     def __init__(
         self,
@@ -90,13 +106,13 @@ class MemoryConnector:
         self.page_size = page_size
         self.before_page = before_page
 
-    def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
+    def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
         del options
         content = instrument.model_dump_json(by_alias=True, exclude_none=True, indent=2)
         return Artefact(content.encode(), f"{instrument.id}.json", "application/json")
 
     def _login(self, profile: Profile) -> None:
-        if profile.require_secret() != self.platform.secret:
+        if profile.require_secret(self.credential_label) != self.platform.secret:
             msg = f"the memory platform did not accept the secret for profile {profile.name!r}"
             raise AuthenticationError(msg, platform_message="Invalid token.")
 
@@ -110,18 +126,21 @@ class MemoryConnector:
         subject: str | None = None,
         update: bool = False,
         activate: bool = True,
-        options: dict[str, Any] | None = None,
-    ) -> Deployment:
-        del update, activate, options
+        options: PushOptions | None = None,
+        media: Sequence[MediaFile] = (),
+        handover_dir: Path | None = None,
+    ) -> Pushed:
+        del update, activate, media, handover_dir
+        NoPushOptions.of(options)
         self._login(profile)
         if (
             existing is not None
             and existing.instrument_version == instrument.version
             and existing.remote_id in self.platform.surveys
         ):
-            return existing
+            return Pushed(deployment=existing, handover=self._handover(existing))
         survey_id = self.platform.create(f"{instrument.id} {instrument.version} {round}")
-        return Deployment(
+        deployment = Deployment(
             platform=self.name,
             profile=profile.name,
             remote_id=survey_id,
@@ -132,6 +151,11 @@ class MemoryConnector:
             url=f"memory://{survey_id}",
             created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
         )
+        return Pushed(deployment=deployment, handover=self._handover(deployment))
+
+    @staticmethod
+    def _handover(deployment: Deployment) -> Handover:
+        return Handover(links=(Link(label="url", url=str(deployment.url)),))
 
     def pull(
         self,
@@ -190,79 +214,4 @@ class MemoryConnector:
         return DeploymentStatus(live=True, responses=len(rows), urls={"form": deployment.url or ""})
 
 
-# --- fault injection --------------------------------------------------------------------
-
-
-FAULT_KINDS = (
-    "connect",
-    "timeout",
-    "500",
-    "502",
-    "503",
-    "429",
-    "truncated",
-    "html",
-    "empty",
-)
-
-
-@dataclass
-class FaultTransport(httpx.BaseTransport):
-    """An httpx transport that wraps another and, with a seeded chance, fails a request.
-
-    Faults: a dropped connection, a read time-out, a 500/502/503, a 429 with
-    ``Retry-After``, a body cut short, an HTML error page, an empty body. The
-    kinds and the rate are the test's to choose; ``injected`` counts them.
-    """
-
-    inner: httpx.BaseTransport
-    seed: int
-    rate: float = 0.2
-    kinds: tuple[str, ...] = FAULT_KINDS
-    injected: dict[str, int] = field(default_factory=dict)
-    requests: int = 0
-
-    def __post_init__(self) -> None:
-        import random
-
-        self._rng = random.Random(self.seed)  # noqa: S311 - seeded test faults, not security
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
-        if self._rng.random() >= self.rate:
-            return self.inner.handle_request(request)
-        kind = self._rng.choice(self.kinds)
-        self.injected[kind] = self.injected.get(kind, 0) + 1
-        if kind == "connect":
-            msg = "injected: connection dropped"
-            raise httpx.ConnectError(msg, request=request)
-        if kind == "timeout":
-            msg = "injected: read timed out"
-            raise httpx.ReadTimeout(msg, request=request)
-        if kind in {"500", "502", "503"}:
-            return httpx.Response(int(kind), text=f"injected {kind}", request=request)
-        if kind == "429":
-            return httpx.Response(
-                429, headers={"Retry-After": "0"}, json={"detail": "slow down"}, request=request
-            )
-        if kind == "html":
-            return httpx.Response(
-                502,
-                headers={"Content-Type": "text/html"},
-                text="<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-                request=request,
-            )
-        if kind == "empty":
-            return httpx.Response(200, content=b"", request=request)
-        real = self.inner.handle_request(request)
-        real.read()
-        body = real.content[: max(1, len(real.content) // 2)]
-        return httpx.Response(
-            real.status_code, headers=dict(real.headers), content=body, request=request
-        )
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-__all__ = ["FAULT_KINDS", "FaultTransport", "MemoryConnector", "MemoryPlatform"]
+__all__ = ["MemoryConnector", "MemoryPlatform"]
