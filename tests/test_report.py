@@ -352,3 +352,12 @@ def test_markdown_speaks_plain_words_and_keeps_codes_in_analyst_details() -> Non
     inside = "".join(re.findall(r"<details>.*?</details>", md, flags=re.DOTALL))
     assert "`recip`" in inside
     assert "s = 0.29" in inside
+
+
+def test_the_report_credits_what_each_questionnaire_is_based_on() -> None:
+    """The sources left the forms' end pages; the report names them."""
+    for lang, heading in (("en", "What the questionnaires are based on"), ("cy", "Ar beth")):
+        html = render(demo_results(), "html", lang=lang)
+        assert heading in html
+        assert "Edgar Cahn" in html
+        assert "City of York Council" in html
