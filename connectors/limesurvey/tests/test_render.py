@@ -65,6 +65,7 @@ def test_question_types_and_codes(bilingual: Instrument) -> None:
     by_code = questions_by_code(root)
     assert {code: q["type"] for code, q in by_code.items()} == {
         "aboutIntro": "X",  # the section's title and description, a page of their own
+        "answerLang": "*",  # hidden: the language the person finished in
         "role": "L",
         "name": "S",
         "age": "N",

@@ -76,7 +76,7 @@ from coprod_connectors import (
     builtin_instrument,
 )
 from coprod_connectors.synthetic import random_answers
-from coprod_limesurvey.layout import intro_code, row_code
+from coprod_limesurvey.layout import intro_code, language_code, row_code
 from coprod_limesurvey.rpc import ENDPOINT, INVALID_SESSION_KEY
 
 #: The account the fake accepts unless told otherwise (test values, not secrets).
@@ -218,6 +218,8 @@ def survey_columns(instrument: Instrument) -> list[Column]:
                     found.extend(
                         _columns_of(instrument, inner, row_code(inner.code, n), question, n - 1)
                     )
+    # the hidden equation on the last page: the language the person finished in
+    found.append(Column(language_code(instrument), "empty"))
     return found
 
 

@@ -143,18 +143,25 @@ def generated_codes(instrument: Instrument) -> Iterator[tuple[str, str]]:
                 yield question.code, path
 
 
-def intro_code(instrument: Instrument, section_code: str) -> str:
-    """The code of the text display that opens a section when a page holds one question.
-
-    ``<section>Intro``, or with a number when an instrument code has that name.
-    """
+def _free_code(instrument: Instrument, stem: str, suffix: str) -> str:
+    """``stem + suffix``, or with a number when an instrument code has that name."""
     taken = {code.lower() for code, _ in generated_codes(instrument)}
-    code = f"{section_code}Intro"[:CODE_MAX]
+    code = f"{stem}{suffix}"[:CODE_MAX]
     n = 1
     while code.lower() in taken:
         n += 1
-        code = f"{section_code[: CODE_MAX - 6]}Intro{n}"
+        code = f"{stem[: CODE_MAX - len(suffix) - 1]}{suffix}{n}"
     return code
+
+
+def intro_code(instrument: Instrument, section_code: str) -> str:
+    """The code of the text display that opens a section when a page holds one question."""
+    return _free_code(instrument, section_code, "Intro")
+
+
+def language_code(instrument: Instrument) -> str:
+    """The code of the hidden equation that keeps the language a person finished in."""
+    return _free_code(instrument, "answer", "Lang")
 
 
 def check_codes(instrument: Instrument) -> None:
@@ -315,6 +322,7 @@ __all__ = [
     "generated_codes",
     "intro_code",
     "is_filecount",
+    "language_code",
     "row_code",
     "uploaded_file_names",
 ]

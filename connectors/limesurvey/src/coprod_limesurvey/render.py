@@ -66,7 +66,7 @@ from coprod_limesurvey.expressions import (
     em_places,
     started,
 )
-from coprod_limesurvey.layout import check_codes, intro_code, row_code
+from coprod_limesurvey.layout import check_codes, intro_code, language_code, row_code
 
 #: The database version LimeSurvey 6.14 writes into its exports.
 DB_VERSION = 630
@@ -506,7 +506,30 @@ class _Planner:
     def build(self) -> Plan:
         for order, section in enumerate(self.instrument.sections):
             self._group(section, order)
+        self._language_equation()
         return self.plan
+
+    def _language_equation(self) -> None:
+        """A hidden equation on the last page: the language the person finished in.
+
+        LimeSurvey's ``startlanguage`` keeps the language a person started in,
+        even when they switch half way; ``{LANG}`` is the language on screen.
+        """
+        last = self.plan.groups[-1]["gid"]
+        planned = PlannedQuestion(
+            qid=self.qids(),
+            gid=last,
+            type="*",
+            theme="equation",
+            title=language_code(self.instrument),
+            order=10_000,
+            texts=self._texts(lambda _: {"id": self.l10n_ids(), "question": "{LANG}", "help": ""}),
+        )
+        self.plan.questions.append(planned)
+        for name, value in (("equation", "{LANG}"), ("hidden", "1")):
+            self.plan.attributes.append(
+                {"qid": planned.qid, "name": name, "value": value, "language": ""}
+            )
 
     def _group(self, section: Section, order: int) -> None:
         gid = order + 1
