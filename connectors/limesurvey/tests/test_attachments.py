@@ -2,7 +2,7 @@
 
 The replies are LimeSurvey 6.14's own (data/replies), captured from a
 self-reflection answered in headless Chromium through LimeSurvey's uploader
-(a WAV voice note and a JPEG photo).
+(a WAV voice note and a JPEG photo) by scripts/limesurvey-answer-with-uploads.mjs.
 """
 
 from __future__ import annotations
