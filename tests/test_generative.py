@@ -302,8 +302,9 @@ def import_files(draw: st.DrawFn) -> tuple[str, bytes]:
         sheet = book.active
         assert sheet is not None
         for row in [headings, *rows]:
+            cells = [c.encode("utf-8", "replace").decode("utf-8") for c in row]  # XLSX is UTF-8
             with contextlib.suppress(ValueError, IllegalCharacterError):  # refused by openpyxl
-                sheet.append(row)
+                sheet.append(cells)
         out = io.BytesIO()
         book.save(out)
         return "export.xlsx", out.getvalue()

@@ -147,7 +147,7 @@ def test_limesurvey_build_writes_a_page_format_limesurvey_accepts(
     code, _, err = _run("build", "checklist", "--platform", "limesurvey", "-o", "c.lss")
     assert code == 0, err
     text = Path("c.lss").read_text(encoding="utf-8")
-    assert "<format><![CDATA[G]]></format>" in text or "<format>G</format>" in text
+    assert "<format>S</format>" in text or "<format><![CDATA[S]]></format>" in text
     assert "lss]]></format>" not in text
     assert "<format>lss</format>" not in text
 

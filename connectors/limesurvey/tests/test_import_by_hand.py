@@ -43,5 +43,5 @@ def test_the_built_lss_imports_in_limesurvey(
     assert isinstance(questions, list)
     assert questions
     instrument = builtin_instrument(instrument_id)
-    assert properties["format"] == "G"
+    assert properties["format"] == "S"  # a question a page: what suits a phone
     assert properties["language"] == instrument.default_language

@@ -49,6 +49,13 @@ def build(
         Path | None,
         typer.Option("--output", "-o", help="Where to write (default: a name that fits)."),
     ] = None,
+    easy_read: Annotated[
+        bool,
+        typer.Option(
+            "--easy-read",
+            help="Easy read: pictures first, one question per screen, big choices.",
+        ),
+    ] = False,
 ) -> None:
     """Write an instrument as the platform's own file (to import by hand)."""
     from coprod_connectors.errors import ConfigError
@@ -67,7 +74,10 @@ def build(
     if output is not None:
         _check_writable(output)
     check_for_platform(model, found)
-    artefact = found.render(model, {"format": suffix.lower().lstrip(".")})
+    options: dict[str, object] = {"format": suffix.lower().lstrip(".")}
+    if easy_read:
+        options["easy_read"] = True
+    artefact = found.render(model, options)
     if output is None:
         name = safe_name(artefact.filename, what=f"the {platform} file name")
         confined(Path.cwd(), name, what="the file name")  # a plain name, here
