@@ -35,4 +35,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section("generative suite: hostile and random input, every way in")
     for way, count in sorted(counts.items()):
         terminalreporter.write_line(f"{way}: {count} cases")
-    terminalreporter.write_line(f"total: {sum(counts.values())} cases, no traceback")
+    terminalreporter.write_line(f"total: {sum(counts.values())} cases tried")
