@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from coprod_connectors.conversion import ConversionPlan, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
         AuthenticationError,
@@ -39,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "AuthenticationError": "coprod_connectors.errors",
     "ConfigError": "coprod_connectors.errors",
     "Connector": "coprod_connectors.platforms",
+    "ConversionPlan": "coprod_connectors.conversion",
     "CoprodError": "coprod_connectors.errors",
     "Instrument": "coprod_connectors.instruments",
     "InstrumentError": "coprod_connectors.errors",
@@ -51,8 +53,10 @@ _EXPORTS: dict[str, str] = {
     "StoreError": "coprod_connectors.errors",
     "UnavailableError": "coprod_connectors.errors",
     "builtin_instrument": "coprod_connectors.instruments",
+    "construct": "coprod_connectors.conversion",
     "discover": "coprod_connectors.platforms",
     "load_instrument": "coprod_connectors.instruments",
+    "plan_for": "coprod_connectors.conversion",
 }
 
 __all__ = [
@@ -60,6 +64,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "Connector",
+    "ConversionPlan",
     "CoprodError",
     "Instrument",
     "InstrumentError",
@@ -73,8 +78,10 @@ __all__ = [
     "UnavailableError",
     "__version__",
     "builtin_instrument",
+    "construct",
     "discover",
     "load_instrument",
+    "plan_for",
 ]
 
 

@@ -21,7 +21,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coprod_connectors.errors import ResponseDataError
-from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
+from coprod_connectors.instruments.model import Instrument
 
 SCHEMA = "coprod.response/1"
 
@@ -119,101 +119,8 @@ class Response(BaseModel):
 
 
 # --- converting platform values ------------------------------------------------------
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
-
-
-def _convert(
-    instrument: Instrument, question: Question, code: str, value: Any, flags: list[Flag]
-) -> Any:
-    """``value`` as the question's type; flags (and keeps) what does not fit."""
-    kind = question.kind
-    if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
-        text = _scalar_text(value)
-        offered = _offered(instrument, question)
-        if text not in offered:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message=f"{text!r} is not one of the choices ({', '.join(sorted(offered))})",
-                )
-            )
-        return text
-    if kind is QuestionKind.MULTIPLE_CHOICE:
-        items = value.split() if isinstance(value, str) else [_scalar_text(v) for v in value]
-        offered = _offered(instrument, question)
-        bad = [i for i in items if i not in offered]
-        if bad:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message=f"{', '.join(map(repr, bad))} not among the choices",
-                )
-            )
-        return sorted(set(items), key=items.index)
-    if kind is QuestionKind.INTEGER:
-        number = _whole_number(value)
-        if number is None:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message="not a whole number",
-                )
-            )
-            return value
-        if (question.min is not None and number < question.min) or (
-            question.max is not None and number > question.max
-        ):
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.OUT_OF_RANGE,
-                    value=number,
-                    message=f"{number} is outside {question.min}..{question.max}",
-                )
-            )
-        return number
-    if kind is QuestionKind.DATE:
-        text = _scalar_text(value)
-        try:
-            return date.fromisoformat(text[:10]).isoformat()
-        except ValueError:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message="not a date (YYYY-MM-DD)",
-                )
-            )
-            return text
-    return _scalar_text(value)
-
-
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else None
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+# The work is done by the instrument's conversion plan (``coprod_connectors.conversion``),
+# made once per instrument version and reused for every record.
 
 
 def normalise_answers(
@@ -225,124 +132,9 @@ def normalise_answers(
     each converted the same way. Unknown codes and values that do not fit are
     kept as they came and flagged.
     """
-    flags: list[Flag] = []
-    answers: dict[str, Any] = {}
-    index = _answer_index(instrument)
-    for code, value in raw.items():
-        if _blank(value):
-            continue
-        question = index.get(code)
-        if question is None:
-            answers[code] = value
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.UNKNOWN_CODE,
-                    value=value,
-                    message=f"{instrument.id} {instrument.version} has no question {code!r}",
-                )
-            )
-        elif question.kind is QuestionKind.REPEAT:
-            answers[code] = _repeat(instrument, question, code, value, flags)
-        elif question.kind is QuestionKind.NOTE:
-            continue
-        else:
-            answers[code] = _convert(instrument, question, code, value, flags)
-    return answers, flags
+    from coprod_connectors.conversion import plan_for
 
-
-def _repeat(
-    instrument: Instrument, question: Question, code: str, value: Any, flags: list[Flag]
-) -> Any:
-    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-        flags.append(
-            Flag(
-                code=code,
-                kind=FlagKind.INVALID_VALUE,
-                value=value,
-                message="a repeat must be a list of objects",
-            )
-        )
-        return value
-    inner = {q.code: q for q in question.questions or ()}
-    rows: list[dict[str, Any]] = []
-    for i, item in enumerate(value):
-        row: dict[str, Any] = {}
-        for inner_code, inner_value in item.items():
-            if _blank(inner_value):
-                continue
-            inner_q = inner.get(inner_code)
-            path = f"{code}[{i}].{inner_code}"
-            if inner_q is None:
-                row[inner_code] = inner_value
-                flags.append(
-                    Flag(
-                        code=path,
-                        kind=FlagKind.UNKNOWN_CODE,
-                        value=inner_value,
-                        message=f"{code} has no question {inner_code!r}",
-                    )
-                )
-            else:
-                row[inner_code] = _convert(instrument, inner_q, path, inner_value, flags)
-        if row:
-            rows.append(row)
-    if len(rows) > (question.max_count or len(rows)):
-        flags.append(
-            Flag(
-                code=code,
-                kind=FlagKind.OUT_OF_RANGE,
-                value=len(rows),
-                message=f"{len(rows)} rows; the instrument allows {question.max_count}",
-            )
-        )
-    return rows
-
-
-class _InstrumentLookups:
-    """What converting answers asks of an instrument again and again, worked out once."""
-
-    def __init__(self, instrument: Instrument) -> None:
-        self.instrument = instrument
-        self.index: dict[str, Question] = {}
-        for _, repeat, question in instrument.iter_questions():
-            if repeat is not None:
-                continue
-            if question.kind is QuestionKind.MATRIX:
-                for row in question.rows or ():
-                    self.index[row.code] = question
-            else:
-                self.index[question.code] = question
-        self.offered: dict[str, frozenset[str]] = {
-            q.code: frozenset(c.code for c in instrument.choices_for(q))
-            for _, _, q in instrument.iter_questions()
-        }
-
-
-# Instruments are frozen, so their lookups never go stale; keyed by id() and
-# checked by identity, since a model with dict fields cannot be hashed.
-_LOOKUPS: dict[int, _InstrumentLookups] = {}
-_LOOKUPS_MAX = 64
-
-
-def _lookups(instrument: Instrument) -> _InstrumentLookups:
-    found = _LOOKUPS.get(id(instrument))
-    if found is None or found.instrument is not instrument:
-        if len(_LOOKUPS) >= _LOOKUPS_MAX:
-            _LOOKUPS.clear()
-        found = _LOOKUPS[id(instrument)] = _InstrumentLookups(instrument)
-    return found
-
-
-def _answer_index(instrument: Instrument) -> dict[str, Question]:
-    return _lookups(instrument).index
-
-
-def _offered(instrument: Instrument, question: Question) -> frozenset[str]:
-    offered = _lookups(instrument).offered.get(question.code)
-    if offered is None:  # a question from another instrument version
-        return frozenset(c.code for c in instrument.choices_for(question))
-    return offered
+    return plan_for(instrument).convert(raw)
 
 
 def build_response(
@@ -363,27 +155,20 @@ def build_response(
 
     ``subject`` fixed by a deployment wins over the answer to ``subject``.
     """
-    answers, flags = normalise_answers(instrument, raw_answers)
-    role = answers.get("role")
-    return Response(
-        instrument=instrument.id,
-        instrument_version=instrument.version,
+    from coprod_connectors.conversion import plan_for
+
+    return plan_for(instrument).response(
+        raw_answers,
         response_id=response_id,
         submitted_at=submitted_at,
-        language=language or instrument.default_language,
         round=round,
-        subject=subject or _text_or_none(answers.get("subject")),
-        role=role if isinstance(role, str) else None,
+        language=language,
+        subject=subject,
         deployment=deployment,
         platform=platform,
         complete=complete,
-        answers=answers,
-        flags=[*flags, *extra_flags],
+        extra_flags=extra_flags,
     )
-
-
-def _text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 # --- JSON lines ------------------------------------------------------------------------

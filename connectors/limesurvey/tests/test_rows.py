@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coprod_connectors.errors import ResponseDataError
-from coprod_connectors.instruments import BUILTIN_IDS, Instrument
+from coprod_connectors.instruments import BUILTIN_IDS, Instrument, builtin_instrument
 from coprod_connectors.responses import FlagKind
 from coprod_limesurvey.commands import import_file
-from coprod_limesurvey.layout import assemble, columns, disassemble
+from coprod_limesurvey.layout import (
+    META_COLUMNS,
+    UNTICKED,
+    Assembler,
+    Target,
+    assemble,
+    columns,
+    disassemble,
+)
 from coprod_limesurvey.rows import RowConverter, parse_time, read_export
 
 DATA = Path(__file__).parent / "data"
@@ -139,3 +149,60 @@ def test_import_multiline_text(bilingual: Instrument) -> None:
     )
     (response,) = read_export(io.StringIO(text), bilingual)
     assert response.answers["story"] == "line one\nline; two"
+
+
+# --- the compiled assembler gives what assemble gave, cell for cell ------------------------
+
+
+def _reference_assemble(
+    instrument: Instrument, row: Mapping[str, Any], targets: Mapping[str, Target]
+) -> dict[str, Any]:
+    """``layout.assemble`` as it was before the Assembler (commit e51a76c), unchanged."""
+    answers: dict[str, Any] = {}
+    repeats: dict[str, dict[int, dict[str, Any]]] = {}
+    for column, value in row.items():
+        if column in META_COLUMNS or (
+            value is None or (isinstance(value, str) and not value.strip())
+        ):
+            continue
+        target = targets.get(column)
+        if target is None:
+            answers[column] = value
+            continue
+        if target.repeat is not None:
+            slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
+        else:
+            slot = answers
+        if target.choice is not None:
+            if str(value).strip().upper() not in UNTICKED:
+                slot.setdefault(target.code, []).append(target.choice)
+        else:
+            slot[target.code] = value
+    for repeat, rows in repeats.items():
+        answers[repeat] = [rows[n] for n in sorted(rows) if rows[n]]
+    return answers
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "Y", "N", "n/a", "N/A", "0", "1", "A1", " 3 ", "yes", "2026-01-02"]),
+    st.text(max_size=5),
+    st.integers(-2, 5),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@pytest.mark.parametrize("name", ["self-reflection", "checklist", "ladder-check"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_assembler_assembles_as_before(name: str, data: st.DataObject) -> None:
+    instrument = builtin_instrument(name)
+    targets = columns(instrument)
+    headings = [*sorted(targets), *sorted(META_COLUMNS), "zzz", "q[x]"]
+    row = data.draw(st.dictionaries(st.sampled_from(headings), CELLS, max_size=40))
+    assembled = Assembler(instrument, targets)(row)
+    reference = _reference_assemble(instrument, row, targets)
+    assert repr(assembled) == repr(reference)
+    assert list(assembled) == list(reference)

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from coprod_connectors import construct
 from coprod_connectors.errors import ConfigError, PlatformError
 from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
 from coprod_connectors.responses import Response, build_response
@@ -336,8 +337,8 @@ class KoboToolboxConnector:
         )
         # the submission is a JSON object and the response is built and validated:
         # no need to validate them again, field by field, for every record
-        return PulledRecord.model_construct(
-            remote_response_id=remote_id, raw=submission, response=response
+        return construct(
+            PulledRecord, {"remote_response_id": remote_id, "raw": submission, "response": response}
         )
 
     @staticmethod

@@ -70,7 +70,9 @@ def answers_from_submission(submission: Mapping[str, Any]) -> dict[str, Any]:
         code = code_of(key)
         if code is None:
             continue
-        if isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+        if isinstance(value, list) and all(
+            type(v) is dict or isinstance(v, Mapping) for v in value
+        ):
             rows = []
             for item in value:
                 row = {}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import httpx
 from pydantic import ValidationError
 
+from coprod_connectors import construct
 from coprod_connectors.errors import (
     ConfigError,
     NotFoundError,
@@ -393,8 +394,9 @@ class LimeSurveyConnector:
                 for rows, ids, cursor, requests in source:
                     # built without re-validation: every field is already of its type
                     records = [
-                        PulledRecord.model_construct(
-                            remote_response_id=str(n), raw=row, response=convert(row)
+                        construct(
+                            PulledRecord,
+                            {"remote_response_id": str(n), "raw": row, "response": convert(row)},
                         )
                         for n, row in zip(ids, rows, strict=True)
                     ]

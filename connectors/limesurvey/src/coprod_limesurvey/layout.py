@@ -160,6 +160,57 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+class Assembler:
+    """:func:`assemble` for one instrument, its columns looked at once (build once per pull)."""
+
+    def __init__(self, instrument: Instrument, targets: Mapping[str, Target] | None = None) -> None:
+        targets = columns(instrument) if targets is None else targets
+        #: columns that hold one answer to one code as it is (most of them)
+        self.simple: dict[str, str] = {}
+        #: the others: a multiple choice's columns, a repeat's
+        self.placed: dict[str, Target] = {}
+        for column, target in targets.items():
+            if column in META_COLUMNS:
+                continue
+            if target.repeat is None and target.choice is None:
+                self.simple[column] = target.code
+            else:
+                self.placed[column] = target
+
+    def __call__(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        repeats: dict[str, dict[int, dict[str, Any]]] = {}
+        simple, placed = self.simple, self.placed
+        for column, value in row.items():
+            # blank cells are left out (``_blank``, written out: this runs for every cell)
+            if type(value) is str:
+                if not value.strip():
+                    continue
+            elif value is None or _blank(value):
+                continue
+            code = simple.get(column)
+            if code is not None:
+                answers[code] = value
+                continue
+            target = placed.get(column)
+            if target is None:
+                if column not in META_COLUMNS:
+                    answers[column] = value
+                continue
+            if target.repeat is not None:
+                slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
+            else:
+                slot = answers
+            if target.choice is not None:
+                if str(value).strip().upper() not in UNTICKED:
+                    slot.setdefault(target.code, []).append(target.choice)
+            else:
+                slot[target.code] = value
+        for repeat, rows in repeats.items():
+            answers[repeat] = [rows[n] for n in sorted(rows) if rows[n]]
+        return answers
+
+
 def assemble(
     instrument: Instrument, row: Mapping[str, Any], targets: Mapping[str, Target] | None = None
 ) -> dict[str, Any]:
@@ -168,30 +219,9 @@ def assemble(
     Blank cells are left out; a multiple choice becomes the list of its ticked
     choices; a repeat becomes a list of row objects (rows with no answer are
     dropped). A column the instrument does not know is kept under its own name
-    so that it is flagged, not lost.
+    so that it is flagged, not lost. (For many rows, build an :class:`Assembler` once.)
     """
-    targets = columns(instrument) if targets is None else targets
-    answers: dict[str, Any] = {}
-    repeats: dict[str, dict[int, dict[str, Any]]] = {}
-    for column, value in row.items():
-        if column in META_COLUMNS or _blank(value):
-            continue
-        target = targets.get(column)
-        if target is None:
-            answers[column] = value
-            continue
-        if target.repeat is not None:
-            slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
-        else:
-            slot = answers
-        if target.choice is not None:
-            if str(value).strip().upper() not in UNTICKED:
-                slot.setdefault(target.code, []).append(target.choice)
-        else:
-            slot[target.code] = value
-    for repeat, rows in repeats.items():
-        answers[repeat] = [rows[n] for n in sorted(rows) if rows[n]]
-    return answers
+    return Assembler(instrument, targets)(row)
 
 
 def disassemble(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str, str]:
@@ -234,6 +264,7 @@ __all__ = [
     "CODE_MAX",
     "META_COLUMNS",
     "RESERVED_CODES",
+    "Assembler",
     "Target",
     "assemble",
     "check_codes",

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from coprod_connectors.errors import ConfigError, ResponseDataError
 from coprod_connectors.instruments.model import Instrument, QuestionKind
 from coprod_connectors.responses import Response, build_response, default_round
-from coprod_limesurvey.layout import META_COLUMNS, Target, assemble, columns
+from coprod_limesurvey.layout import META_COLUMNS, Assembler, Target, columns
 from coprod_limesurvey.render import choice_html
 
 PLATFORM = "limesurvey"
@@ -79,6 +79,7 @@ class RowConverter:
         self.deployment = deployment
         self.tz = tz
         self.targets: dict[str, Target] = columns(instrument)
+        self._assemble = Assembler(instrument, self.targets)
         self._labels = _label_index(instrument) if labels else {}
 
     def response_id(self, row: Mapping[str, Any]) -> str:
@@ -97,7 +98,7 @@ class RowConverter:
             or _EPOCH
         )
         language = str(row.get("startlanguage") or "").strip()
-        raw = assemble(self.instrument, self._codes(row), self.targets)
+        raw = self._assemble(self._codes(row))
         return build_response(
             self.instrument,
             raw,
@@ -111,10 +112,10 @@ class RowConverter:
             complete=submitted is not None,
         )
 
-    def _codes(self, row: Mapping[str, Any]) -> dict[str, Any]:
+    def _codes(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
         """Map full-text answers (a 'full answers' export) back to choice codes."""
         if not self._labels:
-            return dict(row)
+            return row  # only read: no copy
         fixed: dict[str, Any] = {}
         for column, value in row.items():
             target = self.targets.get(column)
