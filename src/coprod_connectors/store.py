@@ -329,31 +329,39 @@ class Store:
                     .where(responses_table.c.remote_id.in_(chunk))
                 )
                 existing.update({r[0]: (r[1], bool(r[2])) for r in rows})
-            batch: list[dict[str, Any]] = []
+            batch: list[tuple[Any, ...]] = []
+            append = batch.append
             for record in page.records:
-                raw = json.dumps(record.raw, sort_keys=True, ensure_ascii=False)
+                remote_id = record.remote_response_id
+                raw = _raw_json(record.raw)
                 response = record.response
-                values = {
-                    "deployment": deployment,
-                    "remote_id": record.remote_response_id,
-                    "instrument": response.instrument if response else None,
-                    "round": response.round if response else None,
-                    "subject": response.subject if response else None,
-                    "submitted_at": response.submitted_at.isoformat() if response else None,
-                    "raw": raw,
-                    "response": response.to_json() if response else None,
-                    "deleted": False,
-                    "seen_run": run_id,
-                }
-                before = existing.get(record.remote_response_id)
+                if response is None:
+                    append(
+                        (deployment, remote_id, None, None, None, None, raw, None, False, run_id)
+                    )
+                else:
+                    append(
+                        (
+                            deployment,
+                            remote_id,
+                            response.instrument,
+                            response.round,
+                            response.subject,
+                            response.submitted_at.isoformat(),
+                            raw,
+                            response.to_json(),
+                            False,
+                            run_id,
+                        )
+                    )
+                before = existing.get(remote_id)
                 if before is None:
                     new += 1
                 elif before[0] != raw or before[1]:
                     updated += 1
                 else:
                     unchanged += 1
-                batch.append(values)
-            self._upsert_many(conn, responses_table, ["deployment", "remote_id"], batch)
+            self._write_responses(conn, batch)
             self._upsert(
                 conn,
                 cursors,
@@ -520,6 +528,23 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def _write_responses(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Upsert rows of :data:`_RESPONSE_COLUMNS` (plain tuples) with ONE executemany.
+
+        The statement is written out for the driver (SQLite and PostgreSQL share
+        the ``ON CONFLICT`` syntax), so that nothing is done per row but what the
+        driver does; other databases go through SQLAlchemy.
+        """
+        if not rows:
+            return
+        dialect = conn.dialect
+        if dialect.name not in {"sqlite", "postgresql"}:  # pragma: no cover - other databases
+            named = [dict(zip(_RESPONSE_COLUMNS, row, strict=True)) for row in rows]
+            self._upsert_many(conn, responses_table, ["deployment", "remote_id"], named)
+            return
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_upsert_responses_sql(marker), rows)
+
     def _upsert_many(
         self, conn: Connection, table: sa.Table, keys: list[str], rows: list[dict[str, Any]]
     ) -> None:
@@ -560,6 +585,37 @@ class Store:
                 conn.execute(table.update().where(where).values(**values))
             else:
                 conn.execute(table.insert().values(**key, **values))
+
+
+#: The columns :meth:`Store._write_responses` writes, in the order of its tuples.
+_RESPONSE_COLUMNS = (
+    "deployment",
+    "remote_id",
+    "instrument",
+    "round",
+    "subject",
+    "submitted_at",
+    "raw",
+    "response",
+    "deleted",
+    "seen_run",
+)
+_RESPONSE_KEY = ("deployment", "remote_id")
+
+#: A raw record as stored: JSON with sorted keys (so the same record is the same text),
+#: what json.dumps(..., sort_keys=True, ensure_ascii=False) writes, with one encoder.
+_raw_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
+def _upsert_responses_sql(marker: str) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE of every response column (SQLite and PostgreSQL)."""
+    names = ", ".join(_RESPONSE_COLUMNS)
+    values = ", ".join([marker] * len(_RESPONSE_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _RESPONSE_COLUMNS if c not in _RESPONSE_KEY)
+    return (
+        f"INSERT INTO responses ({names}) VALUES ({values}) "
+        f"ON CONFLICT ({', '.join(_RESPONSE_KEY)}) DO UPDATE SET {updates}"
+    )
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
