@@ -612,8 +612,9 @@ def _upsert_responses_sql(marker: str) -> str:
     names = ", ".join(_RESPONSE_COLUMNS)
     values = ", ".join([marker] * len(_RESPONSE_COLUMNS))
     updates = ", ".join(f"{c} = excluded.{c}" for c in _RESPONSE_COLUMNS if c not in _RESPONSE_KEY)
+    # every name is a constant of this module; the values go as parameters
     return (
-        f"INSERT INTO responses ({names}) VALUES ({values}) "
+        f"INSERT INTO responses ({names}) VALUES ({values}) "  # noqa: S608
         f"ON CONFLICT ({', '.join(_RESPONSE_KEY)}) DO UPDATE SET {updates}"
     )
 
