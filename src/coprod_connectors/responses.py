@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,6 +27,7 @@ from coprod_connectors.errors import ResponseDataError
 from coprod_connectors.instruments.model import Instrument
 
 SCHEMA = "coprod.response/1"
+_T = TypeVar("_T")
 
 #: Roles and the perspective group each belongs to (INSTRUMENTS.md).
 PERSPECTIVES: dict[str, str] = {
@@ -208,6 +212,51 @@ def read_responses(source: Path | IO[str], *, name: str | None = None) -> Iterat
             handle.close()
 
 
+class Reread(Iterable[_T]):
+    """An iterable that reads its source again from the start each time it is iterated
+    (a store query, a file), so that a reader such as the scorer can go through it
+    twice without holding it."""
+
+    def __init__(self, read: Callable[[], Iterator[_T]]) -> None:
+        self._read = read
+
+    def __iter__(self) -> Iterator[_T]:
+        return self._read()
+
+
+#: Responses from standard input are kept in memory up to this size, then in a temporary file.
+SPOOL_MAX = 64 * 1024 * 1024
+
+
+def responses_from(source: Path | IO[str], *, name: str | None = None) -> Iterable[Response]:
+    """The responses in a JSON-lines file (or a stream, such as standard input) as an
+    iterable that can be read more than once (see :class:`Reread`), one line at a time.
+
+    A stream is copied as it is read into a temporary file (in memory up to
+    :data:`SPOOL_MAX`), which later readings read again.
+    """
+    if isinstance(source, Path):
+        return Reread(lambda: read_responses(source, name=name))
+    label = name or getattr(source, "name", "<stdin>")
+    spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed with the iterable
+        max_size=SPOOL_MAX, mode="w+", encoding="utf-8", newline=""
+    )
+    try:
+        shutil.copyfileobj(source, spool)
+    except UnicodeDecodeError as exc:
+        spool.close()
+        msg = f"{label}: not UTF-8 text; save it as UTF-8"
+        raise ResponseDataError(msg) from exc
+
+    def again() -> Iterator[Response]:
+        spool.seek(0)
+        return read_responses(spool, name=label)
+
+    found = Reread(again)
+    weakref.finalize(found, spool.close)
+    return found
+
+
 def write_responses(responses: Iterable[Response], target: IO[str]) -> int:
     """Write responses as JSON lines; returns how many."""
     count = 0
@@ -228,8 +277,10 @@ __all__ = [
     "PERSPECTIVES",
     "PERSPECTIVE_NAMES",
     "SCHEMA",
+    "SPOOL_MAX",
     "Flag",
     "FlagKind",
+    "Reread",
     "Response",
     "build_response",
     "default_round",
@@ -237,5 +288,6 @@ __all__ = [
     "perspective",
     "read_responses",
     "response_as_dict",
+    "responses_from",
     "write_responses",
 ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from coprod_connectors.errors import StoreError
 from coprod_connectors.instruments.model import Instrument
 from coprod_connectors.platforms import Deployment, Page
-from coprod_connectors.responses import Response
+from coprod_connectors.responses import Reread, Response
 
 STORE_ENV = "COPROD_STORE_URL"
 DEFAULT_STORE = "coprod.db"
@@ -445,8 +445,13 @@ class Store:
         subject: str | None = None,
         round: str | None = None,  # noqa: A002
         batch: int = 2000,
-    ) -> Iterator[Response]:
-        """Stored responses (not deleted), streamed in a fixed order."""
+    ) -> Iterable[Response]:
+        """Stored responses (not deleted), in a fixed order, ``batch`` rows at a time.
+
+        An iterable that queries the store again each time it is iterated, so
+        that the scorer can read it twice (when an id is repeated) and never
+        hold every response at once.
+        """
         query = (
             sa.select(responses_table.c.response)
             .where(responses_table.c.deleted.is_(False))
@@ -459,6 +464,9 @@ class Store:
             query = query.where(responses_table.c.subject == subject)
         if round:
             query = query.where(responses_table.c.round == round)
+        return Reread(lambda: self._stream(query, batch))
+
+    def _stream(self, query: sa.Select[Any], batch: int) -> Iterator[Response]:
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
             try:

@@ -52,11 +52,11 @@ def score(
     """Score responses and print, per subject and round, the rung and the reasons for it."""
     import sys
 
-    from coprod_connectors.responses import read_responses
+    from coprod_connectors.responses import responses_from
     from coprod_connectors.scoring import score as score_responses
 
     source = sys.stdin if str(file) == "-" else file
-    results = score_responses(read_responses(source), ladder=ladder, k=k)
+    results = score_responses(responses_from(source), ladder=ladder, k=k)
     write_report(results, fmt, output)
 
 
