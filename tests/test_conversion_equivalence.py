@@ -541,8 +541,8 @@ def test_dates_and_notes_are_converted_as_before() -> None:
 
 
 def test_construct_makes_what_model_construct_makes() -> None:
+    from coprod_connectors.connectors import Page, PulledRecord
     from coprod_connectors.conversion import construct
-    from coprod_connectors.platforms import Page, PulledRecord
 
     response = synthetic.demo_responses()[0]
     fields = dict(response.__dict__)

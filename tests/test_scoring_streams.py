@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.instruments import builtin_instrument
-from coprod_connectors.platforms import Deployment
 from coprod_connectors.responses import Reread, Response, responses_from, write_responses
 from coprod_connectors.scoring import engine, score
 from coprod_connectors.store import Store

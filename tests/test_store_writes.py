@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coprod_connectors.connectors import Deployment, Page, PulledRecord
 from coprod_connectors.conversion import construct
 from coprod_connectors.instruments import builtin_instrument
-from coprod_connectors.platforms import Deployment, Page, PulledRecord
 from coprod_connectors.store import (
     PageResult,
     Store,
