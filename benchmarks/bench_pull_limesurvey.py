@@ -18,15 +18,23 @@ same run:
   connector does it (codes mapped back, types, flags): what scoring needs. Not
   what a user would do, but it shows what the transport costs apart from the
   conversion;
-- ``pull``: the connector's pull in response-id ranges (``--page-size``, the
-  connector's default otherwise), consuming the pages as a sync would, with no
-  store;
+- ``floor``: the decode floor: the same calls by hand, in fixed ranges of
+  ``--page-size`` ids (the connector's default range), base64 + ``json.loads``
+  of each, nothing converted; what no client can beat;
+- ``floor+insert``: the insert floor: ``floor`` plus a plain ``executemany`` of
+  (id, ``json.dumps(row)``) tuples into SQLite, one transaction a range;
+- ``pull``: the connector's pull in response-id ranges (starting at
+  ``--page-size``, the connector's default otherwise, and growing while the
+  server answers fast), consuming the pages as a sync would, with no store;
 - ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then
   an incremental re-sync with nothing new (requests made and time).
 
-Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak
-resident memory of the process and how much of it the pull added (peak minus
-the memory after imports). ``--latency`` and ``--row-cost`` make the server
+Printed: responses, seconds, responses/s, the client's CPU time per row (the
+measuring process's own, every thread), the ratio to ``raw``, the ratio to its
+floor (``pull`` and the ``raw`` modes to ``floor``, ``sync`` to
+``floor+insert``, all measured in the same run), the peak resident memory of
+the process and how much of it the pull added (peak minus the memory after
+imports). ``--latency`` and ``--row-cost`` make the server
 wait before each export_responses answer, that long plus that much per row (a
 real LimeSurvey spends time in PHP and its database on every call);
 ``--real-costs`` uses what a real LimeSurvey 6.14 took on this machine. The
@@ -81,7 +89,7 @@ def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict
     endpoint = f"{url}/index.php/admin/remotecontrol"
     converter = RowConverter(fake.instrument, round="2026-H1", labels=False)
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     with httpx.Client(timeout=600) as client:
 
         def call(method: str, *params: Any) -> Any:
@@ -98,12 +106,79 @@ def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict
     if convert:
         responses = len([converter(row) for row in rows])
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - started_cpu
     del rows
-    return {"responses": responses, "seconds": seconds, "requests": 3, "rss": start_rss}
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": 3,
+        "rss": start_rss,
+    }
 
 
 def _raw_convert(url: str, count: int, page_size: int) -> dict[str, Any]:
     return _raw(url, count, page_size, convert=True)
+
+
+def _floor(url: str, count: int, page_size: int, *, insert: bool = False) -> dict[str, Any]:
+    import sqlite3
+
+    import httpx
+
+    fake = _fake(count)
+    endpoint = f"{url}/index.php/admin/remotecontrol"
+    last = max(fake.ids("complete"), default=0)
+    with tempfile.TemporaryDirectory() as folder:
+        db = sqlite3.connect(Path(folder) / "floor.db", isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+        start_rss = rss_mib()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        responses = requests = 0
+        with httpx.Client(timeout=600) as client:
+
+            def call(method: str, *params: Any) -> Any:
+                reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
+                reply.raise_for_status()
+                return reply.json()["result"]
+
+            key = call("get_session_key", fake.user, fake.password)
+            requests += 1
+            for low in range(1, last + 1, page_size):
+                exported = call(
+                    "export_responses", key, fake.sid, "json", None, "complete", "code", "short",
+                    low, low + page_size - 1,
+                )  # fmt: skip
+                requests += 1
+                if not isinstance(exported, str):
+                    continue  # no rows in this range
+                rows = json.loads(base64.b64decode(exported))["responses"]
+                responses += len(rows)
+                if insert:
+                    db.execute("BEGIN")
+                    db.executemany(
+                        "INSERT INTO rows VALUES (?, ?)",
+                        [(int(row["id"]), json.dumps(row)) for row in rows],
+                    )
+                    db.execute("COMMIT")
+                del rows, exported
+            call("release_session_key", key)
+            requests += 1
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
+        db.close()
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
+
+
+def _floor_insert(url: str, count: int, page_size: int) -> dict[str, Any]:
+    return _floor(url, count, page_size, insert=True)
 
 
 class _Counting:
@@ -134,16 +209,18 @@ def _pull(url: str, count: int, page_size: int, *, prefetch: bool = True) -> dic
     connector = LimeSurveyConnector(client=client, page_size=page_size, prefetch=prefetch)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = 0
     for page in connector.pull(deployment, profile, instrument=fake.instrument):
         responses += sum(1 for r in page.records if r.response is not None)
         del page  # a sync would store the page here and let it go
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - started_cpu
     client.close()
     return {
         "responses": responses,
         "seconds": seconds,
+        "cpu": cpu,
         "requests": counting.requests,
         "rss": start_rss,
     }
@@ -169,9 +246,10 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
         store.record_deployment(deployment, fake.instrument)
         start_rss = rss_mib()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         first = sync_deployment(store, connector, deployment, profile)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
         assert first.ok, first.error
         requests = counting.requests
         started = time.perf_counter()
@@ -185,6 +263,7 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     return {
         "responses": stored,
         "seconds": seconds,
+        "cpu": cpu,
         "requests": requests,
         "rss": start_rss,
         "quiet_requests": counting.requests - requests,
@@ -193,6 +272,8 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
 
 
 MODES = {
+    "floor": _floor,
+    "floor+insert": _floor_insert,
     "raw": _raw,
     "raw+convert": _raw_convert,
     "pull": _pull,
@@ -298,9 +379,9 @@ def main(argv: list[str] | None = None) -> None:
         args.latency, args.row_cost = REAL_LATENCY, REAL_ROW_COST
     util = _util
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    modes = ["raw", "raw+convert", "pull"]
+    modes = ["floor", "raw", "raw+convert", "pull"]
     modes += ["pull-serial"] if args.serial else []
-    modes += [] if args.no_store else ["sync"]
+    modes += [] if args.no_store else ["floor+insert", "sync"]
     print(
         f"LimeSurvey pull, {INSTRUMENT}, ranges of {args.page_size} ids; server time per "
         f"export {args.latency:g} s + {args.row_cost:g} s a row"
@@ -316,10 +397,11 @@ def main(argv: list[str] | None = None) -> None:
             results = {m: best(m, server.url, count, args.page_size, repeat) for m in modes}
         finally:
             server.stop()
-        raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
+        rate_of = {m: r["responses"] / r["seconds"] for m, r in results.items()}
         for mode in modes:
             r = results[mode]
-            rate = r["responses"] / r["seconds"]
+            rate = rate_of[mode]
+            floor = "floor+insert" if mode in {"sync", "floor+insert"} else "floor"
             rows.append(
                 [
                     f"{count:,}",
@@ -327,7 +409,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"{r['requests']:,}",
                     f"{r['seconds']:.2f}",
                     f"{rate:,.0f}",
-                    f"{rate / raw_rate:.2f}x",
+                    f"{r['cpu'] / max(1, r['responses']) * 1e6:.0f}",
+                    f"{rate / rate_of['raw']:.2f}x",
+                    f"{rate / rate_of[floor]:.2f}x {'(insert)' if floor != 'floor' else ''}",
                     f"{r['peak']:.0f}",
                     f"{r['peak'] - r['rss']:.0f}",
                 ]
@@ -343,7 +427,9 @@ def main(argv: list[str] | None = None) -> None:
         "requests",
         "seconds",
         "responses/s",
+        "CPU us/row",
         "vs raw",
+        "vs floor",
         "peak RSS MiB",
         "added MiB",
     ]
@@ -351,6 +437,10 @@ def main(argv: list[str] | None = None) -> None:
     if quiet:
         print("\nincremental re-sync with nothing new (sync, SQLite store):\n")
         print(util.table(["responses stored", "requests", "ms"], quiet))
+    print(
+        "\nvs floor: pull and raw to the decode floor (floor), sync to the insert floor "
+        "(floor+insert), both measured in this run"
+    )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
