@@ -15,10 +15,17 @@ resident memory is its own), in the same run:
   store: every submission converted to a response (types, codes, flags); with
   ``--latency``, also ``pull-serial``: the same without fetching the next page
   while this one is converted;
+- ``raw+insert``: the insert floor: ``raw`` plus a plain ``executemany`` of
+  (``_id``, ``json.dumps(submission)``) tuples into SQLite, one transaction a page;
 - ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then
   an incremental re-sync with nothing new (requests made and time).
 
-Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak
+``raw`` is the decode floor of ``pull``, ``raw+insert`` the insert floor of
+``sync``; both are measured in the same run.
+
+Printed: responses, seconds, responses/s, the client's CPU time per row (the
+measuring process's own, every thread), the ratio to ``raw``, the ratio to the
+floor, the peak
 resident memory of the process and how much of it the pull added (peak minus
 the memory after imports). ``--latency`` makes the server take that long for
 each data page before answering (a real KPI takes time to query its database;
@@ -51,15 +58,21 @@ PAGE = 1000
 
 
 # --- in the child process: one measurement -------------------------------------------
-def _raw(url: str, count: int) -> dict[str, Any]:
+def _raw(url: str, count: int, *, insert: bool = False) -> dict[str, Any]:
+    import sqlite3
+
     import httpx
 
     from coprod_kobotoolbox.fake import FakeKpi
 
     fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
     headers = {"Authorization": f"Token {fake.token}", "Accept": "application/json"}
+    folder = tempfile.TemporaryDirectory()
+    db = sqlite3.connect(Path(folder.name) / "floor.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
     with httpx.Client(headers=headers, timeout=120) as client:
         following: str | None = f"{url}/api/v2/assets/{fake.uid}/data/?format=json&limit={PAGE}"
@@ -69,10 +82,30 @@ def _raw(url: str, count: int) -> dict[str, Any]:
             body = reply.json()
             requests += 1
             responses += len(body["results"])
+            if insert:
+                db.execute("BEGIN")
+                db.executemany(
+                    "INSERT INTO rows VALUES (?, ?)",
+                    [(s["_id"], json.dumps(s)) for s in body["results"]],
+                )
+                db.execute("COMMIT")
             following = body["next"]
             del body, reply
     seconds = time.perf_counter() - started
-    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+    cpu = time.process_time() - started_cpu
+    db.close()
+    folder.cleanup()
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
+
+
+def _raw_insert(url: str, count: int) -> dict[str, Any]:
+    return _raw(url, count, insert=True)
 
 
 def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
@@ -83,14 +116,21 @@ def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
     connector = KoboToolboxConnector(page_size=PAGE, prefetch=prefetch)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
     for page in connector.pull(deployment, profile, instrument=fake.instrument):
         responses += sum(1 for r in page.records if r.response is not None)
         requests += page.requests
         del page
     seconds = time.perf_counter() - started
-    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+    cpu = time.process_time() - started_cpu
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
 
 
 def _sync(url: str, count: int) -> dict[str, Any]:
@@ -106,9 +146,10 @@ def _sync(url: str, count: int) -> dict[str, Any]:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
         store.record_deployment(deployment, fake.instrument)
         start_rss = rss_mib()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         first = sync_deployment(store, connector, deployment, profile)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
         assert first.ok, first.error
         started = time.perf_counter()
         again = sync_deployment(store, connector, deployment, profile)
@@ -120,6 +161,7 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     return {
         "responses": stored,
         "seconds": seconds,
+        "cpu": cpu,
         "requests": first.requests,
         "rss": start_rss,
         "quiet_requests": again.requests,
@@ -144,6 +186,7 @@ def _pull_traced(url: str, count: int) -> dict[str, Any]:
 
 MODES = {
     "raw": _raw,
+    "raw+insert": _raw_insert,
     "pull": _pull,
     "pull-serial": _pull_serial,
     "pull-traced": _pull_traced,
@@ -230,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.latency:
         modes.append("pull-serial")
     if not args.no_store:
-        modes.append("sync")
+        modes += ["raw+insert", "sync"]
     print("KoboToolbox pull: the connector against the raw API calls")
     print(f"Machine: {util.machine()}")
     print(
@@ -252,10 +295,11 @@ def main(argv: list[str] | None = None) -> None:
                 traced.append([f"{count:,}", f"{traced_run['traced']:.1f}"])
         finally:
             server.stop()
-        raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
+        rate_of = {m: r["responses"] / r["seconds"] for m, r in results.items()}
         for mode in modes:
             result = results[mode]
-            rate = result["responses"] / result["seconds"]
+            rate = rate_of[mode]
+            floor = "raw+insert" if mode in {"sync", "raw+insert"} else "raw"
             added = result["peak"] - result["rss"]
             memory[mode, count] = added
             rows.append(
@@ -266,7 +310,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"{result['requests']:,}",
                     f"{result['seconds']:.2f}",
                     f"{rate:,.0f}",
-                    f"{rate / raw_rate:.2f}x",
+                    f"{result['cpu'] / max(1, result['responses']) * 1e6:.0f}",
+                    f"{rate / rate_of['raw']:.2f}x",
+                    f"{rate / rate_of[floor]:.2f}x {'(insert)' if floor != 'raw' else ''}",
                     f"{result['peak']:.0f}",
                     f"{added:.0f}",
                 ]
@@ -289,7 +335,9 @@ def main(argv: list[str] | None = None) -> None:
                 "requests",
                 "seconds",
                 "responses/s",
+                "CPU us/row",
                 "vs raw",
+                "vs floor",
                 "peak RSS MiB",
                 "added MiB",
             ],
@@ -315,7 +363,10 @@ def main(argv: list[str] | None = None) -> None:
             )
     print()
     print(
-        "raw = httpx GET following `next`, JSON-decoding each page; pull = the connector's "
+        "raw = httpx GET following `next`, JSON-decoding each page (the decode floor); "
+        "raw+insert = raw plus a plain executemany of (_id, json.dumps) into SQLite (the "
+        "insert floor); vs floor: pull to raw, sync to raw+insert, measured in this run; "
+        "pull = the connector's "
         "pull, every submission converted to a response (pull-serial: without fetching the "
         "next page meanwhile); sync = pull + SQLite store. "
         "'added MiB' = peak resident memory minus the memory after imports."
