@@ -18,7 +18,7 @@ from coprod_limesurvey.connector import (
     DEFAULT_PAGE_SIZE,
     RangeSizes,
 )
-from coprod_limesurvey.fake import FakeLimeSurvey
+from coprod_testkit.limesurvey_fake import FakeLimeSurvey
 
 INSTRUMENT: Instrument = builtin_instrument("ladder-check")
 
