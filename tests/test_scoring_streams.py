@@ -4,6 +4,7 @@ scoring every response at once, byte for byte, from a list, the store or a file.
 from __future__ import annotations
 
 import io
+import json
 import random
 from collections.abc import Iterator
 from datetime import timedelta
@@ -133,3 +134,43 @@ def test_a_file_and_stdin_are_read_again(ram_dir: Path, monkeypatch: pytest.Monk
     stdin = io.StringIO(path.read_text(encoding="utf-8"))
     monkeypatch.setattr("coprod_connectors.responses.SPOOL_MAX", 1000)  # on disk
     assert score(responses_from(stdin)).to_json() == expected
+
+
+def test_coprod_report_streams_and_scores_as_in_memory(
+    ram_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from coprod_connectors.cli import app
+
+    data = _mixed(11, 400)
+    instrument = builtin_instrument("self-reflection")
+    deployment = Deployment(
+        platform="file",
+        profile="p",
+        remote_id="f",
+        instrument=instrument.id,
+        instrument_version=instrument.version,
+        round="2026-H1",
+        created_at=DEMO[0].submitted_at,
+    )
+    stamped = [r.model_copy(update={"deployment": deployment.key}) for r in data]
+    path = ram_dir / "s.db"
+    with Store(str(path)) as store:
+        store.import_responses(deployment, instrument, stamped)
+        expected = score(list(store.responses())).to_json()
+    reads: list[int] = []
+    real_stream = Store._stream
+
+    def counted(self: Store, *args: Any) -> Iterator[Response]:
+        reads.append(1)
+        return real_stream(self, *args)
+
+    monkeypatch.setattr(Store, "_stream", counted)
+    monkeypatch.setattr(engine, "CHUNK", 17)
+    out = ram_dir / "r.json"
+    done = CliRunner().invoke(app, ["report", "--store", str(path), "-f", "json", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report == json.loads(expected)  # the JSON report is the results
+    assert 1 <= len(reads) <= 2  # read once, or twice for repeated ids; never listed

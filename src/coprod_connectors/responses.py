@@ -224,6 +224,22 @@ class Reread(Iterable[_T]):
         return self._read()
 
 
+def noting_deployments(responses: Iterable[Response], seen: set[str | None]) -> Iterable[Response]:
+    """``responses`` as they are (read again each time if they can be), each one's
+    deployment added to ``seen`` as it goes by: what a report names as its sources,
+    found without holding the responses."""
+
+    def note(items: Iterable[Response]) -> Iterator[Response]:
+        add = seen.add
+        for response in items:
+            add(response.deployment)
+            yield response
+
+    if iter(responses) is responses:  # one-shot
+        return note(responses)
+    return Reread(lambda: note(responses))
+
+
 #: Responses from standard input are kept in memory up to this size, then in a temporary file.
 SPOOL_MAX = 64 * 1024 * 1024
 
@@ -285,6 +301,7 @@ __all__ = [
     "build_response",
     "default_round",
     "normalise_answers",
+    "noting_deployments",
     "perspective",
     "read_responses",
     "response_as_dict",
