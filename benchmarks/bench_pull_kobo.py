@@ -38,6 +38,8 @@ Not part of the test run.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -52,6 +54,14 @@ sys.path.insert(0, str(HERE))
 import _util  # noqa: E402 - the benchmarks' shared helpers (this folder is no package)
 from _util import max_rss_mib, rss_mib  # noqa: E402
 
+#: The fake server's module (coprod_kobotoolbox.fake before the test kit, so that this script can
+#: measure an older checkout side by side).
+FAKE = (
+    "coprod_testkit.kobotoolbox_fake"
+    if importlib.util.find_spec("coprod_testkit")
+    else "coprod_kobotoolbox.fake"
+)
+
 INSTRUMENT = "self-reflection"
 SEED = 2026
 PAGE = 1000
@@ -63,9 +73,9 @@ def _raw(url: str, count: int, *, insert: bool = False) -> dict[str, Any]:
 
     import httpx
 
-    from coprod_testkit.kobotoolbox_fake import FakeKpi
+    fake_class = importlib.import_module(FAKE).FakeKpi
 
-    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     headers = {"Authorization": f"Token {fake.token}", "Accept": "application/json"}
     folder = tempfile.TemporaryDirectory()
     db = sqlite3.connect(Path(folder.name) / "floor.db", isolation_level=None)
@@ -110,9 +120,10 @@ def _raw_insert(url: str, count: int) -> dict[str, Any]:
 
 def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
     from coprod_kobotoolbox import KoboToolboxConnector
-    from coprod_testkit.kobotoolbox_fake import FakeKpi
 
-    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    fake_class = importlib.import_module(FAKE).FakeKpi
+
+    fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE, prefetch=prefetch)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     start_rss = rss_mib()
@@ -137,9 +148,10 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     from coprod_connectors.store import Store
     from coprod_connectors.sync import sync_deployment
     from coprod_kobotoolbox import KoboToolboxConnector
-    from coprod_testkit.kobotoolbox_fake import FakeKpi
 
-    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    fake_class = importlib.import_module(FAKE).FakeKpi
+
+    fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     with tempfile.TemporaryDirectory() as folder:
@@ -210,7 +222,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "coprod_testkit.kobotoolbox_fake",
+            FAKE,
             "--count",
             str(count),
             "--instrument",
@@ -250,12 +262,17 @@ def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
     return min(runs, key=lambda r: float(r["seconds"]))
 
 
+def _ratio(rate: float, floor: float | None, note: str = "") -> str:
+    return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="submission counts")
     parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
     parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
     parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument("--modes", help="only these methods, e.g. pull (for large sizes)")
     parser.add_argument(
         "--traced", action="store_true", help="also the pull's peak traced Python memory"
     )
@@ -274,6 +291,7 @@ def main(argv: list[str] | None = None) -> None:
         modes.append("pull-serial")
     if not args.no_store:
         modes += ["raw+insert", "sync"]
+    modes = args.modes.split(",") if args.modes else modes
     print("KoboToolbox pull: the connector against the raw API calls")
     print(f"Machine: {util.machine()}")
     print(
@@ -311,8 +329,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"{result['seconds']:.2f}",
                     f"{rate:,.0f}",
                     f"{result['cpu'] / max(1, result['responses']) * 1e6:.0f}",
-                    f"{rate / rate_of['raw']:.2f}x",
-                    f"{rate / rate_of[floor]:.2f}x {'(insert)' if floor != 'raw' else ''}",
+                    _ratio(rate, rate_of.get("raw")),
+                    _ratio(rate, rate_of.get(floor), "(insert)" if floor != "raw" else ""),
                     f"{result['peak']:.0f}",
                     f"{added:.0f}",
                 ]

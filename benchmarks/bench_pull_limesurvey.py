@@ -47,6 +47,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -62,6 +64,14 @@ sys.path.insert(0, str(HERE))
 import _util  # noqa: E402 - the benchmarks' shared helpers (this folder is no package)
 from _util import max_rss_mib, rss_mib  # noqa: E402
 
+#: The fake server's module (coprod_limesurvey.fake before the test kit, so that this script can
+#: measure an older checkout side by side).
+FAKE = (
+    "coprod_testkit.limesurvey_fake"
+    if importlib.util.find_spec("coprod_testkit")
+    else "coprod_limesurvey.fake"
+)
+
 INSTRUMENT = "checklist"
 SEED = 2026
 #: What one export_responses call cost a real LimeSurvey 6.14 (php -S, MariaDB, the
@@ -74,10 +84,11 @@ REAL_ROW_COST = 0.00022
 # --- in the child process: one measurement -------------------------------------------
 def _fake(count: int) -> Any:
     from coprod_connectors.instruments import builtin_instrument
-    from coprod_testkit.limesurvey_fake import FakeLimeSurvey
+
+    fake_class = importlib.import_module(FAKE).FakeLimeSurvey
 
     # the same account, survey id and instrument as the server process (rows are not made)
-    return FakeLimeSurvey(count, instrument=builtin_instrument(INSTRUMENT), seed=SEED)
+    return fake_class(count, instrument=builtin_instrument(INSTRUMENT), seed=SEED)
 
 
 def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict[str, Any]:
@@ -298,7 +309,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "coprod_testkit.limesurvey_fake",
+            FAKE,
             "--count",
             str(count),
             "--instrument",
@@ -351,6 +362,10 @@ def best(mode: str, url: str, count: int, page_size: int, repeat: int) -> dict[s
     return min(runs, key=lambda r: float(r["seconds"]))
 
 
+def _ratio(rate: float, floor: float | None, note: str = "") -> str:
+    return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()
+
+
 def main(argv: list[str] | None = None) -> None:
     from coprod_limesurvey.connector import DEFAULT_PAGE_SIZE
 
@@ -367,6 +382,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--serial", action="store_true", help="also pull without prefetching")
     parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
     parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument("--modes", help="only these methods, e.g. pull (for large sizes)")
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -382,6 +398,7 @@ def main(argv: list[str] | None = None) -> None:
     modes = ["floor", "raw", "raw+convert", "pull"]
     modes += ["pull-serial"] if args.serial else []
     modes += [] if args.no_store else ["floor+insert", "sync"]
+    modes = args.modes.split(",") if args.modes else modes
     print(
         f"LimeSurvey pull, {INSTRUMENT}, ranges of {args.page_size} ids; server time per "
         f"export {args.latency:g} s + {args.row_cost:g} s a row"
@@ -410,8 +427,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"{r['seconds']:.2f}",
                     f"{rate:,.0f}",
                     f"{r['cpu'] / max(1, r['responses']) * 1e6:.0f}",
-                    f"{rate / rate_of['raw']:.2f}x",
-                    f"{rate / rate_of[floor]:.2f}x {'(insert)' if floor != 'floor' else ''}",
+                    _ratio(rate, rate_of.get("raw")),
+                    _ratio(rate, rate_of.get(floor), "(insert)" if floor != "floor" else ""),
                     f"{r['peak']:.0f}",
                     f"{r['peak'] - r['rss']:.0f}",
                 ]
