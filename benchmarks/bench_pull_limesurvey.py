@@ -19,7 +19,7 @@ same run:
   what a user would do, but it shows what the transport costs apart from the
   conversion;
 - ``floor``: the decode floor: the same calls by hand, in fixed ranges of
-  ``--page-size`` ids (the connector's default range), base64 + ``json.loads``
+  ``--page-size`` ids (else 1,000, the connector's first range), base64 + ``json.loads``
   of each, nothing converted; what no client can beat;
 - ``floor+insert``: the insert floor: ``floor`` plus a plain ``executemany`` of
   (id, ``json.dumps(row)``) tuples into SQLite, one transaction a range;
@@ -78,6 +78,8 @@ SEED = 2026
 #: checklist, 2,000 responses) on the benchmark machine: 250 rows 83 ms, 500 rows
 #: 139 ms, 1,000 rows 286 ms, 2,000 rows 472 ms (the whole survey in one call: 599 ms).
 REAL_LATENCY = 0.027
+#: The floors' fixed id ranges: the connector's first range.
+DEFAULT_RANGE = 1000
 REAL_ROW_COST = 0.00022
 
 
@@ -156,10 +158,11 @@ def _floor(url: str, count: int, page_size: int, *, insert: bool = False) -> dic
 
             key = call("get_session_key", fake.user, fake.password)
             requests += 1
-            for low in range(1, last + 1, page_size):
+            size = page_size or DEFAULT_RANGE
+            for low in range(1, last + 1, size):
                 exported = call(
                     "export_responses", key, fake.sid, "json", None, "complete", "code", "short",
-                    low, low + page_size - 1,
+                    low, low + size - 1,
                 )  # fmt: skip
                 requests += 1
                 if not isinstance(exported, str):
@@ -217,7 +220,9 @@ def _pull(url: str, count: int, page_size: int, *, prefetch: bool = True) -> dic
     fake = _fake(count)
     counting = _Counting()
     client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
-    connector = LimeSurveyConnector(client=client, page_size=page_size, prefetch=prefetch)
+    # 0: the connector's own ranges (adaptive); else fixed ranges of that many ids
+    sized = {"page_size": page_size} if page_size else {}
+    connector = LimeSurveyConnector(client=client, prefetch=prefetch, **sized)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     start_rss = rss_mib()
     started, started_cpu = time.perf_counter(), time.process_time()
@@ -251,7 +256,8 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     fake = _fake(count)
     counting = _Counting()
     client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
-    connector = LimeSurveyConnector(client=client, page_size=page_size)
+    sized = {"page_size": page_size} if page_size else {}
+    connector = LimeSurveyConnector(client=client, **sized)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
@@ -367,11 +373,14 @@ def _ratio(rate: float, floor: float | None, note: str = "") -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from coprod_limesurvey.connector import DEFAULT_PAGE_SIZE
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="response counts")
-    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="ids per range")
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=0,
+        help="fixed ranges of this many ids (default: the connector's own, growing ranges)",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="server seconds per export")
     parser.add_argument("--row-cost", type=float, default=0.0, help="server seconds per row")
     parser.add_argument(
@@ -400,7 +409,14 @@ def main(argv: list[str] | None = None) -> None:
     modes += [] if args.no_store else ["floor+insert", "sync"]
     modes = args.modes.split(",") if args.modes else modes
     print(
-        f"LimeSurvey pull, {INSTRUMENT}, ranges of {args.page_size} ids; server time per "
+        f"LimeSurvey pull, {INSTRUMENT}, "
+        + (
+            f"fixed ranges of {args.page_size} ids"
+            if args.page_size
+            else f"the connector's ranges (from {DEFAULT_RANGE} ids, adapting; floors: fixed "
+            f"ranges of {DEFAULT_RANGE})"
+        )
+        + "; server time per "
         f"export {args.latency:g} s + {args.row_cost:g} s a row"
     )
     print(util.machine())
