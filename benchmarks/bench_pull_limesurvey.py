@@ -221,7 +221,7 @@ def _pull(url: str, count: int, page_size: int, *, prefetch: bool = True) -> dic
     counting = _Counting()
     client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
     # 0: the connector's own ranges (adaptive); else fixed ranges of that many ids
-    sized = {"page_size": page_size} if page_size else {}
+    sized: dict[str, Any] = {"page_size": page_size} if page_size else {}
     connector = LimeSurveyConnector(client=client, prefetch=prefetch, **sized)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     start_rss = rss_mib()
@@ -256,7 +256,7 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     fake = _fake(count)
     counting = _Counting()
     client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
-    sized = {"page_size": page_size} if page_size else {}
+    sized: dict[str, Any] = {"page_size": page_size} if page_size else {}
     connector = LimeSurveyConnector(client=client, **sized)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     with tempfile.TemporaryDirectory() as folder:
