@@ -40,6 +40,15 @@ if TYPE_CHECKING:
         SupportsParticipants,
         discover,
     )
+    from coprod_connectors.connectors.http import (
+        HttpPolicy,
+        Retry,
+        error_page_text,
+        printable,
+        retry_after,
+        user_agent,
+    )
+    from coprod_connectors.connectors.paging import integer_cursor, prefetch
     from coprod_connectors.conversion import ConversionPlan, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
@@ -55,6 +64,8 @@ if TYPE_CHECKING:
         RateLimitedError,
         ResponseDataError,
         StoreError,
+        TimedOutError,
+        TransientReplyError,
         UnavailableError,
     )
     from coprod_connectors.instruments import (
@@ -144,6 +155,16 @@ _EXPORTS: dict[str, str] = {
     "Text": "coprod_connectors.instruments.model",
     "UnavailableError": "coprod_connectors.errors",
     "build_response": "coprod_connectors.responses",
+    "TimedOutError": "coprod_connectors.errors",
+    "TransientReplyError": "coprod_connectors.errors",
+    "HttpPolicy": "coprod_connectors.connectors.http",
+    "Retry": "coprod_connectors.connectors.http",
+    "error_page_text": "coprod_connectors.connectors.http",
+    "printable": "coprod_connectors.connectors.http",
+    "retry_after": "coprod_connectors.connectors.http",
+    "user_agent": "coprod_connectors.connectors.http",
+    "integer_cursor": "coprod_connectors.connectors.paging",
+    "prefetch": "coprod_connectors.connectors.paging",
     "builtin_instrument": "coprod_connectors.instruments",
     "builtin_instruments": "coprod_connectors.instruments",
     "construct": "coprod_connectors.conversion",
@@ -177,6 +198,7 @@ __all__ = [
     "Flag",
     "FlagKind",
     "Handover",
+    "HttpPolicy",
     "Instrument",
     "InstrumentError",
     "Link",
@@ -199,6 +221,7 @@ __all__ = [
     "RateLimitedError",
     "Response",
     "ResponseDataError",
+    "Retry",
     "Row",
     "Section",
     "StoreError",
@@ -207,6 +230,8 @@ __all__ = [
     "SupportsExportImport",
     "SupportsParticipants",
     "Text",
+    "TimedOutError",
+    "TransientReplyError",
     "UnavailableError",
     "__version__",
     "build_response",
@@ -215,11 +240,17 @@ __all__ = [
     "construct",
     "default_round",
     "discover",
+    "error_page_text",
+    "integer_cursor",
     "language_name",
     "load_instrument",
     "plan_for",
+    "prefetch",
+    "printable",
     "resolve_instrument",
+    "retry_after",
     "templates_dir",
+    "user_agent",
 ]
 
 
