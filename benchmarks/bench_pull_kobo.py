@@ -41,6 +41,7 @@ import argparse
 import importlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -298,6 +299,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Fake KPI over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions "
         f"(~3.9 kB of JSON each), pages of {PAGE:,}; server time per page: {args.latency:g} s"
     )
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     print()
     rows: list[list[str]] = []
     quiet: list[list[str]] = []
@@ -389,6 +391,7 @@ def main(argv: list[str] | None = None) -> None:
         "next page meanwhile); sync = pull + SQLite store. "
         "'added MiB' = peak resident memory minus the memory after imports."
     )
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -344,7 +344,7 @@ def _checked(fields: dict[str, Any]) -> bool:
         and type(fields["deployment"]) in text_or_none
         and type(fields["platform"]) in text_or_none
         and type(fields["complete"]) is bool
-        and all(type(f) is Flag for f in fields["flags"])
+        and (not fields["flags"] or all(type(f) is Flag for f in fields["flags"]))
     )
 
 
