@@ -11,10 +11,11 @@ questions a hundred thousand times.
 The rules are those of the interchange format (see ``responses``): blank
 answers are left out, values are converted to the question's type, and what
 does not fit is kept as it came and flagged. The :class:`Response` is built
-with ``model_construct`` once the plan has checked every field the model's
-validation would check; anything unusual (a value of another type, a bad
-round name, an empty id...) goes through the model's full validation instead,
-so the result, and any error, is exactly what validation gives.
+as ``model_construct`` builds it (:func:`construct`, without its per-field
+loop) once the plan has checked every field the model's validation would
+check; anything unusual (a value of another type, a bad round name, an empty
+id...) goes through the model's full validation instead, so the result, and
+any error, is exactly what validation gives.
 """
 
 from __future__ import annotations
