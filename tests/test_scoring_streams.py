@@ -174,3 +174,19 @@ def test_coprod_report_streams_and_scores_as_in_memory(
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report == json.loads(expected)  # the JSON report is the results
     assert 1 <= len(reads) <= 2  # read once, or twice for repeated ids; never listed
+
+
+def test_a_source_that_changes_between_readings_never_fails() -> None:
+    """A store synced while a report reads it: the second reading may differ."""
+    data = _mixed(13, 200)
+    extra = [r.model_copy(update={"subject": "Somewhere else"}) for r in data[:40]]
+    readings: list[int] = []
+
+    def read() -> Iterator[Response]:
+        readings.append(1)
+        return iter(data if len(readings) == 1 else data + extra)
+
+    data = [*data, data[0].model_copy()]  # one id twice: a second reading
+    results = score(Reread(read))
+    assert len(readings) == 2
+    assert results.results

@@ -235,7 +235,7 @@ def noting_deployments(responses: Iterable[Response], seen: set[str | None]) -> 
             add(response.deployment)
             yield response
 
-    if iter(responses) is responses:  # one-shot
+    if isinstance(responses, Iterator):  # one-shot
         return note(responses)
     return Reread(lambda: note(responses))
 

@@ -272,8 +272,8 @@ class Answers:
 
     def take_away(self, other: Answers) -> None:
         """Take ``other``'s counts (of people counted here too) away from these."""
-        self.people -= other.people
-        self.unknown_codes -= other.unknown_codes
+        self.people = max(0, self.people - other.people)
+        self.unknown_codes = max(0, self.unknown_codes - other.unknown_codes)
         for code, counts in self.single_counts.items():
             _subtract(counts, other.single_counts[code])
         for pair, counts in self.pair_counts.items():

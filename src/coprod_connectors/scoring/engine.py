@@ -59,7 +59,7 @@ def score(
         msg = f"the privacy threshold k must be 1 or more, not {k}"
         raise ConfigError(msg)
     model = load_ladder(ladder)
-    if iter(responses) is responses:  # one-shot: it cannot be read twice
+    if isinstance(responses, Iterator):  # one-shot: it cannot be read twice
         responses = list(responses)
     with _collector_paused():
         groups, unscored = _collect(responses)
@@ -223,9 +223,13 @@ def _deduplicate(
     taken = read_answers(dropped, readings)
     for bucket_key, bucket in taken.items():
         bucket.fold()
-        left = buckets[bucket_key]
+        # a source that changed between the readings (a store synced meanwhile) may
+        # hand over a copy the first reading did not count: never below nothing
+        left = buckets.get(bucket_key)
+        if left is None:
+            continue
         left.take_away(bucket)
-        if not left.people:
+        if left.people <= 0:
             del buckets[bucket_key]
     duplicates: Counter[Key] = Counter()
     for key, r in latest.items():
