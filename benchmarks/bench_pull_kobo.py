@@ -263,6 +263,15 @@ def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
     return min(runs, key=lambda r: float(r["seconds"]))
 
 
+def _cpu_ratio(floor: dict[str, Any] | None, measured: dict[str, Any]) -> str:
+    """The floor's CPU time per row over this method's: steadier than wall time on a busy
+    machine."""
+    if floor is None:
+        return "-"
+    per_row = measured["cpu"] / max(1, measured["responses"])
+    return f"{floor['cpu'] / max(1, floor['responses']) / per_row:.2f}x"
+
+
 def _ratio(rate: float, floor: float | None, note: str = "") -> str:
     return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()
 
@@ -333,6 +342,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"{result['cpu'] / max(1, result['responses']) * 1e6:.0f}",
                     _ratio(rate, rate_of.get("raw")),
                     _ratio(rate, rate_of.get(floor), "(insert)" if floor != "raw" else ""),
+                    _cpu_ratio(results.get(floor), result),
                     f"{result['peak']:.0f}",
                     f"{added:.0f}",
                 ]
@@ -358,6 +368,7 @@ def main(argv: list[str] | None = None) -> None:
                 "CPU us/row",
                 "vs raw",
                 "vs floor",
+                "vs floor, CPU",
                 "peak RSS MiB",
                 "added MiB",
             ],
