@@ -23,6 +23,8 @@ from coprod_limesurvey.layout import (
     assemble,
     columns,
     disassemble,
+    is_filecount,
+    uploaded_file_names,
 )
 from coprod_limesurvey.rows import RowConverter, parse_time, read_export
 
@@ -156,7 +158,7 @@ def test_import_multiline_text(bilingual: Instrument) -> None:
 def _reference_assemble(
     instrument: Instrument, row: Mapping[str, Any], targets: Mapping[str, Target]
 ) -> dict[str, Any]:
-    """``layout.assemble`` as it was before the Assembler (commit e51a76c), unchanged."""
+    """``layout.assemble`` as it was before the Assembler (main at 11efe2c), unchanged."""
     answers: dict[str, Any] = {}
     repeats: dict[str, dict[int, dict[str, Any]]] = {}
     for column, value in row.items():
@@ -166,8 +168,15 @@ def _reference_assemble(
             continue
         target = targets.get(column)
         if target is None:
+            if is_filecount(column, targets):
+                continue
             answers[column] = value
             continue
+        if target.media:
+            names = uploaded_file_names(value)
+            if not names:
+                continue
+            value = names[0] if len(names) == 1 else names
         if target.repeat is not None:
             slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
         else:
@@ -190,18 +199,45 @@ CELLS = st.one_of(
     st.floats(allow_nan=False),
     st.booleans(),
     st.lists(st.integers(), max_size=2),
+    st.sampled_from(
+        ['[{"name": "a.jpg", "size": 1}]', '[{"filename": "b.m4a"}, {"name": "c"}]', "[]"]
+    ),
 )
 
 
-@pytest.mark.parametrize("name", ["self-reflection", "checklist", "ladder-check"])
+@pytest.mark.parametrize("name", BUILTIN_IDS)
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_the_assembler_assembles_as_before(name: str, data: st.DataObject) -> None:
     instrument = builtin_instrument(name)
     targets = columns(instrument)
-    headings = [*sorted(targets), *sorted(META_COLUMNS), "zzz", "q[x]"]
+    counts = [f"{column}[filecount]" for column, t in targets.items() if t.media]
+    headings = [*sorted(targets), *sorted(META_COLUMNS), *counts, "zzz", "q[x]", "x[filecount]"]
     row = data.draw(st.dictionaries(st.sampled_from(headings), CELLS, max_size=40))
     assembled = Assembler(instrument, targets)(row)
     reference = _reference_assemble(instrument, row, targets)
     assert repr(assembled) == repr(reference)
     assert list(assembled) == list(reference)
+
+
+def test_a_row_is_read_not_changed() -> None:
+    convert = RowConverter(builtin_instrument("ladder-check"), round="2026-H2", labels=False)
+    row = {"id": "1", "submitdate": "2026-12-01 10:00:00", "answerLang": "cy", "ideaInv": "2"}
+    before = dict(row)
+    convert(row)
+    assert row == before
+
+
+def test_the_language_a_person_finished_in_wins_over_the_one_they_started_in() -> None:
+    from coprod_connectors import builtin_instrument
+    from coprod_limesurvey.rows import RowConverter
+
+    convert = RowConverter(builtin_instrument("ladder-check"), round="2026-H2", labels=False)
+    row = {"id": "1", "submitdate": "2026-12-01 10:00:00", "startlanguage": "en", "ideaInv": "2"}
+    assert convert(row).language == "en"
+    switched = convert({**row, "answerLang": "cy"})
+    assert switched.language == "cy"
+    assert "answerLang" not in switched.answers
+    assert switched.flags == []
+    # a value that is not one of the instrument's languages is not believed
+    assert convert({**row, "answerLang": "xx"}).language == "en"

@@ -63,7 +63,7 @@ from coprod_connectors import (
 )
 from coprod_connectors.synthetic import random_answers
 from coprod_kobotoolbox.render import kpi_content
-from coprod_kobotoolbox.xlsform import build_xlsform
+from coprod_kobotoolbox.xlsform import build_xlsform, is_generated_name
 
 #: The token the fake accepts unless told otherwise (not a secret: a test value).
 FAKE_TOKEN = "fake-kpi-token-not-a-secret"  # noqa: S105
@@ -150,7 +150,7 @@ def _slots(instrument: Instrument) -> tuple[_Slot, ...]:
             path, code, inner = repeats.pop()
             slot = _Slot(path, code, instrument.question(code), tuple(inner))
             (repeats[-1][2] if repeats else top).append(slot)
-        elif kind != "note" and not kind.startswith("calculate"):
+        elif kind != "note" and not kind.startswith("calculate") and not is_generated_name(name):
             path = "/".join([*stack, name])
             slot = _Slot(path, name, instrument.question(name))
             (repeats[-1][2] if repeats else top).append(slot)

@@ -19,7 +19,7 @@ from coprod_connectors import (
     build_response,
     default_round,
 )
-from coprod_limesurvey.layout import META_COLUMNS, Assembler, Target, columns
+from coprod_limesurvey.layout import META_COLUMNS, Assembler, Target, columns, language_code
 from coprod_limesurvey.render import choice_html
 
 PLATFORM = "limesurvey"
@@ -85,7 +85,9 @@ class RowConverter:
         self.deployment = deployment
         self.tz = tz
         self.targets: dict[str, Target] = columns(instrument)
-        self._assemble = Assembler(instrument, self.targets)
+        self.language_column = language_code(instrument)
+        # the language column is read here, never an answer
+        self._assemble = Assembler(instrument, self.targets, ignore={self.language_column})
         self._labels = _label_index(instrument) if labels else {}
 
     def response_id(self, row: Mapping[str, Any]) -> str:
@@ -103,7 +105,10 @@ class RowConverter:
             or parse_time(row.get("startdate"), self.tz)
             or _EPOCH
         )
-        language = str(row.get("startlanguage") or "").strip()
+        # the language they finished in (a hidden equation), else the one they started in
+        finished = str(row.get(self.language_column) or "").strip()
+        started = str(row.get("startlanguage") or "").strip()
+        language = finished if finished in self.instrument.languages else started
         raw = self._assemble(self._codes(row))
         return build_response(
             self.instrument,
