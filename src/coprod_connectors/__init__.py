@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         user_agent,
     )
     from coprod_connectors.connectors.paging import integer_cursor, prefetch
+    from coprod_connectors.conversion import ConversionPlan, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
         AuthenticationError,
@@ -148,6 +149,7 @@ _EXPORTS: dict[str, str] = {
     "Choice": "coprod_connectors.instruments.model",
     "Condition": "coprod_connectors.instruments.model",
     "ConfigError": "coprod_connectors.errors",
+    "ConversionPlan": "coprod_connectors.conversion",
     "Connector": "coprod_connectors.connectors",
     "CoprodError": "coprod_connectors.errors",
     "Deployment": "coprod_connectors.connectors",
@@ -204,6 +206,7 @@ _EXPORTS: dict[str, str] = {
     "check_archive": "coprod_connectors.safety",
     "check_round": "coprod_connectors.responses",
     "confined": "coprod_connectors.safety",
+    "construct": "coprod_connectors.conversion",
     "control_characters": "coprod_connectors.safety",
     "default_round": "coprod_connectors.responses",
     "discover": "coprod_connectors.connectors",
@@ -211,6 +214,7 @@ _EXPORTS: dict[str, str] = {
     "load_instrument": "coprod_connectors.instruments",
     "markup_safe": "coprod_connectors.safety",
     "parse_timestamp": "coprod_connectors.responses",
+    "plan_for": "coprod_connectors.conversion",
     "printable": "coprod_connectors.safety",
     "resolve_instrument": "coprod_connectors.instruments",
     "safe_name": "coprod_connectors.safety",
@@ -253,6 +257,7 @@ __all__ = [
     "Condition",
     "ConfigError",
     "Connector",
+    "ConversionPlan",
     "CoprodError",
     "CountEquals",
     "Deployment",
@@ -313,6 +318,7 @@ __all__ = [
     "check_archive",
     "check_round",
     "confined",
+    "construct",
     "control_characters",
     "default_round",
     "discover",
@@ -326,6 +332,7 @@ __all__ = [
     "markup_safe",
     "parse_timestamp",
     "pictograms",
+    "plan_for",
     "prefetch",
     "printable",
     "resolve_instrument",
