@@ -43,7 +43,7 @@ _SECRET_LIKE = re.compile(
 def check_profile_name(value: str) -> str:
     """``value`` if it is a profile name, else a ConfigError that says what one is."""
     if not _NAME.fullmatch(value):
-        msg = f"{printable(value, 60)!r} is not a profile name: use {NAME_RULE}"
+        msg = f"{printable(hidden_url(value), 60)!r} is not a profile name: use {NAME_RULE}"
         raise ConfigError(msg, hint="e.g. council or field-team")
     return value
 
@@ -238,7 +238,7 @@ def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
         msg = f"{file}: [profiles] must be a table of tables"
         raise ConfigError(msg)
     for name, fields in raw.items():
-        shown = printable(name, 60)
+        shown = printable(hidden_url(name), 60)  # never a password, whatever was typed
         if not isinstance(fields, dict):
             msg = f"{file}: profiles.{shown} must be a table"
             raise ConfigError(msg)
