@@ -1,0 +1,197 @@
+"""The submission cursor against a model of Central's OData feed: nothing missed, nothing
+repeated, whatever the order of submissions, edits, late commits and pulls.
+
+The model keeps each submission's dates to the microsecond (as PostgreSQL does),
+shows them to the millisecond (as Central does), orders by (date, row id), and
+evaluates exactly the filters :class:`~coprod_odk.cursor.Scan` writes. A
+transaction's time is taken when it starts, so a row can become visible after
+rows with later times were read: up to :data:`LATEST`, within the cursor's
+:data:`~coprod_odk.cursor.SETTLE`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coprod_connectors import ResponseDataError
+from coprod_odk.cursor import Cursor, Scan, odata_time, parse_time
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+#: The longest a transaction stays invisible after its time was taken (within SETTLE).
+LATEST = timedelta(seconds=59)
+_CLAUSE = re.compile(r"__system/(submissionDate|updatedAt) (ge|lt) (\S+?)\)*$")
+
+
+@dataclass
+class Row:
+    key: int
+    instance_id: str
+    submitted: datetime
+    updated: datetime | None = None
+    visible: bool = True
+    version: int = 0
+
+    def odata(self) -> dict[str, Any]:
+        return {
+            "__id": self.instance_id,
+            "__system": {
+                "submissionDate": odata_time(self.submitted),
+                "updatedAt": odata_time(self.updated) if self.updated else None,
+                "attachmentsPresent": 0,
+                "attachmentsExpected": 0,
+            },
+            "v": self.version,
+        }
+
+
+def _holds(expression: str, row: Row) -> bool:
+    """Evaluate a filter of the shapes Scan writes: clauses joined by and/or, one level of ()."""
+    expression = expression.strip()
+    if " and (" in expression:
+        left, right = expression.split(" and (", 1)
+        return _holds(left, row) and _holds(right.removesuffix(")"), row)
+    if " or " in expression:
+        return any(_holds(part, row) for part in expression.split(" or "))
+    if " and " in expression:
+        return all(_holds(part.strip("()"), row) for part in expression.split(" and "))
+    match = _CLAUSE.search(expression.strip("()"))
+    assert match, expression
+    value = row.submitted if match[1] == "submissionDate" else row.updated
+    mark = parse_time(match[3])
+    assert mark is not None
+    if value is None:
+        return False
+    return value >= mark if match[2] == "ge" else value < mark
+
+
+@dataclass
+class Feed:
+    """Central's Submissions feed, as far as the cursor can tell."""
+
+    rows: list[Row] = field(default_factory=list)
+    clock: datetime = T0
+    requests: int = 0
+
+    def query(self, expression: str | None, skip: int, top: int) -> list[dict[str, Any]]:
+        self.requests += 1
+        found = [
+            r for r in self.rows if r.visible and (expression is None or _holds(expression, r))
+        ]
+        found.sort(key=lambda r: (r.submitted, r.key))
+        return [r.odata() for r in found[skip : skip + top]]
+
+    def tick(self, ms: int) -> None:
+        self.clock += timedelta(milliseconds=ms)
+
+
+def pull(feed: Feed, cursor: Cursor, page_size: int) -> tuple[list[dict[str, Any]], Cursor]:
+    scan = Scan(cursor, page_size)
+    read: list[dict[str, Any]] = []
+    while not scan.done:
+        expression, skip = scan.query()
+        rows = feed.query(expression, skip, page_size)
+        read.extend(scan.page(rows, feed.clock, now=feed.clock))
+    return read, scan.cursor
+
+
+events = st.lists(
+    st.one_of(
+        st.tuples(st.just("submit"), st.integers(0, 3), st.booleans()),
+        st.tuples(st.just("update"), st.integers(0, 50), st.booleans()),
+        st.tuples(st.just("commit"), st.integers(0, 50), st.just(False)),
+        st.tuples(st.just("pull"), st.integers(1, 4), st.just(False)),
+        st.tuples(st.just("wait"), st.integers(1, 90_000), st.just(False)),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events)
+def test_nothing_missed_nothing_repeated(script: list[tuple[str, int, bool]]) -> None:
+    feed = Feed()
+    cursor = Cursor()
+    stored: dict[str, int] = {}  # instance id -> version stored
+    emitted: list[tuple[str, int]] = []
+    pending: list[tuple[Row, datetime]] = []  # late commits: row, when its transaction started
+    for kind, n, flag in [*script, ("wait", 61_000, False), ("pull", 2, False)]:
+        if kind == "submit":
+            # n rows in the same millisecond (ties); with flag, committed late
+            for _ in range(n + 1):
+                row = Row(len(feed.rows), f"uuid:{len(feed.rows)}", feed.clock, visible=not flag)
+                row.submitted += timedelta(microseconds=len(feed.rows) % 997)
+                feed.rows.append(row)
+                if flag:
+                    pending.append((row, feed.clock))
+            feed.tick(1)
+        elif kind == "update" and feed.rows:
+            row = feed.rows[n % len(feed.rows)]
+            if row.visible:
+                row.updated = feed.clock
+                row.version += 1
+                feed.tick(1)
+        elif kind == "commit":
+            # late transactions become visible, never more than SETTLE after they started
+            for row, started in list(pending):
+                if n % 2 == 0 or feed.clock - started >= LATEST:
+                    row.visible = True
+                    pending.remove((row, started))
+        elif kind == "pull":
+            for row, started in list(pending):
+                if feed.clock - started >= LATEST:
+                    row.visible = True
+                    pending.remove((row, started))
+            visible_before = {r.instance_id: r.version for r in feed.rows if r.visible}
+            read, cursor = pull(feed, Cursor.load(cursor.dump()), n)
+            for row in read:
+                key = (row["__id"], row["v"])
+                assert key not in emitted, f"read twice: {key}"
+                emitted.append(key)
+                stored[row["__id"]] = row["v"]
+            for instance_id, version in visible_before.items():
+                assert stored.get(instance_id, -1) >= version, f"missed {instance_id} v{version}"
+            feed.tick(5)
+        elif kind == "wait":
+            feed.tick(n)
+    assert stored == {r.instance_id: r.version for r in feed.rows if r.visible}
+
+
+def test_a_resync_with_nothing_new_is_one_request_and_the_cursor_stays_small() -> None:
+    feed = Feed()
+    for i in range(1000):
+        feed.rows.append(Row(i, f"uuid:{i}", T0 + timedelta(seconds=i)))
+    feed.clock = T0 + timedelta(seconds=2000)
+    read, cursor = pull(feed, Cursor(), 100)
+    assert len(read) == 1000
+    assert feed.requests == 11
+    assert cursor.seen == {}
+    assert len(cursor.dump()) < 200
+    feed.requests = 0
+    again, same = pull(feed, cursor, 100)
+    assert again == []
+    assert feed.requests == 1
+    assert same.sub == cursor.sub
+
+
+def test_rows_at_the_same_millisecond_across_pages() -> None:
+    feed = Feed()
+    for i in range(7):
+        feed.rows.append(Row(i, f"uuid:{i}", T0 + timedelta(microseconds=i * 100)))
+    feed.clock = T0 + timedelta(minutes=5)
+    read, _ = pull(feed, Cursor(), 2)
+    assert [r["__id"] for r in read] == [f"uuid:{i}" for i in range(7)]
+    assert feed.requests == 4
+
+
+def test_a_cursor_not_written_here_is_refused_clearly() -> None:
+    with pytest.raises(ResponseDataError, match="sync --full"):
+        Cursor.load("1234")
+    assert Cursor.load(None) == Cursor()
+    assert Cursor.load(Cursor().dump()) == Cursor()
