@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import segno
 
 from coprod_connectors import AuthenticationError, ConfigError, NotFoundError, PlatformError
+from coprod_odk.answers import answers_from_row
 from coprod_odk.client import CentralClient
 from coprod_odk.cursor import Cursor
 from coprod_odk.errors import FormWarningsError
+from coprod_odk.export import read_export
 from coprod_odk.submissions import read_submissions
 
 if TYPE_CHECKING:
@@ -147,7 +150,10 @@ def test_login_errors_and_forms(central: CentralTarget, make_xlsform: XlsForm) -
 
 
 def test_collect_submissions_on_two_versions(
-    central: CentralTarget, collect_phone: Callable[[str], Collect], make_xlsform: XlsForm
+    central: CentralTarget,
+    collect_phone: Callable[[str], Collect],
+    make_xlsform: XlsForm,
+    tmp_path: Path,
 ) -> None:
     xlsform = make_xlsform
     with _client(central) as client:
@@ -254,6 +260,22 @@ def test_collect_submissions_on_two_versions(
             names = sorted(archive.namelist())
             assert names == ["media/1733000000000.png", "visits-actions.csv", "visits.csv"]
             assert archive.read("media/1733000000000.png") == PHOTO
+        path = tmp_path / "visits.zip"
+        path.write_bytes(export.getvalue())
+        exported = {r["__id"]: r for r in read_export(path)}
+        latest = {**{r["__id"]: r for r in rows}, **by_id}
+        assert sorted(exported) == sorted(latest)
+
+        def text(answers: dict[str, Any]) -> dict[str, Any]:
+            return {
+                k: [text(i) for i in v] if isinstance(v, list) else (None if v is None else str(v))
+                for k, v in answers.items()
+            }
+
+        for instance_id, row in latest.items():
+            assert text(answers_from_row(exported[instance_id])) == text(answers_from_row(row))
+            for key in ("reviewState", "formVersion", "submissionDate"):
+                assert exported[instance_id]["__system"][key] == row["__system"][key]
 
 
 def test_late_files_are_read_again(

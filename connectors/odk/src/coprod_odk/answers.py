@@ -1,0 +1,107 @@
+"""A Central submission (an OData row, or a row of the CSV export) back to answers keyed by codes.
+
+OData nests a group as an object (``{"about": {"role": "staff"}}``) and inlines
+a repeat (with ``$expand=*``) as a list of objects, each with its own ``__id``.
+Every ``name`` in the form is an instrument code and codes are unique in an
+instrument, so the innermost name is the code whatever groups a form version
+used. Left out: Central's own fields (``__id``, ``__system``, ``meta``, OData
+links) and the names the XLSForm writer made up for notes.
+
+Decisions:
+
+- **Review states** (Central's, like KoboToolbox's validation status): a
+  submission a reviewer marked *Rejected* keeps its raw record in the store but
+  yields no response, so it is never scored (it is "held"). *Approved*, *Has
+  issues*, *Edited* and no state ("received") are responses as usual. A
+  rejection undone later comes back with the next pull (the review changed
+  ``updatedAt``) and is scored from then on.
+- **Edits**: the response id is the submission's first instance id (``__id``,
+  which Central keeps across edits), so an edit replaces the answers it
+  corrects; ``meta/instanceID`` (the newest instance) is not used as an id.
+- **Form versions**: ``__system/formVersion`` is looked up in the deployment's
+  map of form versions to instrument versions; the response carries the
+  instrument version the person answered; an unknown version is flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from coprod_odk.cursor import parse_time
+
+REJECTED = "rejected"
+#: An instrument code (letters and digits, starting with a letter): anything else in a
+#: form is Central's or a name the XLSForm writer made up.
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_SKIP = frozenset({"meta", "__system", "__id"})
+
+
+def is_code(name: str) -> bool:
+    return bool(_CODE.fullmatch(name))
+
+
+def answers_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers in one OData row, keyed by codes (repeats as lists of dicts)."""
+    answers: dict[str, Any] = {}
+    _collect(row, answers)
+    return answers
+
+
+def _collect(node: Mapping[str, Any], answers: dict[str, Any]) -> None:
+    for key, value in node.items():
+        if key in _SKIP or key.startswith("__") or "@" in key:
+            continue
+        if isinstance(value, Mapping):
+            _collect(value, answers)
+        elif isinstance(value, list):
+            items = []
+            for item in value:
+                if isinstance(item, Mapping):
+                    inner: dict[str, Any] = {}
+                    _collect(item, inner)
+                    items.append(inner)
+            if is_code(key):
+                answers[key] = items
+        elif is_code(key):
+            answers.setdefault(key, value)
+
+
+def review_state(row: Mapping[str, Any]) -> str | None:
+    system = row.get("__system")
+    state = system.get("reviewState") if isinstance(system, Mapping) else None
+    return state if isinstance(state, str) and state else None
+
+
+def is_held(row: Mapping[str, Any]) -> bool:
+    """Whether a reviewer rejected the submission (kept raw, never scored)."""
+    return review_state(row) == REJECTED
+
+
+def response_id(instance_id: str) -> str:
+    """The response's id: the first instance id, without ``uuid:``."""
+    return instance_id.removeprefix("uuid:")
+
+
+def submitted_at(value: str | None) -> datetime:
+    return parse_time(value) or datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def form_version(row: Mapping[str, Any]) -> str | None:
+    system = row.get("__system")
+    version = system.get("formVersion") if isinstance(system, Mapping) else None
+    return version if isinstance(version, str) and version else None
+
+
+__all__ = [
+    "REJECTED",
+    "answers_from_row",
+    "form_version",
+    "is_code",
+    "is_held",
+    "response_id",
+    "review_state",
+    "submitted_at",
+]
