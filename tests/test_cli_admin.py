@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from coprod_connectors import platforms
+import coprod_connectors.connectors as platforms
 from coprod_connectors.cli import app
 from coprod_connectors.testing import MemoryConnector, MemoryPlatform
 
@@ -131,3 +131,29 @@ def test_push_to_an_unknown_profile(memory: MemoryPlatform) -> None:
     code, _, err = run("push", "checklist", "--to", "nowhere")
     assert code == 2
     assert "no profile 'nowhere'" in err
+
+
+def test_push_prints_the_handover_and_refuses_what_the_platform_lacks(
+    memory: MemoryPlatform, tmp_path: Path
+) -> None:
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory")
+    assert 'url = "memory://local"' in (tmp_path / "coprod.toml").read_text()
+    code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
+    assert code == 0
+    assert "url: memory://s1" in out
+    code, _, err = run("push", "ladder-check", "--to", "mem", "--option", "share=ana")
+    assert code == 2
+    assert "the memory connector has no push option 'share' (its options: none)" in err
+    people = tmp_path / "people.csv"
+    people.write_text("email\nann@example.com\n")
+    code, _, err = run("participants", "ladder-check", "--to", "mem", "--csv", str(people))
+    assert code == 2
+    assert "the memory connector has no participant lists" in err
+    code, _, err = run(
+        "import", str(people), "--platform", "memory", "--instrument", "ladder-check"
+    )
+    assert code == 2
+    assert "the memory connector cannot read export files" in err
+    code, out, _ = run("attachments")
+    assert code == 0
+    assert out == ""

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from coprod_connectors.connectors import ENTRY_POINT_GROUP, Connector, discover
 from coprod_connectors.errors import ConfigError
-from coprod_connectors.platforms import ENTRY_POINT_GROUP, Connector, discover
 
 
 def test_installed_connectors_are_discovered() -> None:
@@ -71,3 +71,41 @@ def test_name_clash_keeps_the_first_and_flags_the_second(plugin_module: str) -> 
 def test_unknown_connector_lists_what_is_installed() -> None:
     with pytest.raises(ConfigError, match=r"no connector called 'odk'.*installed: kobotoolbox"):
         discover().get("odk")
+
+
+def test_a_live_connector_without_typed_push_options_is_reported(
+    plugin_module: str, tmp_path: Path
+) -> None:
+    (tmp_path / "half_live.py").write_text(
+        "from fake_plugins import Good\n"
+        "class HalfLive(Good):\n"
+        "    credential_label = 'password'\n"
+        "    server_aliases = {}\n"
+        "    push_options = dict\n"
+        "    def push(self, *a, **k): ...\n"
+        "    def pull(self, *a, **k): ...\n"
+        "    def status(self, *a, **k): ...\n"
+        "    def check(self, *a, **k): ...\n"
+    )
+    registry = discover([_ep("half", "half_live:HalfLive")])
+    sys.modules.pop("half_live", None)
+    assert registry.connectors == {}
+    assert "push_options is not a PushOptions model" in (registry.plugins[0].error or "")
+
+
+def test_a_capability_with_another_signature_is_a_contract_problem() -> None:
+    from coprod_connectors.connectors.checks import capability_problems
+
+    class Loose:
+        def describe(self, deployment: object, verbose: bool = False) -> None: ...
+
+        def download_attachments(self, deployment: object, folder: Path) -> list[Path]:
+            return []
+
+    problems = capability_problems(Loose())
+    assert "describe() has a parameter the contract does not: 'verbose'" in problems
+    assert (
+        "download_attachments() parameter 2 is 'folder' (positional or keyword), not "
+        "'profile' (positional or keyword)" in problems
+    )
+    assert "download_attachments() lacks the parameter 'since'" in problems

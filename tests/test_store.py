@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.errors import StoreError
 from coprod_connectors.instruments import builtin_instrument
-from coprod_connectors.platforms import Deployment
 from coprod_connectors.store import MIGRATIONS, Store
 from coprod_connectors.sync import sync_all, sync_deployment
 from coprod_connectors.testing import MemoryConnector, MemoryPlatform
@@ -52,7 +52,9 @@ def make_platform(count: int = 23, *, seed: int = 0) -> tuple[MemoryPlatform, st
 
 
 def deploy(store: Store, connector: MemoryConnector) -> Deployment:
-    deployment = connector.push(INSTRUMENT, PROFILE, round="2026-H2", subject="Day centre")
+    deployment = connector.push(
+        INSTRUMENT, PROFILE, round="2026-H2", subject="Day centre"
+    ).deployment
     store.record_deployment(deployment, INSTRUMENT)
     return deployment
 

@@ -3,15 +3,13 @@
 ``coprod.toml`` (in the working folder, or at ``$COPROD_CONFIG``)::
 
     [profiles.council]
-    platform = "limesurvey"
+    platform = "limesurvey"          # an installed connector (coprod platforms)
     url = "https://survey.example.gov.uk"
     user = "coproduction-lead"
 
-    [profiles.field]
-    platform = "kobotoolbox"
-    url = "eu"            # kf, eu, or any self-hosted KPI URL
-
-The password or token comes from the environment variable
+``url`` may also be one of the connector's server aliases (resolved when the
+profile is added). The secret (a password, a token... the connector says
+what it calls it) comes from the environment variable
 ``COPROD_<PROFILE>_SECRET`` (profile name upper-cased, ``-`` as ``_``), or
 from the system keyring (service ``coprod-connectors``, user = profile name).
 """
@@ -35,7 +33,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 def secret_env_var(profile: str) -> str:
-    """The environment variable that holds a profile's password or token."""
+    """The environment variable that holds a profile's secret."""
     return f"COPROD_{profile.upper().replace('-', '_')}_SECRET"
 
 
@@ -59,15 +57,17 @@ class Profile(BaseModel):
             raise ValueError(msg)
         return value
 
-    def require_secret(self) -> str:
-        """The password or token, or a ConfigError that says how to provide it."""
+    def require_secret(self, label: str = "secret") -> str:
+        """The secret, or a ConfigError that says how to provide it.
+
+        ``label`` is what the profile's connector calls it (its ``credential_label``).
+        """
         if self.secret is not None and self.secret.get_secret_value():
             return self.secret.get_secret_value()
         found = lookup_secret(self.name)
         if found:
             return found
-        what = "token" if self.platform == "kobotoolbox" else "password"
-        msg = f"no {what} for profile {self.name!r}"
+        msg = f"no {label} for profile {self.name!r}"
         raise ConfigError(
             msg,
             hint=f"set {secret_env_var(self.name)}, or run: coprod profiles add {self.name} ... "
@@ -96,11 +96,6 @@ def lookup_secret(profile: str) -> str | None:
 
 
 # --- the configuration file ----------------------------------------------------------
-
-PLATFORM_URLS = {
-    "kf": "https://kf.kobotoolbox.org",
-    "eu": "https://eu.kobotoolbox.org",
-}
 
 
 def config_path(path: str | Path | None = None) -> Path:

@@ -34,9 +34,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from coprod_connectors.connectors import Deployment, Page
 from coprod_connectors.errors import StoreError
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.platforms import Deployment, Page
 from coprod_connectors.responses import Response
 
 STORE_ENV = "COPROD_STORE_URL"
@@ -463,7 +463,7 @@ class Store:
         self, deployment: Deployment, instrument: Instrument, items: Sequence[Response]
     ) -> PageResult:
         """Store responses read from a file (``coprod import``) under a file deployment."""
-        from coprod_connectors.platforms import PulledRecord
+        from coprod_connectors.connectors import PulledRecord
 
         self.record_deployment(deployment, instrument)
         run_id = self.start_run(deployment.key, full=False)

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment, LiveConnector, Registry
 from coprod_connectors.errors import ConfigError, CoprodError
-from coprod_connectors.platforms import Deployment, LiveConnector, Registry
 from coprod_connectors.store import Store
 
 logger = logging.getLogger(__name__)
@@ -69,15 +69,7 @@ ConnectorFactory = Callable[[str], LiveConnector]
 
 def registry_factory(registry: Registry) -> ConnectorFactory:
     """Connector instances from the entry-point registry, checked to talk to servers."""
-
-    def make(platform: str) -> LiveConnector:
-        connector = registry.get(platform)()
-        if not isinstance(connector, LiveConnector):
-            msg = f"the {platform} connector cannot pull responses (it only renders)"
-            raise ConfigError(msg)
-        return connector
-
-    return make
+    return registry.live
 
 
 def sync_deployment(

@@ -1,4 +1,5 @@
-"""The Jinja2 templates in ``templates/`` (in the wheel: ``coprod_connectors/templates``)."""
+"""Jinja2 templates: the core's own (``templates/``, in the wheel ``coprod_connectors/templates``)
+and those a connector ships in its package (``<package>/templates``)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,31 @@ from pathlib import Path
 
 import jinja2
 
+CORE = "coprod_connectors"
 
-def templates_dir() -> Path:
-    """Where the templates are: inside the installed package, or ``templates/`` in a checkout."""
-    packaged = Path(str(resources.files("coprod_connectors"))) / "templates"
+
+def templates_dir(package: str = CORE) -> Path:
+    """The ``templates`` folder of ``package`` (an importable package name).
+
+    For the core, ``templates/`` at the top of a source checkout is used when
+    the package has none (an editable install).
+    """
+    packaged = Path(str(resources.files(package))) / "templates"
     if packaged.is_dir():
         return packaged
     checkout = Path(__file__).resolve().parents[2] / "templates"
-    if checkout.is_dir():
+    if package == CORE and checkout.is_dir():
         return checkout
-    msg = (
-        f"the templates folder is missing (looked in {packaged} and {checkout}); "
-        "reinstall coprod-connectors"
-    )
+    msg = f"the templates folder of {package} is missing (looked in {packaged}); reinstall it"
     raise FileNotFoundError(msg)
 
 
 @cache
-def environment(kind: str) -> jinja2.Environment:
-    """A strict, autoescaping environment for ``kind`` ('xml' or 'html')."""
+def environment(kind: str, package: str = CORE) -> jinja2.Environment:
+    """A strict, autoescaping environment over ``package``'s templates; ``kind`` is
+    'xml' or 'html' (a template may read it as ``kind``)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=jinja2.FileSystemLoader(templates_dir(package)),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "xml", "lss", "j2"), default_for_string=True, default=True
         ),
@@ -41,6 +46,6 @@ def environment(kind: str) -> jinja2.Environment:
     return env
 
 
-def render_template(name: str, kind: str = "html", **context: object) -> str:
-    """Render ``name`` (a path below ``templates/``) with ``context``."""
-    return environment(kind).get_template(name).render(**context)
+def render_template(name: str, kind: str = "html", package: str = CORE, **context: object) -> str:
+    """Render ``name`` (a path below ``package``'s ``templates/``) with ``context``."""
+    return environment(kind, package).get_template(name).render(**context)

@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import (
+    Artefact,
+    Deployment,
+    DeploymentStatus,
+    Handover,
+    Link,
+    MediaFile,
+    NoPushOptions,
+    Page,
+    PulledRecord,
+    Pushed,
+    PushOptions,
+)
 from coprod_connectors.errors import AuthenticationError, NotFoundError
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
 from coprod_connectors.responses import build_response
 
 
@@ -78,6 +91,9 @@ class MemoryConnector:
     name: ClassVar[str] = "memory"
     title: ClassVar[str] = "In-memory test platform"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".json",)
+    credential_label: ClassVar[str] = "secret"
+    server_aliases: ClassVar[Mapping[str, str]] = {"memory": "memory://local"}
+    push_options: ClassVar[type[PushOptions]] = NoPushOptions
 
     def __init__(
         self,
@@ -90,13 +106,13 @@ class MemoryConnector:
         self.page_size = page_size
         self.before_page = before_page
 
-    def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
+    def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
         del options
         content = instrument.model_dump_json(by_alias=True, exclude_none=True, indent=2)
         return Artefact(content.encode(), f"{instrument.id}.json", "application/json")
 
     def _login(self, profile: Profile) -> None:
-        if profile.require_secret() != self.platform.secret:
+        if profile.require_secret(self.credential_label) != self.platform.secret:
             msg = f"the memory platform did not accept the secret for profile {profile.name!r}"
             raise AuthenticationError(msg, platform_message="Invalid token.")
 
@@ -110,18 +126,21 @@ class MemoryConnector:
         subject: str | None = None,
         update: bool = False,
         activate: bool = True,
-        options: dict[str, Any] | None = None,
-    ) -> Deployment:
-        del update, activate, options
+        options: PushOptions | None = None,
+        media: Sequence[MediaFile] = (),
+        handover_dir: Path | None = None,
+    ) -> Pushed:
+        del update, activate, media, handover_dir
+        NoPushOptions.of(options)
         self._login(profile)
         if (
             existing is not None
             and existing.instrument_version == instrument.version
             and existing.remote_id in self.platform.surveys
         ):
-            return existing
+            return Pushed(deployment=existing, handover=self._handover(existing))
         survey_id = self.platform.create(f"{instrument.id} {instrument.version} {round}")
-        return Deployment(
+        deployment = Deployment(
             platform=self.name,
             profile=profile.name,
             remote_id=survey_id,
@@ -132,6 +151,11 @@ class MemoryConnector:
             url=f"memory://{survey_id}",
             created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
         )
+        return Pushed(deployment=deployment, handover=self._handover(deployment))
+
+    @staticmethod
+    def _handover(deployment: Deployment) -> Handover:
+        return Handover(links=(Link(label="url", url=str(deployment.url)),))
 
     def pull(
         self,

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment, LiveConnector
 from coprod_connectors.errors import ConfigError, NotFoundError, PlatformError
 from coprod_connectors.instruments import load_instrument
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.platforms import Deployment, LiveConnector
 from coprod_connectors.responses import FlagKind
 from coprod_kobotoolbox import KoboToolboxConnector
 from coprod_kobotoolbox.submissions import answers_from_submission, response_id, submitted_at
@@ -177,7 +177,7 @@ def test_push_creates_deploys_and_shares(
 ) -> None:
     deployment = connector.push(
         bilingual, profile, round="2026-H2", options={"share": "fieldworker, fieldworker"}
-    )
+    ).deployment
     assert deployment.remote_id == "a1"
     assert deployment.key == "kobotoolbox:field:a1"
     assert deployment.url == "https://ee.kobotoolbox.org/x/abc"
@@ -199,9 +199,9 @@ def test_push_creates_deploys_and_shares(
 def test_pushing_the_same_version_reuses_the_asset(
     connector: KoboToolboxConnector, fake: FakeKpi, profile: Profile, bilingual: Instrument
 ) -> None:
-    first = connector.push(bilingual, profile, round="2026-H2")
+    first = connector.push(bilingual, profile, round="2026-H2").deployment
     fake.calls.clear()
-    again = connector.push(bilingual, profile, round="2026-H2", existing=first)
+    again = connector.push(bilingual, profile, round="2026-H2", existing=first).deployment
     assert again.remote_id == first.remote_id
     assert again.created_at == first.created_at
     assert [m for m, _ in fake.calls] == ["GET"]
@@ -211,7 +211,7 @@ def test_pushing_the_same_version_reuses_the_asset(
 def test_an_archived_deployment_is_reactivated(
     connector: KoboToolboxConnector, fake: FakeKpi, profile: Profile, bilingual: Instrument
 ) -> None:
-    first = connector.push(bilingual, profile, round="2026-H2")
+    first = connector.push(bilingual, profile, round="2026-H2").deployment
     fake.assets["a1"]["deployment__active"] = False
     connector.push(bilingual, profile, round="2026-H2", existing=first)
     assert fake.assets["a1"]["deployment__active"] is True
@@ -220,9 +220,9 @@ def test_an_archived_deployment_is_reactivated(
 def test_a_new_version_redeploys_the_same_asset(
     connector: KoboToolboxConnector, fake: FakeKpi, profile: Profile, bilingual: Instrument
 ) -> None:
-    first = connector.push(bilingual, profile, round="2026-H2")
+    first = connector.push(bilingual, profile, round="2026-H2").deployment
     fake.calls.clear()
-    second = connector.push(_v2(bilingual), profile, round="2026-H2", existing=first)
+    second = connector.push(_v2(bilingual), profile, round="2026-H2", existing=first).deployment
     assert second.remote_id == "a1"
     assert second.instrument_version == "0.2.0"
     assert second.details["versions"] == {"v1": "0.1.0", "v2": "0.2.0"}
@@ -280,7 +280,7 @@ def test_a_missing_token_says_how_to_set_it(
 def _deployed(
     connector: KoboToolboxConnector, profile: Profile, instrument: Instrument
 ) -> Deployment:
-    return connector.push(instrument, profile, round="2026-H2")
+    return connector.push(instrument, profile, round="2026-H2").deployment
 
 
 def test_pull_pages_by_id_and_maps_codes(
@@ -337,7 +337,7 @@ def test_pull_honours_each_submissions_form_version(
     connector: KoboToolboxConnector, fake: FakeKpi, profile: Profile, bilingual: Instrument
 ) -> None:
     first = _deployed(connector, profile, bilingual)
-    second = connector.push(_v2(bilingual), profile, round="2026-H2", existing=first)
+    second = connector.push(_v2(bilingual), profile, round="2026-H2", existing=first).deployment
     fake.submissions = [_submission(1, "v1"), _submission(2, "v2"), _submission(3, "vX")]
     records = [
         r for p in connector.pull(second, profile, instrument=_v2(bilingual)) for r in p.records

@@ -32,8 +32,8 @@ import httpx
 import pytest
 import yaml
 
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.errors import AuthenticationError, CoprodError, PlatformError
-from coprod_connectors.platforms import Deployment
 from coprod_connectors.responses import FlagKind
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment

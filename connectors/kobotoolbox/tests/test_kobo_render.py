@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
+from coprod_connectors.connectors import Connector, discover
 from coprod_connectors.errors import ConfigError
 from coprod_connectors.instruments import builtin_instruments, load_instrument
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.platforms import Connector, discover
 from coprod_kobotoolbox import KoboToolboxConnector, build_xlsform
 from coprod_kobotoolbox.render import kpi_content, xlsx_bytes
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from coprod_connectors.connectors import Deployment, Page
 from coprod_connectors.errors import AuthenticationError, UnavailableError
 from coprod_connectors.instruments import builtin_instrument, load_instrument
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.platforms import Deployment, Page
 from coprod_connectors.responses import Response, build_response, normalise_answers
 from coprod_kobotoolbox import KoboToolboxConnector
 from coprod_kobotoolbox.client import KpiClient
@@ -100,7 +100,9 @@ def test_push_submit_pull_each_builtin(
     instrument = builtin_instrument(instrument_id)
     connector = KoboToolboxConnector(page_size=2)
     share = [kpi.share_user] if kpi.share_user else []
-    deployment = connector.push(instrument, kpi.profile, round="2026-H2", options={"share": share})
+    deployment = connector.push(
+        instrument, kpi.profile, round="2026-H2", options={"share": share}
+    ).deployment
     uid = deployment.remote_id
     assert deployment.details["xform_id_string"] == uid
     assert deployment.details["versions"] == {
@@ -110,7 +112,7 @@ def test_push_submit_pull_each_builtin(
     assert deployment.details["collect_server_url"].startswith("http")
 
     # pushing the same version again reuses the asset
-    again = connector.push(instrument, kpi.profile, round="2026-H2", existing=deployment)
+    again = connector.push(instrument, kpi.profile, round="2026-H2", existing=deployment).deployment
     assert again.remote_id == uid
     assert again.details["versions"] == deployment.details["versions"]
 
@@ -187,9 +189,9 @@ def test_submissions_on_an_old_form_version_after_a_redeploy(
     v2 = Instrument.model_validate(data)
     connector = KoboToolboxConnector()
 
-    first = connector.push(v1, kpi.profile, round="2026-H2")
+    first = connector.push(v1, kpi.profile, round="2026-H2").deployment
     old_form = phone.download_form(first.remote_id)
-    second = connector.push(v2, kpi.profile, round="2026-H2", existing=first)
+    second = connector.push(v2, kpi.profile, round="2026-H2", existing=first).deployment
     assert second.remote_id == first.remote_id
     assert second.instrument_version == "0.2.0"
     versions = second.details["versions"]
@@ -226,7 +228,7 @@ def test_edits_deletions_and_validation_status(
     sync_module = pytest.importorskip("coprod_connectors.sync")
     instrument = load_instrument(core_data / "instruments" / "bilingual.yaml")
     connector = KoboToolboxConnector()
-    deployment = connector.push(instrument, kpi.profile, round="2026-H2")
+    deployment = connector.push(instrument, kpi.profile, round="2026-H2").deployment
     uid = deployment.remote_id
     form = phone.download_form(uid)
     ids = [

@@ -38,9 +38,9 @@ import vcr
 import yaml
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.instruments import builtin_instrument, load_instrument
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.platforms import Deployment
 from coprod_connectors.store import Store, metadata
 from coprod_connectors.sync import sync_deployment
 from coprod_kobotoolbox import KoboToolboxConnector
@@ -132,7 +132,9 @@ def _pushed(cassette: str, instrument: Instrument, **options: Any) -> Deployment
     """The deployment the recorded round trip pushed (its push, replayed)."""
     connector = KoboToolboxConnector(sleep=_no_sleep)
     with _vcr().use_cassette(str(CASSETTES / cassette), allow_playback_repeats=True):
-        return connector.push(instrument, REPLAY_PROFILE, round="2026-H2", options=options)
+        return connector.push(
+            instrument, REPLAY_PROFILE, round="2026-H2", options=options
+        ).deployment
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,9 @@ from typing import Any
 import httpx
 import pytest
 
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.errors import ApiDisabledError, RateLimitedError, UnavailableError
 from coprod_connectors.instruments import Instrument, builtin_instrument
-from coprod_connectors.platforms import Deployment
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
 from coprod_connectors.testing import FaultTransport

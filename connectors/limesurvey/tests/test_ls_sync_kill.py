@@ -30,8 +30,8 @@ import vcr
 import yaml
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.instruments import Instrument
-from coprod_connectors.platforms import Deployment
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
 from coprod_limesurvey import LimeSurveyConnector, testing

@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment, SupportsParticipants
 from coprod_connectors.errors import ResponseDataError
-from coprod_connectors.platforms import Deployment
 from coprod_limesurvey import LimeSurveyConnector, read_participants
-from coprod_limesurvey.commands import add_participants, describe
 
 
 def test_read_participants_with_aliases_bom_and_attributes() -> None:
@@ -99,13 +98,9 @@ def test_dry_run_writes_nothing_and_says_what_would_be_sent(
     path = tmp_path / "people.csv"
     path.write_text("email,firstname\nann@example.com,Ann\ncai@example.com,Cai\n")
     fake = FakeLimeSurvey()
-    report = add_participants(
-        deployment,
-        profile,
-        path,
-        dry_run=True,
-        invite=True,
-        connector=LimeSurveyConnector(transport=httpx.MockTransport(fake)),
+    connector = LimeSurveyConnector(transport=httpx.MockTransport(fake))
+    report = connector.participants(
+        deployment, profile, read_participants(path), dry_run=True, invite=True
     )
     assert fake.calls == [
         "get_session_key",
@@ -124,13 +119,8 @@ def test_add_and_invite(tmp_path: Path, deployment: Deployment, profile: Profile
     path = tmp_path / "people.csv"
     path.write_text("email,firstname\nann@example.com,Ann\ncai@example.com,Cai\n")
     fake = FakeLimeSurvey()
-    report = add_participants(
-        deployment,
-        profile,
-        path,
-        invite=True,
-        connector=LimeSurveyConnector(transport=httpx.MockTransport(fake)),
-    )
+    connector = LimeSurveyConnector(transport=httpx.MockTransport(fake))
+    report = connector.participants(deployment, profile, read_participants(path), invite=True)
     assert "add_participants" in fake.calls
     assert "activate_tokens" not in fake.calls  # the table is already there
     assert [p.email for p in report.added] == ["cai@example.com"]
@@ -138,8 +128,19 @@ def test_add_and_invite(tmp_path: Path, deployment: Deployment, profile: Profile
     assert "invited 1 participant(s)" in list(report.lines())
 
 
+def test_the_capability_adds_from_a_csv_and_returns_lines(
+    tmp_path: Path, deployment: Deployment, profile: Profile
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("email,firstname\nann@example.com,Ann\ncai@example.com,Cai\n")
+    connector = LimeSurveyConnector(transport=httpx.MockTransport(FakeLimeSurvey()))
+    assert isinstance(connector, SupportsParticipants)
+    lines = connector.add_participants(deployment, profile, path, dry_run=True)
+    assert lines[0] == "survey 123456: would add 1 participant(s)"
+
+
 def test_describe_a_deployment(deployment: Deployment) -> None:
-    lines = describe(deployment)
+    lines = LimeSurveyConnector().describe(deployment).lines()
     assert lines[0].startswith("created LimeSurvey survey 123456")
     assert "survey URL: https://survey.example.org/index.php/123456" in lines
     assert any("closed survey" in line for line in lines)

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from coprod_connectors.config import Profile
+from coprod_connectors.connectors import Deployment
 from coprod_connectors.instruments import Instrument
-from coprod_connectors.platforms import Deployment
 from coprod_limesurvey import LimeSurveyConnector
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from coprod_connectors.connectors import LiveConnector
 from coprod_connectors.errors import NotFoundError, PermissionDeniedError, UnavailableError
 from coprod_connectors.instruments import BUILTIN_IDS, Instrument
-from coprod_connectors.platforms import LiveConnector
 from coprod_connectors.responses import Response, build_response
-from coprod_limesurvey import LimeSurveyConnector, read_participants
+from coprod_limesurvey import LimeSurveyConnector, LimeSurveyPushOptions, read_participants
 from coprod_limesurvey.layout import disassemble
 from coprod_limesurvey.rpc import RemoteControl
 
@@ -63,15 +64,19 @@ def test_push_answer_pull_round_trip(
     instrument = instrument_by_id(instrument_id)
     connector = LimeSurveyConnector(page_size=2)
     assert isinstance(connector, LiveConnector)
-    deployment = connector.push(instrument, server.profile, round=ROUND)
+    deployment = connector.push(instrument, server.profile, round=ROUND).deployment
     sid = int(deployment.remote_id)
     try:
         assert deployment.details["active"] is True
         assert deployment.url == f"{server.profile.url.rstrip('/')}/index.php/{sid}"
 
         # pushing again reuses the survey, with or without the stored deployment
-        assert connector.push(instrument, server.profile, round=ROUND).remote_id == str(sid)
-        again = connector.push(instrument, server.profile, round=ROUND, existing=deployment)
+        assert connector.push(instrument, server.profile, round=ROUND).deployment.remote_id == str(
+            sid
+        )
+        again = connector.push(
+            instrument, server.profile, round=ROUND, existing=deployment
+        ).deployment
         assert again.remote_id == str(sid)
         assert again.details["created"] is False
 
@@ -157,22 +162,26 @@ def _compare_scores(
 
 
 @pytest.mark.vcr
-def test_closed_survey_with_participants(server: Any, bilingual: Instrument) -> None:
+def test_closed_survey_with_participants(
+    server: Any, bilingual: Instrument, tmp_path: Path
+) -> None:
     instrument = bilingual
-    people = read_participants(
-        io.StringIO(
-            "firstname;lastname;email;team\n"
-            "Ann;Jones;ann@example.com;north\n"
-            "Bryn;Evans;bryn@example.com;south\n"
-        )
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "firstname;lastname;email;team\n"
+        "Ann;Jones;ann@example.com;north\n"
+        "Bryn;Evans;bryn@example.com;south\n",
+        encoding="utf-8",
     )
     connector = LimeSurveyConnector()
-    deployment = connector.push(
+    pushed = connector.push(
         instrument,
         server.profile,
         round="cassette-closed",
-        options={"participants": people},
+        options=LimeSurveyPushOptions(participants=people),
     )
+    deployment = pushed.deployment
+    assert "participants added: 2" in pushed.handover.notes
     sid = int(deployment.remote_id)
     try:
         assert deployment.details["closed"] is True

@@ -13,7 +13,6 @@ import pytest
 from coprod_connectors.errors import ResponseDataError
 from coprod_connectors.instruments import BUILTIN_IDS, Instrument
 from coprod_connectors.responses import FlagKind
-from coprod_limesurvey.commands import import_file
 from coprod_limesurvey.layout import assemble, columns, disassemble
 from coprod_limesurvey.rows import RowConverter, parse_time, read_export
 
@@ -88,7 +87,7 @@ def test_dates_in_the_profile_time_zone(bilingual: Instrument) -> None:
 
 
 def test_import_a_real_csv_export_with_codes(bilingual: Instrument) -> None:
-    responses = list(import_file(DATA / "bilingual-export-codes.csv", bilingual))
+    responses = list(read_export(DATA / "bilingual-export-codes.csv", bilingual))
     assert [r.response_id for r in responses] == ["1", "2", "3"]
     first = responses[0]
     assert first.answers == {

@@ -5,10 +5,11 @@ entry point), its KPI API v2 client and the XLSForm renderer.
 """
 
 from coprod_kobotoolbox.client import KpiClient, TokenAuth, server_url
-from coprod_kobotoolbox.connector import KoboToolboxConnector
+from coprod_kobotoolbox.connector import KoboPushOptions, KoboToolboxConnector
 from coprod_kobotoolbox.xlsform import XLSForm, build_xlsform
 
 __all__ = [
+    "KoboPushOptions",
     "KoboToolboxConnector",
     "KpiClient",
     "TokenAuth",

@@ -27,8 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from coprod_connectors import __version__ as core_version
-from coprod_connectors.errors import (
+from coprod_connectors import (
     AuthenticationError,
     ConfigError,
     NotFoundError,
@@ -37,6 +36,7 @@ from coprod_connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from coprod_connectors import __version__ as core_version
 
 logger = logging.getLogger(__name__)
 

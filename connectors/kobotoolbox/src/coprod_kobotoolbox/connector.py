@@ -4,7 +4,8 @@
 - ``push``: create the asset, deploy it, share it; a new instrument version
   redeploys the same asset so phones on the old version keep submitting;
 - ``pull``: submissions sorted by ``_id``, after the cursor (the last ``_id``);
-- ``status``, ``download_attachments`` and ``import_export_file``.
+- ``status``; and the capabilities ``describe`` (the handover for field workers),
+  ``download_attachments`` and ``import_export_file``.
 """
 
 from __future__ import annotations
@@ -12,17 +13,33 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from coprod_connectors.errors import ConfigError, PlatformError
-from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
-from coprod_connectors.responses import Response, build_response
+from pydantic import Field, field_validator
+
+from coprod_connectors import (
+    Artefact,
+    ConfigError,
+    Deployment,
+    DeploymentStatus,
+    Handover,
+    Link,
+    MediaFile,
+    Page,
+    PlatformError,
+    PulledRecord,
+    Pushed,
+    PushOptions,
+    Response,
+    build_response,
+)
 from coprod_kobotoolbox.client import (
     COLLECT_SERVERS,
+    KPI_SERVERS,
     MAX_PAGE_SIZE,
     TOKEN_HINT,
     KpiClient,
@@ -41,8 +58,7 @@ from coprod_kobotoolbox.xlsform import build_xlsform
 if TYPE_CHECKING:
     import httpx
 
-    from coprod_connectors.config import Profile
-    from coprod_connectors.instruments.model import Instrument
+    from coprod_connectors import Instrument, Profile
 
 PLATFORM = "kobotoolbox"
 #: Permissions a shared account gets: see the form, and send submissions to it.
@@ -51,12 +67,29 @@ _USERNAME = re.compile(r"[A-Za-z0-9_.@+-]{1,150}")
 _SORT_BY_ID = json.dumps({"_id": 1})
 
 
+class KoboPushOptions(PushOptions):
+    """What ``coprod push`` can ask of KoboToolbox (``--option NAME=VALUE``)."""
+
+    share: list[str] = Field(
+        default_factory=list,
+        description="Accounts that may see the form and add submissions (comma-separated).",
+    )
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _usernames(cls, value: Any) -> list[str]:
+        return _share_list(value)
+
+
 class KoboToolboxConnector:
     """Renders instruments as XLSForms and runs them on KoboToolbox (KPI API v2)."""
 
     name: ClassVar[str] = PLATFORM
     title: ClassVar[str] = "KoboToolbox (KPI API v2, XLSForm)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".json")
+    credential_label: ClassVar[str] = "token"
+    server_aliases: ClassVar[Mapping[str, str]] = KPI_SERVERS
+    push_options: ClassVar[type[PushOptions]] = KoboPushOptions
 
     def __init__(
         self,
@@ -77,7 +110,10 @@ class KoboToolboxConnector:
             msg = f"profile {profile.name!r} is for {profile.platform}, not {PLATFORM}"
             raise ConfigError(msg)
         return KpiClient(
-            profile.url, profile.require_secret(), transport=self._transport, sleep=self._sleep
+            profile.url,
+            profile.require_secret(self.credential_label),
+            transport=self._transport,
+            sleep=self._sleep,
         )
 
     def check(self, profile: Profile) -> str:
@@ -94,7 +130,7 @@ class KoboToolboxConnector:
 
     # -- render -----------------------------------------------------------------------
 
-    def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
+    def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
         """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
         fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
         form = build_xlsform(instrument)
@@ -129,8 +165,10 @@ class KoboToolboxConnector:
         subject: str | None = None,
         update: bool = False,
         activate: bool = True,
-        options: dict[str, Any] | None = None,
-    ) -> Deployment:
+        options: PushOptions | None = None,
+        media: Sequence[MediaFile] = (),
+        handover_dir: Path | None = None,
+    ) -> Pushed:
         """Create and deploy the asset, or reuse / redeploy ``existing``.
 
         - ``existing`` with the same instrument version (and not ``update``):
@@ -138,10 +176,17 @@ class KoboToolboxConnector:
         - ``existing`` with another version (or ``update``): the SAME asset gets
           the new content and is redeployed with the new version id, so phones
           still holding the old form version keep submitting to it;
-        - ``options["share"]``: usernames given ``view_asset`` and ``add_submissions``.
+        - ``share`` (:class:`KoboPushOptions`): usernames given ``view_asset`` and
+          ``add_submissions``.
+
+        Media files are not uploaded (yet): giving any is a ConfigError. No
+        files are written for people.
         """
-        options = options or {}
-        shares = _share_list(options.get("share"))
+        del handover_dir
+        if media:
+            msg = "the kobotoolbox connector cannot upload media files with a form yet"
+            raise ConfigError(msg, hint="upload them in KoboToolbox: Settings > Media")
+        shares = KoboPushOptions.of(options).share
         if existing is not None and existing.instrument != instrument.id:
             msg = (
                 f"deployment {existing.key} runs {existing.instrument}, not {instrument.id}; "
@@ -192,7 +237,7 @@ class KoboToolboxConnector:
                 if username not in shared:
                     shared.append(username)
             collect = self._collect_server(kpi)
-            return _deployment(
+            deployment = _deployment(
                 kpi,
                 asset,
                 instrument,
@@ -204,6 +249,17 @@ class KoboToolboxConnector:
                 shared=sorted(shared),
                 collect=collect,
             )
+        return Pushed(deployment=deployment, handover=self.describe(deployment))
+
+    def describe(self, deployment: Deployment) -> Handover:
+        """What field workers need: the form's links, and how to get it on KoboCollect."""
+        links = [Link(label="url", url=str(deployment.url))]
+        links.extend(
+            Link(label=label, url=str(value))
+            for label, value in sorted((deployment.details.get("links") or {}).items())
+        )
+        notes = tuple(str(line) for line in deployment.details.get("instructions") or ())
+        return Handover(links=tuple(links), notes=notes)
 
     @staticmethod
     def _deploy(kpi: KpiClient, asset: dict[str, Any], *, activate: bool) -> dict[str, Any]:
@@ -591,4 +647,4 @@ def _deployment(
     )
 
 
-__all__ = ["PLATFORM", "SHARE_PERMISSIONS", "KoboToolboxConnector"]
+__all__ = ["PLATFORM", "SHARE_PERMISSIONS", "KoboPushOptions", "KoboToolboxConnector"]

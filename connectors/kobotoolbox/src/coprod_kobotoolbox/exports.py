@@ -19,13 +19,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coprod_connectors.errors import ResponseDataError
-from coprod_connectors.instruments.model import Instrument, QuestionKind
-from coprod_connectors.responses import Response, build_response
+from coprod_connectors import Instrument, QuestionKind, Response, ResponseDataError, build_response
 from coprod_kobotoolbox.submissions import is_not_approved, response_id, submitted_at
 
 if TYPE_CHECKING:
-    from coprod_connectors.instruments.model import Question
+    from coprod_connectors import Question
 
 _SEPARATORS = "/.-"
 _HINT = "export from KoboToolbox with 'XML values and headers' (Project > Data > Downloads)"

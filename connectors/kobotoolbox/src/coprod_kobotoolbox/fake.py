@@ -53,19 +53,19 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from coprod_connectors.config import Profile
-from coprod_connectors.instruments import builtin_instrument
-from coprod_connectors.instruments.model import (
+from coprod_connectors import (
     AllOf,
     Answered,
     AnswerIn,
     AnyOf,
     Condition,
+    Deployment,
     Instrument,
+    Profile,
     Question,
     QuestionKind,
+    builtin_instrument,
 )
-from coprod_connectors.platforms import Deployment
 from coprod_kobotoolbox.render import kpi_content
 from coprod_kobotoolbox.xlsform import build_xlsform
 

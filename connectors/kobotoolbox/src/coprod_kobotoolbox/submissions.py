@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from coprod_connectors.responses import Flag, FlagKind
+from coprod_connectors import Flag, FlagKind
 from coprod_kobotoolbox.xlsform import is_generated_name
 
 NOT_APPROVED = "validation_status_not_approved"

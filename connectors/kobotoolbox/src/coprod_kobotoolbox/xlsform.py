@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from coprod_connectors.instruments.model import (
+from coprod_connectors import (
     AllOf,
     Answered,
     AnswerIn,

@@ -8,7 +8,7 @@ import codecs
 import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,17 +17,26 @@ from queue import Empty, Full, Queue
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import Field, FilePath, ValidationError
 
-from coprod_connectors.errors import (
+from coprod_connectors import (
+    Artefact,
     ConfigError,
+    Deployment,
+    DeploymentStatus,
+    Handover,
+    Link,
+    MediaFile,
     NotFoundError,
+    Page,
     PermissionDeniedError,
     PlatformError,
+    PulledRecord,
+    Pushed,
+    PushOptions,
     ResponseDataError,
     UnavailableError,
 )
-from coprod_connectors.platforms import Artefact, Deployment, DeploymentStatus, Page, PulledRecord
 from coprod_limesurvey.participants import (
     ParticipantList,
     ParticipantsReport,
@@ -46,9 +55,7 @@ from coprod_limesurvey.wire import (
 )
 
 if TYPE_CHECKING:
-    from coprod_connectors.config import Profile
-    from coprod_connectors.instruments.model import Instrument
-    from coprod_connectors.responses import Response
+    from coprod_connectors import Instrument, Profile, Response
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +75,20 @@ def survey_urls(site_url: str, sid: int | str, languages: list[str]) -> dict[str
     return urls
 
 
+class LimeSurveyPushOptions(PushOptions):
+    """What ``coprod push`` can ask of LimeSurvey (``--option NAME=VALUE``)."""
+
+    closed: bool = Field(
+        default=False, description="Only invited participants (with a token) can answer."
+    )
+    participants: FilePath | None = Field(
+        default=None,
+        description="A CSV of participants (firstname, lastname, email, ...) to add; "
+        "makes the survey closed.",
+    )
+    invite: bool = Field(default=False, description="Email the participants their invitations.")
+
+
 class LimeSurveyConnector:
     """Renders instruments as LimeSurvey 6 surveys (.lss) and runs them over RemoteControl.
 
@@ -81,6 +102,9 @@ class LimeSurveyConnector:
     name: ClassVar[str] = "limesurvey"
     title: ClassVar[str] = "LimeSurvey 6 (RemoteControl JSON-RPC)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".lss",)
+    credential_label: ClassVar[str] = "password"
+    server_aliases: ClassVar[Mapping[str, str]] = {}
+    push_options: ClassVar[type[PushOptions]] = LimeSurveyPushOptions
 
     def __init__(
         self,
@@ -105,9 +129,9 @@ class LimeSurveyConnector:
 
     # -- render ------------------------------------------------------------------------
 
-    def render(self, instrument: Instrument, options: dict[str, Any] | None = None) -> Artefact:
+    def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
         """The survey structure (.lss) to import in LimeSurvey (Surveys > Create > Import)."""
-        text, plan = render_lss(instrument, options)
+        text, plan = render_lss(instrument, dict(options) if options is not None else None)
         return Artefact(
             content=text.encode("utf-8"),
             filename=f"{instrument.id}-{instrument.version}.lss",
@@ -125,7 +149,7 @@ class LimeSurveyConnector:
         return RemoteControl(
             profile.url,
             profile.user,
-            profile.require_secret(),
+            profile.require_secret(self.credential_label),
             client=self._client,
             transport=self._transport,
             timeout=self._timeout,
@@ -156,8 +180,10 @@ class LimeSurveyConnector:
         subject: str | None = None,
         update: bool = False,
         activate: bool = True,
-        options: dict[str, Any] | None = None,
-    ) -> Deployment:
+        options: PushOptions | None = None,
+        media: Sequence[MediaFile] = (),
+        handover_dir: Path | None = None,
+    ) -> Pushed:
         """Import, (optionally) set up participants, and activate; reuse what is already there.
 
         Reuses ``existing`` when the survey still exists, or a survey on the
@@ -166,23 +192,21 @@ class LimeSurveyConnector:
         create a duplicate. A new instrument version always creates a new survey
         (LimeSurvey cannot change the questions of an active survey).
 
-        Options: ``closed`` (use a participant table, so only invited people
-        can answer), ``participants`` (a :class:`ParticipantList`, added before
-        activation), ``invite`` (send invitations after activation), and the
-        render options (``theme``, ``format``, ``admin``, ``admin_email``...).
-        ``update`` is accepted for the protocol; LimeSurvey surveys are never
-        changed in place.
+        Options (:class:`LimeSurveyPushOptions`): ``closed`` (use a participant
+        table, so only invited people can answer), ``participants`` (a CSV of
+        people added before activation), ``invite`` (send invitations after
+        activation). ``update`` is accepted for the protocol; LimeSurvey surveys
+        are never changed in place. Media files are not uploaded (yet): giving
+        any is a ConfigError. No files are written for people.
         """
-        del update
-        opts = dict(options or {})
-        people = opts.pop("participants", None)
-        if isinstance(people, (str, Path)):
-            people = read_participants(Path(people))
-        if people is not None and not isinstance(people, ParticipantList):
-            msg = "options['participants'] must be a CSV path or a ParticipantList"
-            raise ConfigError(msg)
-        closed = bool(opts.pop("closed", False)) or people is not None
-        invite = bool(opts.pop("invite", False))
+        del update, handover_dir
+        if media:
+            msg = "the limesurvey connector cannot upload media files with a survey yet"
+            raise ConfigError(msg, hint="add the pictures to the survey in LimeSurvey's editor")
+        chosen = LimeSurveyPushOptions.of(options)
+        people = read_participants(chosen.participants) if chosen.participants else None
+        closed = chosen.closed or people is not None
+        invite = chosen.invite
         with self.session(profile) as rc:
             sid: int | None = None
             created = False
@@ -191,7 +215,7 @@ class LimeSurveyConnector:
             if sid is None:
                 sid = self._find_marked(rc, instrument, round=round, subject=subject)
             if sid is None:
-                text, _ = render_lss(instrument, {**opts, "round": round, "subject": subject})
+                text, _ = render_lss(instrument, {"round": round, "subject": subject})
                 data = base64.b64encode(text.encode("utf-8")).decode("ascii")
                 result = rc.call("import_survey", data, "lss")
                 sid = _as_int(result, "import_survey")
@@ -222,8 +246,9 @@ class LimeSurveyConnector:
         if report is not None:
             details["participants_added"] = len(report.added)
         if existing is not None and str(existing.remote_id) == str(sid):
-            return existing.model_copy(update={"url": urls["survey"], "details": details})
-        return Deployment(
+            deployment = existing.model_copy(update={"url": urls["survey"], "details": details})
+            return Pushed(deployment=deployment, handover=self.describe(deployment))
+        deployment = Deployment(
             platform=self.name,
             profile=profile.name,
             remote_id=str(sid),
@@ -235,6 +260,7 @@ class LimeSurveyConnector:
             created_at=datetime.now(timezone.utc),
             details=details,
         )
+        return Pushed(deployment=deployment, handover=self.describe(deployment))
 
     @staticmethod
     def _survey_if_exists(rc: RemoteControl, sid: int) -> int | None:
@@ -327,8 +353,8 @@ class LimeSurveyConnector:
         profile: Profile,
         csv_path: Path,
         *,
-        dry_run: bool = False,
         invite: bool = False,
+        dry_run: bool = False,
     ) -> list[str]:
         """Add the people in a CSV (firstname, lastname, email, ...); lines to print."""
         report = self.participants(
@@ -336,22 +362,50 @@ class LimeSurveyConnector:
         )
         return list(report.lines())
 
-    def describe(self, deployment: Deployment) -> list[str]:
-        """Lines to print after a push: the survey, its links, who can answer."""
-        from coprod_limesurvey.commands import describe
-
-        return describe(deployment)
+    def describe(self, deployment: Deployment) -> Handover:
+        """What people need after a push: the survey, its links, who can answer."""
+        details = deployment.details
+        state = "live" if details.get("active") else "not active yet"
+        verb = "created" if details.get("created") else "reused"
+        urls = details.get("urls") or {}
+        links = [Link(label="survey URL", url=str(deployment.url))]
+        links.extend(
+            Link(label=f"survey URL ({key.removeprefix('survey_')})", url=str(url))
+            for key, url in urls.items()
+            if key.startswith("survey_")
+        )
+        notes = []
+        if details.get("closed"):
+            notes.append("closed survey: only people with an invitation (token) can answer")
+        if "participants_added" in details:
+            notes.append(f"participants added: {details['participants_added']}")
+        return Handover(
+            summary=(
+                f"{verb} LimeSurvey survey {deployment.remote_id} ({deployment.instrument} "
+                f"{deployment.instrument_version}, round {deployment.round}): {state}"
+            ),
+            links=tuple(links),
+            notes=tuple(notes),
+        )
 
     def import_export_file(
         self,
         path: Path,
         instrument: Instrument,
         *,
-        round: str | None = None,  # noqa: A002
+        round: str,  # noqa: A002
         subject: str | None = None,
+        deployment: str | None = None,
     ) -> Iterator[Response]:
         """Responses from a CSV export downloaded from LimeSurvey's UI."""
-        return read_export(path, instrument, round=round, subject=subject, include_incomplete=True)
+        return read_export(
+            path,
+            instrument,
+            round=round,
+            subject=subject,
+            deployment=deployment,
+            include_incomplete=True,
+        )
 
     # -- pull --------------------------------------------------------------------------
 
@@ -618,4 +672,10 @@ def _cursor(since: str) -> int:
         raise ConfigError(msg, hint="pull again with --full") from exc
 
 
-__all__ = ["DEFAULT_PAGE_SIZE", "LimeSurveyConnector", "decode_export", "survey_urls"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "LimeSurveyConnector",
+    "LimeSurveyPushOptions",
+    "decode_export",
+    "survey_urls",
+]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from coprod_connectors.instruments.model import (
+from coprod_connectors import (
     AllOf,
     Answered,
     AnswerIn,

@@ -65,10 +65,14 @@ from typing import Any
 
 import httpx
 
-from coprod_connectors.config import Profile
-from coprod_connectors.instruments import builtin_instrument
-from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
-from coprod_connectors.platforms import Deployment
+from coprod_connectors import (
+    Deployment,
+    Instrument,
+    Profile,
+    Question,
+    QuestionKind,
+    builtin_instrument,
+)
 from coprod_limesurvey.layout import row_code
 from coprod_limesurvey.rpc import ENDPOINT, INVALID_SESSION_KEY
 

@@ -26,8 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coprod_connectors.errors import InstrumentError, Problem
-from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
+from coprod_connectors import Instrument, InstrumentError, Problem, Question, QuestionKind
 
 #: LimeSurvey's limit on question codes.
 CODE_MAX = 20

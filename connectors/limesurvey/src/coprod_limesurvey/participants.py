@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from coprod_connectors.errors import ResponseDataError
+from coprod_connectors import ResponseDataError
 from coprod_limesurvey.rpc import NoDataError, RemoteControl
 from coprod_limesurvey.wire import ParticipantIn, ParticipantOut
 

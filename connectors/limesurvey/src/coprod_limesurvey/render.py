@@ -2,7 +2,7 @@
 
 Python decides *what* goes in the survey (a plan of groups, questions,
 answers and attributes with LimeSurvey ids); the Jinja2 templates in
-``templates/limesurvey/`` decide how it is written, autoescaped for XML and,
+``coprod_limesurvey/templates/`` decide how it is written, autoescaped for XML and,
 for the texts, for HTML. Nothing here writes markup by hand.
 
 Question kinds:
@@ -34,15 +34,15 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from coprod_connectors.instruments.model import (
+from coprod_connectors import (
     MEDIA_KINDS,
     Instrument,
     Question,
     QuestionKind,
     Section,
     Text,
+    templates_dir,
 )
-from coprod_connectors.templating import templates_dir
 from coprod_limesurvey.expressions import TRUE, Translator, both, started
 from coprod_limesurvey.layout import check_codes, row_code
 
@@ -50,7 +50,7 @@ from coprod_limesurvey.layout import check_codes, row_code
 DB_VERSION = 630
 #: dd/mm/yyyy (LimeSurvey's date format 5), as people in the UK write dates.
 DATE_FORMAT = 5
-TEMPLATE = "limesurvey/survey.lss"
+TEMPLATE = "survey.lss"
 
 TYPES: dict[QuestionKind, tuple[str, str]] = {
     QuestionKind.SINGLE_CHOICE: ("L", "listradio"),
@@ -98,9 +98,9 @@ def _em_safe(value: object) -> Markup:
 
 @cache
 def environment() -> jinja2.Environment:
-    """The connector's own strict, autoescaping environment over the shared templates folder."""
+    """The connector's own strict, autoescaping environment over its templates folder."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=jinja2.FileSystemLoader(templates_dir("coprod_limesurvey")),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "xml", "lss"), default_for_string=True, default=True
         ),
@@ -152,15 +152,13 @@ def html(text: str | None, *, inline: bool = False, note: str | None = None) -> 
     if inline and len(blocks) > 1:
         inline = False
     rendered = (
-        environment()
-        .get_template("limesurvey/text.html")
-        .render(blocks=blocks, inline=inline, note=note)
+        environment().get_template("text.html").render(blocks=blocks, inline=inline, note=note)
     )
     return str(rendered).strip()
 
 
 def choice_html(label: str, description: str | None) -> str:
-    template = environment().get_template("limesurvey/choice.html")
+    template = environment().get_template("choice.html")
     return str(template.render(label=label, description=description)).strip()
 
 

@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from coprod_connectors.errors import ConfigError, ResponseDataError
-from coprod_connectors.instruments.model import Instrument, QuestionKind
-from coprod_connectors.responses import Response, build_response, default_round
+from coprod_connectors import (
+    ConfigError,
+    Instrument,
+    QuestionKind,
+    Response,
+    ResponseDataError,
+    build_response,
+    default_round,
+)
 from coprod_limesurvey.layout import META_COLUMNS, Target, assemble, columns
 from coprod_limesurvey.render import choice_html
 

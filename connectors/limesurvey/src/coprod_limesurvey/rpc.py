@@ -55,8 +55,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from coprod_connectors import __version__ as core_version
-from coprod_connectors.errors import (
+from coprod_connectors import (
     ApiDisabledError,
     AuthenticationError,
     LockedOutError,
@@ -66,6 +65,7 @@ from coprod_connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from coprod_connectors import __version__ as core_version
 from coprod_limesurvey.wire import RpcReply, RpcRequest
 
 logger = logging.getLogger(__name__)

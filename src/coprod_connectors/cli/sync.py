@@ -1,4 +1,4 @@
-"""Admin commands: profiles, sync and status."""
+"""``coprod sync``, ``coprod status`` and ``coprod attachments``: the store and the platforms."""
 
 from __future__ import annotations
 
@@ -8,116 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from coprod_connectors.cli_common import (
+from coprod_connectors.cli.common import (
     ConfigOption,
     JsonOption,
     StoreOption,
     echo_json,
-    handle_errors,
-    live_connector,
+    registry,
 )
-
-profiles_app = typer.Typer(
-    help="Platform accounts: add, list and test them. Secrets stay in the environment or keyring.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-
-
-@profiles_app.command("add")
-@handle_errors
-def profiles_add(
-    name: Annotated[str, typer.Argument(help="A short name, e.g. council or field.")],
-    platform: Annotated[str, typer.Option(help="limesurvey or kobotoolbox.")],
-    url: Annotated[str, typer.Option(help="The server's address (for KoboToolbox also kf or eu).")],
-    user: Annotated[str | None, typer.Option(help="The user name to log in as.")] = None,
-    store_secret: Annotated[
-        bool,
-        typer.Option(
-            "--store-secret",
-            help="Ask for the password or token and keep it in the system keyring.",
-        ),
-    ] = False,
-    config: ConfigOption = None,
-) -> None:
-    """Add or replace a profile in coprod.toml (never its password or token)."""
-    from coprod_connectors.config import (
-        PLATFORM_URLS,
-        Profile,
-        save_profile,
-        secret_env_var,
-    )
-    from coprod_connectors.config import (
-        store_secret as keep_secret,
-    )
-    from coprod_connectors.platforms import discover
-
-    discover().get(platform)  # a clear error if no such connector is installed
-    resolved = PLATFORM_URLS.get(url, url) if platform == "kobotoolbox" else url
-    if "://" not in resolved:
-        from coprod_connectors.errors import ConfigError
-
-        msg = f"{url!r} is not a URL such as https://survey.example.org"
-        raise ConfigError(msg)
-    profile = Profile(name=name, platform=platform, url=resolved.rstrip("/"), user=user)
-    path = save_profile(profile, config)
-    typer.echo(f"saved profile {name!r} ({platform}, {profile.url}) in {path}")
-    if store_secret:
-        what = "token" if platform == "kobotoolbox" else "password"
-        secret = typer.prompt(f"{what} for {name}", hide_input=True)
-        keep_secret(name, secret)
-        typer.echo(f"kept the {what} in the system keyring")
-    else:
-        typer.echo(
-            f"set {secret_env_var(name)} to its password or token, or re-run with --store-secret"
-        )
-
-
-@profiles_app.command("list")
-@handle_errors
-def profiles_list(as_json: JsonOption = False, config: ConfigOption = None) -> None:
-    """List the profiles, and where each one's secret would come from."""
-    from coprod_connectors.config import config_path, load_profiles, lookup_secret, secret_env_var
-
-    rows = [
-        {
-            "name": p.name,
-            "platform": p.platform,
-            "url": p.url,
-            "user": p.user,
-            "secret": "found"
-            if lookup_secret(p.name)
-            else f"missing: set {secret_env_var(p.name)}",
-        }
-        for p in load_profiles(config).values()
-    ]
-    if as_json:
-        echo_json(rows)
-        return
-    if not rows:
-        typer.echo(
-            f"no profiles in {config_path(config)}; add one with: coprod profiles add NAME ..."
-        )
-    for row in rows:
-        user = f" as {row['user']}" if row["user"] else ""
-        typer.echo(
-            f"{row['name']:<12} {row['platform']:<12} {row['url']}{user}  (secret {row['secret']})"
-        )
-
-
-@profiles_app.command("test")
-@handle_errors
-def profiles_test(
-    name: Annotated[str, typer.Argument(help="The profile to test.")],
-    config: ConfigOption = None,
-) -> None:
-    """Log in with a profile and say what worked."""
-    from coprod_connectors.config import get_profile
-
-    profile = get_profile(name, config)
-    connector = live_connector(profile.platform)
-    profile = profile.with_secret(profile.require_secret())
-    typer.echo(f"{name}: {connector.check(profile)}")
 
 
 def sync(
@@ -134,7 +31,6 @@ def sync(
 ) -> None:
     """Pull what is new from every recorded deployment into the store."""
     from coprod_connectors.config import load_profiles
-    from coprod_connectors.platforms import discover
     from coprod_connectors.store import Store
     from coprod_connectors.sync import registry_factory, sync_all
 
@@ -147,7 +43,7 @@ def sync(
                 f"no deployments{where} in the store; push an instrument first (coprod push)"
             )
             return
-        factory = registry_factory(discover())
+        factory = registry_factory(registry())
         if sys.stderr.isatty() and not as_json:
             report = _sync_with_progress(db, deployments, profiles, factory, full, workers)
         else:
@@ -266,23 +162,32 @@ def attachments(
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Download the audio and photos people attached (KoboToolbox) into a folder."""
+    """Download the files people attached to their answers (photos, recordings) into a folder.
+
+    Deployments on platforms whose connector cannot download attachments are skipped.
+    """
     from coprod_connectors.config import load_profiles
-    from coprod_connectors.errors import CoprodError
+    from coprod_connectors.connectors import SupportsAttachments
+    from coprod_connectors.errors import ConfigError, CoprodError
     from coprod_connectors.store import Store
 
     profiles = load_profiles(config)
+    installed = registry()
     failed = 0
     with Store(store) as db:
         folder = output or db.folder() / "attachments"
         for deployment in db.deployments(profile=profile):
-            download = getattr(live_or_none(deployment.platform), "download_attachments", None)
+            try:
+                live = installed.live(deployment.platform)
+            except ConfigError:
+                continue
             found = profiles.get(deployment.profile)
-            if download is None or found is None:
+            if not isinstance(live, SupportsAttachments) or found is None:
                 continue
             target = folder / deployment.key.replace(":", "_")
             try:
-                files = download(deployment, found.with_secret(found.require_secret()), target)
+                secret = found.require_secret(live.credential_label)
+                files = live.download_attachments(deployment, found.with_secret(secret), target)
             except CoprodError as exc:
                 failed += 1
                 typer.echo(f"{deployment.key}: FAILED: {exc}", err=True)
@@ -290,12 +195,3 @@ def attachments(
             typer.echo(f"{deployment.key}: {len(files)} files in {target}")
     if failed:
         raise typer.Exit(1)
-
-
-def live_or_none(platform: str) -> object | None:
-    from coprod_connectors.errors import ConfigError
-
-    try:
-        return live_connector(platform)
-    except ConfigError:
-        return None

@@ -1,4 +1,8 @@
-"""Platform commands: build a file, push a deployment, import an export."""
+"""Deploying: ``coprod build``, ``push``, ``participants``, ``import`` and ``platforms``.
+
+Nothing here names a platform: push options, secrets and capabilities are what
+the installed connectors declare.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from coprod_connectors.cli_common import ConfigOption, StoreOption, connector, live_connector
+from coprod_connectors.cli.common import (
+    ConfigOption,
+    JsonOption,
+    StoreOption,
+    connector,
+    echo_json,
+    live_connector,
+    printable,
+    registry,
+)
 
 RoundOption = Annotated[
     str | None,
@@ -24,13 +37,15 @@ SubjectOption = Annotated[
 
 def build(
     instrument: Annotated[str, typer.Argument(help="A built-in id or the path of a YAML file.")],
-    platform: Annotated[str, typer.Option("--platform", help="limesurvey or kobotoolbox.")],
+    platform: Annotated[
+        str, typer.Option("--platform", help="An installed connector (see coprod platforms).")
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Where to write (default: a name that fits)."),
     ] = None,
 ) -> None:
-    """Write an instrument as a platform file: .lss for LimeSurvey, XLSForm .xlsx for Kobo."""
+    """Write an instrument as the platform's own file (to import by hand)."""
     from coprod_connectors.instruments import resolve_instrument
 
     model = resolve_instrument(instrument)
@@ -45,6 +60,26 @@ def build(
     typer.echo(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
 
 
+OptionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option",
+        metavar="NAME=VALUE",
+        help="A push option of the profile's platform, NAME=VALUE (repeatable; listed below).",
+        show_default=False,
+    ),
+]
+MediaOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--media",
+        metavar="FILE",
+        help="A picture or recording that goes with the form (repeatable).",
+        show_default=False,
+    ),
+]
+
+
 def push(
     instrument: Annotated[str, typer.Argument(help="A built-in id or the path of a YAML file.")],
     to: Annotated[str, typer.Option("--to", help="The profile to push to.")],
@@ -53,49 +88,47 @@ def push(
         typer.Option("--round", help="The review round, e.g. 2026-H2 (default: this half-year)."),
     ] = None,
     subject: SubjectOption = None,
-    closed: Annotated[
-        bool, typer.Option("--closed", help="LimeSurvey: only invited participants can answer.")
-    ] = False,
-    participants: Annotated[
-        Path | None,
-        typer.Option(help="LimeSurvey: a CSV of participants (firstname, lastname, email, ...)."),
-    ] = None,
-    invite: Annotated[
-        bool, typer.Option("--invite", help="LimeSurvey: email the invitations now.")
-    ] = False,
-    share: Annotated[
-        str | None,
-        typer.Option(help="KoboToolbox: accounts that may add submissions, comma-separated."),
-    ] = None,
+    option: OptionOption = None,
+    media: MediaOption = None,
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Put an instrument live on a platform and record the deployment; prints its links."""
+    """Put an instrument live on a platform and record the deployment; prints what people
+    need (links, notes, a code to scan)."""
     from coprod_connectors.config import get_profile
+    from coprod_connectors.connectors import MediaFile
+    from coprod_connectors.connectors.options import parse_push_options
     from coprod_connectors.errors import ConfigError
     from coprod_connectors.instruments import resolve_instrument
     from coprod_connectors.responses import default_round
-    from coprod_connectors.store import Store
 
-    if participants is not None and not participants.is_file():
-        msg = f"{participants}: no such file"
-        raise ConfigError(msg, hint="give the CSV of participants to invite")
+    files = []
+    for path in media or ():
+        if not path.is_file():
+            msg = f"{path}: no such file"
+            raise ConfigError(msg, hint="give the picture or recording the form shows")
+        files.append(MediaFile(name=path.name, path=path))
     model = resolve_instrument(instrument)
     profile = get_profile(to, config)
     live = live_connector(profile.platform)
-    profile = profile.with_secret(profile.require_secret())
+    options = parse_push_options(live.push_options, option or (), platform=profile.platform)
+    profile = profile.with_secret(profile.require_secret(live.credential_label))
     round_name = round_ or default_round()
-    options: dict[str, object] = {
-        "closed": closed or participants is not None,
-        "participants": participants,
-        "invite": invite,
-        "share": [s.strip() for s in share.split(",") if s.strip()] if share else [],
-    }
+    from coprod_connectors.store import Store
+
     with Store(store) as db:
         existing = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
-        deployment = live.push(
-            model, profile, round=round_name, existing=existing, subject=subject, options=options
+        pushed = live.push(
+            model,
+            profile,
+            round=round_name,
+            existing=existing,
+            subject=subject,
+            options=options,
+            media=tuple(files),
+            handover_dir=db.folder(),
         )
+        deployment = pushed.deployment
         db.record_deployment(deployment, model)
     reused = (
         existing is not None
@@ -104,18 +137,11 @@ def push(
     )
     typer.echo(
         f"{'already live' if reused else 'live'}: {model.id} {model.version} on {profile.name} "
-        f"({profile.platform} {deployment.remote_id}), round {round_name}"
+        f"({profile.platform} {printable(deployment.remote_id)}), round {round_name}"
     )
-    describe = getattr(live, "describe", None)
-    if describe is not None:
-        for line in describe(deployment):
-            typer.echo(line)
-        return
-    typer.echo(f"url: {deployment.url}")
-    for label, value in sorted(deployment.details.get("links", {}).items()):
-        typer.echo(f"{label}: {value}")
-    for line in deployment.details.get("instructions", []):
-        typer.echo(line)
+    lines = pushed.handover.lines() or [f"url: {deployment.url}"]
+    for line in lines:
+        typer.echo(printable(line))
 
 
 def participants(
@@ -139,6 +165,7 @@ def participants(
 ) -> None:
     """Add participants (with personal links) to a closed survey, and invite them."""
     from coprod_connectors.config import get_profile
+    from coprod_connectors.connectors import SupportsParticipants
     from coprod_connectors.errors import ConfigError, NotFoundError
     from coprod_connectors.instruments import resolve_instrument
     from coprod_connectors.responses import default_round
@@ -150,24 +177,25 @@ def participants(
     model = resolve_instrument(instrument)
     profile = get_profile(to, config)
     live = live_connector(profile.platform)
-    adder = getattr(live, "add_participants", None)
-    if adder is None:
+    if not isinstance(live, SupportsParticipants):
         msg = f"the {profile.platform} connector has no participant lists"
-        raise ConfigError(msg, hint="share the form with accounts instead (coprod push --share)")
-    profile = profile.with_secret(profile.require_secret())
+        raise ConfigError(msg, hint="see coprod push --help for how that platform shares forms")
+    profile = profile.with_secret(profile.require_secret(live.credential_label))
     round_name = round_ or default_round()
     with Store(store) as db:
         deployment = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
     if deployment is None:
         msg = f"{model.id} has not been pushed to {profile.name} for round {round_name}"
-        raise NotFoundError(msg, hint=f"coprod push {model.id} --to {profile.name} --closed")
-    for line in adder(deployment, profile, csv, dry_run=dry_run, invite=invite):
-        typer.echo(line)
+        raise NotFoundError(msg, hint=f"coprod push {model.id} --to {profile.name}")
+    for line in live.add_participants(deployment, profile, csv, dry_run=dry_run, invite=invite):
+        typer.echo(printable(line))
 
 
 def import_file(
     file: Annotated[Path, typer.Argument(help="The export downloaded from the platform.")],
-    platform: Annotated[str, typer.Option("--platform", help="limesurvey or kobotoolbox.")],
+    platform: Annotated[
+        str, typer.Option("--platform", help="An installed connector (see coprod platforms).")
+    ],
     instrument: Annotated[str, typer.Option("--instrument", help="The instrument it answers.")],
     round_: Annotated[
         str | None,
@@ -177,9 +205,9 @@ def import_file(
     store: StoreOption = None,
 ) -> None:
     """Read a response export downloaded by hand (CSV or XLSX) into the store."""
+    from coprod_connectors.connectors import Deployment, SupportsExportImport
     from coprod_connectors.errors import ConfigError, ResponseDataError
     from coprod_connectors.instruments import resolve_instrument
-    from coprod_connectors.platforms import Deployment
     from coprod_connectors.responses import default_round
     from coprod_connectors.store import Store
 
@@ -188,12 +216,10 @@ def import_file(
         raise ResponseDataError(msg)
     model = resolve_instrument(instrument)
     found = connector(platform)
-    reader = getattr(found, "import_export_file", None)
-    if reader is None:
+    if not isinstance(found, SupportsExportImport):
         msg = f"the {platform} connector cannot read export files"
         raise ConfigError(msg)
     round_name = round_ or default_round()
-    responses = list(reader(file, model, round=round_name, subject=subject))
     deployment = Deployment(
         platform=platform,
         profile="file",
@@ -206,7 +232,12 @@ def import_file(
         created_at=datetime.now(timezone.utc),
         details={"imported_from": str(file)},
     )
-    responses = [r.model_copy(update={"deployment": deployment.key}) for r in responses]
+    responses = [
+        r.model_copy(update={"deployment": deployment.key})
+        for r in found.import_export_file(
+            file, model, round=round_name, subject=subject, deployment=deployment.key
+        )
+    ]
     with Store(store) as db:
         result = db.import_responses(deployment, model, responses)
     flagged = sum(1 for r in responses if r.flags)
@@ -214,3 +245,17 @@ def import_file(
         f"imported {len(responses)} responses from {file.name}: {result.new} new, "
         f"{result.updated} updated; {flagged} with flagged answers"
     )
+
+
+def platforms(as_json: JsonOption = False) -> None:
+    """List the platform connectors installed (found through entry points)."""
+    rows = [p.as_dict() for p in registry().plugins]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        typer.echo("No connectors installed. Try: pip install 'coprod-connectors[NAME]'")
+        return
+    for row in rows:
+        state = "ok" if row["loaded"] else f"NOT LOADED: {printable(str(row['error']))}"
+        typer.echo(f"{row['name']:<12} {row['distribution']} {row['version']}  {state}")

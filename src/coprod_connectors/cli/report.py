@@ -11,8 +11,8 @@ import typer
 if TYPE_CHECKING:
     from coprod_connectors.responses import Response
 
-from coprod_connectors.cli_common import StoreOption
-from coprod_connectors.commands.score import ReportFormat, write_report
+from coprod_connectors.cli.common import StoreOption
+from coprod_connectors.cli.score import ReportFormat, write_report
 
 LadderOption = Annotated[
     str,
@@ -72,9 +72,9 @@ def demo(
     """Show the whole idea with no server: platform files, a store, scores and a report."""
     from rich.console import Console
 
+    from coprod_connectors.connectors import Deployment, discover
     from coprod_connectors.errors import ConfigError, CoprodError
     from coprod_connectors.instruments import builtin_instrument, builtin_instruments
-    from coprod_connectors.platforms import Deployment, discover
     from coprod_connectors.report import render
     from coprod_connectors.report.text import print_summary
     from coprod_connectors.scoring import score

@@ -1,1 +1,0 @@
-"""The commands of the coprod CLI, one module per area."""
