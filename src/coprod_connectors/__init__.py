@@ -89,6 +89,15 @@ if TYPE_CHECKING:
     from coprod_connectors.templating import (
         templates_dir,
     )
+    from coprod_connectors.xlsform import (
+        IMAGE_MAX_PIXELS,
+        XLSX_MEDIA_TYPE,
+        XLSForm,
+        build_xlsform,
+        is_generated_name,
+        language_column,
+        xlsx_bytes,
+    )
 
 _EXPORTS: dict[str, str] = {
     "AllOf": "coprod_connectors.instruments.model",
@@ -150,11 +159,20 @@ _EXPORTS: dict[str, str] = {
     "load_instrument": "coprod_connectors.instruments",
     "resolve_instrument": "coprod_connectors.instruments",
     "templates_dir": "coprod_connectors.templating",
+    "IMAGE_MAX_PIXELS": "coprod_connectors.xlsform",
+    "XLSX_MEDIA_TYPE": "coprod_connectors.xlsform",
+    "XLSForm": "coprod_connectors.xlsform",
+    "build_xlsform": "coprod_connectors.xlsform",
+    "is_generated_name": "coprod_connectors.xlsform",
+    "language_column": "coprod_connectors.xlsform",
+    "xlsx_bytes": "coprod_connectors.xlsform",
 }
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "IMAGE_MAX_PIXELS",
     "MEDIA_KINDS",
+    "XLSX_MEDIA_TYPE",
     "AllOf",
     "AnswerIn",
     "Answered",
@@ -203,16 +221,21 @@ __all__ = [
     "SupportsParticipants",
     "Text",
     "UnavailableError",
+    "XLSForm",
     "__version__",
     "build_response",
+    "build_xlsform",
     "builtin_instrument",
     "builtin_instruments",
     "default_round",
     "discover",
+    "is_generated_name",
+    "language_column",
     "language_name",
     "load_instrument",
     "resolve_instrument",
     "templates_dir",
+    "xlsx_bytes",
 ]
 
 

@@ -36,6 +36,7 @@ from coprod_connectors import (
     PushOptions,
     Response,
     build_response,
+    build_xlsform,
 )
 from coprod_kobotoolbox.client import (
     COLLECT_SERVERS,
@@ -53,7 +54,6 @@ from coprod_kobotoolbox.submissions import (
     submitted_at,
     version_of,
 )
-from coprod_kobotoolbox.xlsform import build_xlsform
 
 if TYPE_CHECKING:
     import httpx

@@ -64,10 +64,10 @@ from coprod_connectors import (
     Profile,
     Question,
     QuestionKind,
+    build_xlsform,
     builtin_instrument,
 )
 from coprod_kobotoolbox.render import kpi_content
-from coprod_kobotoolbox.xlsform import build_xlsform
 
 #: The token the fake accepts unless told otherwise (not a secret: a test value).
 FAKE_TOKEN = "fake-kpi-token-not-a-secret"  # noqa: S105

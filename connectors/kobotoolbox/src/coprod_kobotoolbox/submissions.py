@@ -27,8 +27,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from coprod_connectors import Flag, FlagKind
-from coprod_kobotoolbox.xlsform import is_generated_name
+from coprod_connectors import Flag, FlagKind, is_generated_name
 
 NOT_APPROVED = "validation_status_not_approved"
 _META_ROOTS = frozenset({"meta", "formhub"})

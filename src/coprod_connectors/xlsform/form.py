@@ -1,9 +1,11 @@
-"""An instrument as XLSForm rows: the one source both renderings (KPI JSON, ``.xlsx``) use.
+"""An instrument as XLSForm rows: the one source of every XLSForm connector's renderings
+(an ``.xlsx`` workbook, or a platform's own JSON made from the same rows).
 
 Every ``name`` is an instrument code, so answers come back keyed by codes:
 
 - a section is a group (``begin_group``/``end_group`` named by the section code),
-  so KoboToolbox reports its answers as ``section/code``;
+  so a platform reports its answers under ``section/code`` (or nested in a
+  ``section`` object);
 - a grid (``matrix``) is a ``field-list`` group named by the grid's code, holding
   one ``select_one`` per row, named by the row code (``section/grid/row``);
 - a repeat is ``begin_repeat``/``end_repeat`` with no fixed count: every
@@ -26,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from coprod_connectors import (
+from coprod_connectors.instruments.model import (
     AllOf,
     Answered,
     AnswerIn,
