@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import secrets
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
@@ -33,6 +34,17 @@ import httpx
 import openpyxl
 import pytest
 
+from coprod_connectors import (
+    AllOf,
+    Answered,
+    AnswerIn,
+    AnyOf,
+    Condition,
+    Instrument,
+    Profile,
+    QuestionKind,
+)
+
 #: The server the cassettes were recorded against (replayed requests go "there").
 RECORDED_URL = "http://127.0.0.1:8383"
 RECORDED_EMAIL = "admin@example.org"
@@ -41,7 +53,7 @@ REPLAY_PASSWORD = "replayed-password-not-a-secret"
 FILTERED_TOKEN = "FILTEREDTOKEN"
 FILTERED = "<filtered>"
 #: The recording's generation: part of project names and instance ids.
-RUN = "r2"
+RUN = "r5"
 
 #: A Central session, app-user or draft token: 64 characters of base64 with / -> ! and + -> $.
 TOKEN = re.compile(r"(?<![A-Za-z0-9!$])[A-Za-z0-9!$]{64}(?![A-Za-z0-9!$])")
@@ -129,10 +141,18 @@ class CentralTarget:
     url: str
     email: str
     password: str
+    #: RUN for cassettes; a new one for each live run (which makes its own projects)
+    run: str = RUN
 
     def name(self, what: str) -> str:
         """A project name for this test run."""
-        return f"coprod test {what} {RUN}"
+        return f"coprod test {what} {self.run}"
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(name="odk-test", platform="odk", url=self.url, user=self.email).with_secret(
+            self.password
+        )
 
 
 @pytest.fixture(
@@ -152,7 +172,8 @@ def central(request: pytest.FixtureRequest) -> CentralTarget:
             pytest.fail("set ODK_URL, ODK_EMAIL and ODK_PASSWORD to run against a real Central")
         if recording and url.rstrip("/") != RECORDED_URL:
             pytest.fail(f"record against {RECORDED_URL} so replays match the cassettes")
-        return CentralTarget(mode, url.rstrip("/"), email, password)
+        run = RUN if recording else f"{RUN}-live-{secrets.token_hex(3)}"
+        return CentralTarget(mode, url.rstrip("/"), email, password, run)
     return CentralTarget(mode, RECORDED_URL, RECORDED_EMAIL, REPLAY_PASSWORD)
 
 
@@ -188,6 +209,85 @@ def xlsform(
     return out.getvalue()
 
 
+# --- answers, as a person gives them on a phone (the same as the KoboToolbox tests') ------------
+
+
+def holds(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
+    """Whether ``condition`` is true for ``answers`` (what a phone's relevance does)."""
+    if condition is None:
+        return True
+    if isinstance(condition, AnswerIn):
+        value = answers.get(condition.question)
+        values = value if isinstance(value, list) else [value]
+        return any(v in condition.in_ for v in values)
+    if isinstance(condition, Answered):
+        return (answers.get(condition.question) not in (None, "", [])) == condition.answered
+    if isinstance(condition, AllOf):
+        return all(holds(c, answers) for c in condition.all)
+    if isinstance(condition, AnyOf):
+        return any(holds(c, answers) for c in condition.any)
+    return not holds(condition.not_, answers)
+
+
+def sample_answers(
+    instrument: Instrument, n: int, *, media: bool = False, roles: list[str] | None = None
+) -> dict[str, Any]:
+    """Deterministic answers for respondent ``n``; respects relevance like a phone."""
+    answers: dict[str, Any] = {}
+
+    def value(code: str, kind: QuestionKind, i: int, choices: list[str], q: Any) -> Any:
+        if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
+            return choices[(n + i) % len(choices)]
+        if kind is QuestionKind.MULTIPLE_CHOICE:
+            return [choices[(n + i) % len(choices)], choices[(n + i + 1) % len(choices)]]
+        if kind is QuestionKind.SHORT_TEXT:
+            return f"{code} {n} <b>&amp; ]]> 'quoted' ${{role}}"
+        if kind is QuestionKind.LONG_TEXT:
+            return f"Line one for {code}, respondent {n}.\nLine two: café, Cymraeg ŵ ŷ."
+        if kind is QuestionKind.INTEGER:
+            low = q.min if q.min is not None else 0
+            high = q.max if q.max is not None else low + 50
+            return low + (n * 7 + i) % (high - low + 1)
+        if kind is QuestionKind.DATE:
+            return f"2026-{(n % 9) + 1:02d}-{(i % 27) + 1:02d}"
+        if kind is QuestionKind.AUDIO:
+            return f"{code}-{n}.m4a" if media else None
+        if kind is QuestionKind.IMAGE:
+            return f"{code}-{n}.jpg" if media else None
+        return None
+
+    i = 0
+    for section in instrument.sections:
+        if not holds(section.relevant, answers):
+            continue
+        for question in section.questions:
+            i += 1
+            if not holds(question.relevant, answers):
+                continue
+            choices = [c.code for c in instrument.choices_for(question)]
+            if question.code == "role" and roles:
+                answers["role"] = roles[n % len(roles)]
+            elif question.kind is QuestionKind.MATRIX:
+                for j, row in enumerate(question.rows or ()):
+                    answers[row.code] = value(row.code, question.kind, i + j, choices, question)
+            elif question.kind is QuestionKind.REPEAT:
+                items = []
+                for k in range(min(2, question.max_count or 2)):
+                    item: dict[str, Any] = {}
+                    for inner in question.questions or ():
+                        inner_choices = [c.code for c in instrument.choices_for(inner)]
+                        v = value(inner.code, inner.kind, i + k, inner_choices, inner)
+                        if v is not None:
+                            item[inner.code] = v
+                    items.append(item)
+                answers[question.code] = items
+            elif question.kind is not QuestionKind.NOTE:
+                v = value(question.code, question.kind, i, choices, question)
+                if v is not None:
+                    answers[question.code] = v
+    return answers
+
+
 # --- a phone ------------------------------------------------------------------------------
 
 
@@ -199,7 +299,8 @@ class Collect:
     """Does what ODK Collect does with an app user's settings: list forms, download one,
     fill it in, send it (OpenRosa multipart with the instance XML and its files)."""
 
-    def __init__(self, server_url: str) -> None:
+    def __init__(self, server_url: str, run: str = RUN) -> None:
+        self.run = run
         self.client = httpx.Client(
             headers={
                 "X-OpenRosa-Version": "1.0",
@@ -238,10 +339,15 @@ class Collect:
         model = next(e for e in root.iter() if _local(e.tag) == "model")
         primary = next(e for e in model if _local(e.tag) == "instance")
         template = next(iter(primary))
+        calculated = {}
+        for bind in model.iter("{http://www.w3.org/2002/xforms}bind"):
+            calculate = bind.get("calculate", "")
+            if calculate.startswith("'") and calculate.endswith("'"):
+                calculated[bind.get("nodeset", "").rsplit("/", 1)[-1]] = calculate[1:-1]
         self.count += 1
-        seed = f"{RUN}/{template.get('id')}/{template.get('version')}/{self.count}"
+        seed = f"{self.run}/{template.get('id')}/{template.get('version')}/{self.count}"
         instance_id = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
-        out = self._copy(template, answers, instance_id, edit_of)
+        out = self._copy(template, {**calculated, **answers}, instance_id, edit_of)
         return ET.tostring(out, encoding="utf-8", xml_declaration=True)
 
     def _copy(
@@ -293,12 +399,12 @@ class Collect:
 
 
 @pytest.fixture
-def collect_phone() -> Iterator[Any]:
+def collect_phone(central: CentralTarget) -> Iterator[Any]:
     """A factory of :class:`Collect` phones, closed after the test."""
     phones: list[Collect] = []
 
     def make(server_url: str) -> Collect:
-        phone = Collect(server_url)
+        phone = Collect(server_url, central.run)
         phones.append(phone)
         return phone
 
@@ -310,6 +416,12 @@ def collect_phone() -> Iterator[Any]:
 @pytest.fixture
 def core_data() -> Path:
     return Path(__file__).parents[3] / "tests" / "data"
+
+
+@pytest.fixture
+def make_answers() -> Any:
+    """:func:`sample_answers`, for test modules (conftest is not importable by name)."""
+    return sample_answers
 
 
 @pytest.fixture

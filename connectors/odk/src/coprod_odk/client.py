@@ -17,12 +17,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from importlib import metadata
+from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -611,6 +613,34 @@ class CentralClient:
             f"/attachments/{segment(name)}"
         )
         return self.download(url, target, what=f"file {name!r} of submission {instance_id}")
+
+    def fetch_attachment(
+        self, project_id: int, form_id: str, instance_id: str, name: str, target: Path
+    ) -> bool:
+        """Download a submission's file to ``target`` unless the file there is the same one
+        (Central's ETag is the file's MD5); True if it was written."""
+        url = (
+            f"{self._form(project_id, form_id)}/submissions/{segment(instance_id)}"
+            f"/attachments/{segment(name)}"
+        )
+        headers = {"Accept": "*/*"}
+        if target.is_file():
+            digest = hashlib.md5(target.read_bytes(), usedforsecurity=False).hexdigest()
+            headers["If-None-Match"] = f'"{digest}"'
+        response = self.request(
+            "GET",
+            url,
+            what=f"file {name!r} of submission {instance_id}",
+            ok=(200, 304),
+            headers=headers,
+        )
+        if response.status_code == 304:
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(response.content)
+        partial.replace(target)
+        return True
 
     def download_export(
         self, project_id: int, form_id: str, target: IO[bytes], *, attachments: bool = True

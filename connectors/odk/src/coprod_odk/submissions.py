@@ -5,7 +5,7 @@ See :mod:`coprod_odk.cursor` for what is read and why nothing is missed or repea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -33,20 +33,24 @@ def read_submissions(
     *,
     since: str | None,
     page_size: int = DEFAULT_PAGE_SIZE,
+    files_only: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-) -> Iterator[Batch]:
+) -> Generator[Batch, None, None]:
     """The submissions after the cursor ``since`` (None: all), one batch per page.
 
     The last batch may be empty: it still carries the cursor (which moves on with
     Central's clock). Submissions whose files were incomplete are asked for again
-    first, and come back (whole) once their files are all there.
+    first, and come back (whole) once their files are all there. With
+    ``files_only``, only ``__id`` and ``__system`` of the submissions that have
+    files are read (for downloading them).
     """
+    shape: dict[str, Any] = {"expand": False, "select": "__id,__system"} if files_only else {}
     cursor = Cursor.load(since)
     if cursor.waiting:
         before = client.requests
         rows = []
         for expression in cursor.waiting_filters():
-            page = client.odata(project_id, form_id, filter=expression, orderby=ORDER)
+            page = client.odata(project_id, form_id, filter=expression, orderby=ORDER, **shape)
             rows.extend(page.rows)
         cursor, complete = settle_waiting(cursor, rows)
         done = set(complete)
@@ -58,10 +62,18 @@ def read_submissions(
         before = client.requests
         query, skip = scan.query()
         page = client.odata(
-            project_id, form_id, filter=query, orderby=ORDER, top=page_size, skip=skip
+            project_id, form_id, filter=query, orderby=ORDER, top=page_size, skip=skip, **shape
         )
         fresh = scan.page(page.rows, page.server_time, now=now())
+        if files_only:
+            fresh = [r for r in fresh if _has_files(r)]
         yield Batch(fresh, scan.cursor.dump(), client.requests - before)
+
+
+def _has_files(row: dict[str, Any]) -> bool:
+    system = row.get("__system")
+    present = system.get("attachmentsPresent") if isinstance(system, dict) else None
+    return isinstance(present, int) and present > 0
 
 
 __all__ = ["DEFAULT_PAGE_SIZE", "ORDER", "Batch", "read_submissions"]
