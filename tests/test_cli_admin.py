@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import coprod_connectors.connectors as platforms
+from coprod_connectors import Deployment, Handover
 from coprod_connectors.cli import app
 from coprod_connectors.testing import MemoryConnector, MemoryPlatform
 
@@ -141,6 +142,7 @@ def test_push_prints_the_handover_and_refuses_what_the_platform_lacks(
     code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
     assert code == 0
     assert "url: memory://s1" in out
+    assert "█" not in out  # no QR code without a payload
     code, _, err = run("push", "ladder-check", "--to", "mem", "--option", "share=ana")
     assert code == 2
     assert "the memory connector has no push option 'share' (its options: none)" in err
@@ -157,3 +159,20 @@ def test_push_prints_the_handover_and_refuses_what_the_platform_lacks(
     code, out, _ = run("attachments")
     assert code == 0
     assert out == ""
+
+
+def test_push_draws_the_handovers_qr_code(
+    memory: MemoryPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def with_code(deployment: Deployment) -> Handover:
+        return Handover(qr_payload="eJyrVkrLz1eyUkpKLFKqBQAbQAQf", qr_label="settings to scan")
+
+    monkeypatch.setattr(MemoryConnector, "_handover", staticmethod(with_code))
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory")
+    code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
+    assert code == 0
+    assert "settings to scan: eJyrVkrLz1eyUkpKLFKqBQAbQAQf" in out
+    drawing = out.split("eJyrVkrLz1eyUkpKLFKqBQAbQAQf\n", 1)[1].splitlines()
+    assert len(drawing) >= 12
+    assert len({len(line) for line in drawing}) == 1
+    assert set("".join(drawing)) <= {" ", "█", "▀", "▄"}

@@ -142,6 +142,8 @@ def push(
     lines = pushed.handover.lines() or [f"url: {deployment.url}"]
     for line in lines:
         typer.echo(printable(line))
+    for line in pushed.handover.qr_lines():  # drawn here: only block characters and spaces
+        typer.echo(line)
 
 
 def participants(

@@ -86,9 +86,10 @@ class Handover(BaseModel):
 
     The CLI prints ``summary``, each link as ``label: url``, each note on its own
     line, the QR code's text (``qr_payload``, e.g. the settings a collect app scans;
-    ``qr_label`` says what it is for) and the files the connector wrote for people
-    (``files``, e.g. that QR code as a PNG). Everything here is shown to people
-    and may be printed: it must never hold the profile's own secret.
+    ``qr_label`` says what it is for) and the code itself, drawn for the terminal
+    (:meth:`qr_lines`), and the files the connector wrote for people (``files``,
+    e.g. that QR code as a PNG). Everything here is shown to people and may be
+    printed: it must never hold the profile's own secret.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -109,6 +110,19 @@ class Handover(BaseModel):
             out.append(f"{self.qr_label or 'QR code'}: {self.qr_payload}")
         out.extend(f"wrote {path}" for path in self.files)
         return out
+
+    def qr_lines(self) -> list[str]:
+        """``qr_payload`` as a QR code drawn with block characters (two rows of modules a
+        line, light on dark as a terminal shows text), or no lines without a payload."""
+        if self.qr_payload is None:
+            return []
+        import io
+
+        import segno
+
+        out = io.StringIO()
+        segno.make_qr(self.qr_payload, error="l").terminal(out=out, compact=True)
+        return out.getvalue().splitlines()
 
 
 class Pushed(BaseModel):
