@@ -31,7 +31,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from coprod_connectors import ConfigError, PlatformError, UnavailableError
+from coprod_connectors import ConfigError, CoprodError, PlatformError, UnavailableError
 from coprod_connectors import __version__ as core_version
 from coprod_odk.errors import PLATFORM, error_for, one_line, problem_of
 from coprod_odk.models import (
@@ -168,7 +168,7 @@ class CentralClient:
                 session, self._session = self._session, None
                 try:
                     self._raw("DELETE", "/v1/sessions/current", auth=BearerAuth(session.token))
-                except httpx.HTTPError as exc:  # the token expires on its own in 24 h
+                except CoprodError as exc:  # the token expires on its own in 24 h
                     logger.info("%s: could not end the session: %s", PLATFORM, type(exc).__name__)
         finally:
             self._client.close()

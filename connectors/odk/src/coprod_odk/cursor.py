@@ -30,7 +30,11 @@ next pull reads that overlap again and drops what it has already seen, unless it
   settle window) has a date at or after the watermark and is read next time;
 - nothing is repeated: a row already read with the same ``updatedAt`` is dropped;
 - a re-sync with nothing new is **one request**, and the cursor stays small (the
-  rows of the last minute).
+  rows of the last minute);
+- a pull that stopped part-way (killed, or failed after some pages) is taken up
+  where it stopped: the cursor keeps the unfinished scan (:class:`ScanState`), and
+  the next pull asks exactly what it would have asked next, with the first
+  pull's clock, so the watermarks never jump over what happened in between.
 
 A submission whose files were still arriving (``attachmentsPresent <
 attachmentsExpected``: Collect sends large files later) does not get a new
@@ -93,6 +97,20 @@ class Seen(BaseModel):
     u: str | None = None
 
 
+class ScanState(BaseModel):
+    """A scan that stopped part-way (the pull was killed, or failed): how to go on with it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: the first page's ``$filter`` (None: every submission)
+    filter: str | None = None
+    #: the submission date of the last row read, and how many rows were read at it
+    after: str
+    skip: int
+    #: Central's clock at the scan's first reply, minus :data:`SETTLE`
+    settled: str
+
+
 class Cursor(BaseModel):
     """Where the next pull starts. Stored as JSON text by the core (opaque to it)."""
 
@@ -107,6 +125,9 @@ class Cursor(BaseModel):
     seen: dict[str, Seen] = Field(default_factory=dict)
     #: Submissions whose files were incomplete: instance id -> submission date.
     waiting: dict[str, str] = Field(default_factory=dict)
+    #: A scan not finished yet: the next pull goes on with it, asking exactly what the
+    #: unfinished one would have asked next.
+    scan: ScanState | None = None
 
     @classmethod
     def load(cls, text: str | None) -> Cursor:
@@ -187,17 +208,18 @@ class Scan:
     """
 
     def __init__(self, cursor: Cursor, page_size: int) -> None:
-        self.start = cursor
         self.cursor = cursor
         self.page_size = page_size
-        self._last: str | None = None
-        self._skip = 0
-        self._settled: datetime | None = None
+        state = cursor.scan
+        self._first = state.filter if state is not None else cursor.first_filter()
+        self._last: str | None = state.after if state is not None else None
+        self._skip = state.skip if state is not None else 0
+        self._settled = parse_time(state.settled) if state is not None else None
         self.done = False
 
     def query(self) -> tuple[str | None, int]:
         """(``$filter``, ``$skip``) of the next page."""
-        first = self.start.first_filter()
+        first = self._first
         if self._last is None:
             return first, 0
         after = f"__system/submissionDate ge {self._last}"
@@ -254,7 +276,14 @@ class Scan:
             key: value for key, value in waiting.items() if (parse_time(value) or _EPOCH) >= oldest
         }
         newest = dict(sorted(recent.items(), key=lambda kv: kv[1])[-MAX_WAITING:])
-        return Cursor(sub=odata_time(sub), upd=odata_time(upd), seen=kept, waiting=newest)
+        state = None
+        if not self.done and self._last is not None:
+            state = ScanState(
+                filter=self._first, after=self._last, skip=self._skip, settled=odata_time(settled)
+            )
+        return Cursor(
+            sub=odata_time(sub), upd=odata_time(upd), seen=kept, waiting=newest, scan=state
+        )
 
 
 def _at_or_after(value: str | None, mark: datetime) -> bool:
@@ -286,6 +315,7 @@ __all__ = [
     "WAIT_DAYS",
     "Cursor",
     "Scan",
+    "ScanState",
     "Seen",
     "files_incomplete",
     "odata_time",

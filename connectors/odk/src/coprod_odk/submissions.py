@@ -40,13 +40,14 @@ def read_submissions(
 
     The last batch may be empty: it still carries the cursor (which moves on with
     Central's clock). Submissions whose files were incomplete are asked for again
-    first, and come back (whole) once their files are all there. With
+    first (when a new scan starts), and come back (whole) once their files are all
+    there. With
     ``files_only``, only ``__id`` and ``__system`` of the submissions that have
     files are read (for downloading them).
     """
     shape: dict[str, Any] = {"expand": False, "select": "__id,__system"} if files_only else {}
     cursor = Cursor.load(since)
-    if cursor.waiting:
+    if cursor.waiting and cursor.scan is None:
         before = client.requests
         rows = []
         for expression in cursor.waiting_filters():
