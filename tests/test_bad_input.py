@@ -194,7 +194,7 @@ CASES = [
     Case("score-missing-file", ("score", "nope.jsonl"), 2, "no such file"),
     Case(
         "score-bad-format",
-        ("score", "r.jsonl", "--format", "pdf"),
+        ("score", "r.jsonl", "--format", "docx"),
         2,
         "Invalid value",
         {"r.jsonl": ""},

@@ -149,17 +149,161 @@ def test_html_is_self_contained_accessible_and_escaped() -> None:
     text = "".join(parser.text)
     assert "<script>alert(1)</script>" in text  # shown as text
     assert parser.tags.count("h1") == 1
-    assert parser.tags.count("svg") >= 3 * 3
-    assert parser.tags.count("table") > parser.tags.count("svg")
-    assert parser.tags.count("figure") == parser.tags.count("svg")
+    # charts are HTML (text that reflows), each a figure with its data table beside it
+    assert parser.tags.count("svg") == 0
+    assert parser.tags.count("figure") >= 3 * 3
+    assert parser.tags.count("table") > parser.tags.count("figure")
     for heading in (
+        "Summary",
         "Where it is on the ladder",
         "Stages chosen for each principle, by group",
         "The perception gap",
         "Change between rounds",
         "Action plans people wrote",
+        "Analyst details: codes and rules",
     ):
         assert heading in text
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees outside the analyst details (and outside people's own words)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.details: list[str] = []
+        self._skip = 0
+        self._free = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "details" and "analyst" in classes:
+            self._skip += 1
+        if tag == "td" and "free" in classes:
+            self._free += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "details" and self._skip:
+            self._skip -= 1
+        if tag == "td" and self._free:
+            self._free -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            self.details.append(data)
+        elif not self._free:
+            self.text.append(data)
+
+
+CODES = re.compile(
+    r"\b(recip|deliv|network|netw|nosay|no-engagement)\b"
+    r"|\b[dear][1-5]\b|\bk[1-8]\b|\b[a-z]+(Stage|Inv|Rag)\b"
+)
+
+
+def test_html_speaks_plain_words_and_keeps_codes_for_analysts() -> None:
+    results = demo_results()
+    html = render(results, "html")
+    parser = _Visible()
+    parser.feed(html)
+    seen = " ".join(" ".join(parser.text).split())
+    details = " ".join(" ".join(parser.details).split())
+    assert "INSTRUMENTS.md" not in html
+    assert "s = " not in seen
+    assert "`" not in seen
+    # codes appear only in the analyst details (labels such as "People as assets" are words)
+    assert not [m.group(0) for m in CODES.finditer(seen)]
+    assert "recip" in details
+    assert "d4" in details
+    assert "s = 0.29" in details
+    # labels from the instruments, shares in words
+    assert "Give and get (everyone can help)" in seen
+    assert "I feel welcome here, whoever I am" in seen
+    assert "29% of statements (8 of 28)" in seen
+    assert "Delivery" in seen
+    # the JSON keeps the codes and the rule texts, unchanged
+    data = json.loads(render(results, "json"))
+    assert any("`recip`" in r for x in data["results"] for r in x["reasons"])
+
+
+def test_summary_gives_rung_reason_next_step_and_trend_per_subject() -> None:
+    results = demo_results()
+    html = render(results, "html")
+    summary = html[html.index('<section class="summary"') : html.index('<section class="subject"')]
+    subjects = {r.subject for r in results.results}
+    for subject in subjects:
+        assert f"<h3>{subject}</h3>" in summary
+    cards = summary.count('<li class="card">')
+    assert cards == len({(r.subject, r.instrument) for r in results.results})
+    assert summary.count("Why:") == cards
+    assert summary.count("To move up:") == cards
+    # the trend in words (the arrow beside it is hidden from screen readers)
+    assert "Up from Information in 2026-H1." in summary
+    assert "The same as in 2026-H1." in summary
+    assert '<span aria-hidden="true">▲</span>' in summary
+
+
+def test_every_rung_in_words_matches_the_scorer() -> None:
+    from coprod_connectors.ladder import load_ladder
+    from coprod_connectors.report.explain import Explainer
+    from coprod_connectors.report.i18n import words
+    from coprod_connectors.report.labels import Labels
+
+    for ladder in ("five-rung", "seven-rung"):
+        model = load_ladder(ladder)
+        explainer = Explainer(Labels(words("en"), model))
+        for result in demo_results(ladder).results:
+            explained = explainer.explain(result)
+            expected = (
+                "Not enough answers"
+                if result.rung is None
+                else next(r.label for r in model.rungs if r.id == result.rung)
+            )
+            assert str(explained.rung) == expected, (ladder, result.subject, result.instrument)
+            assert (explained.next_rung is None) == (result.next_rung is None)
+            if result.next_rung is not None:
+                assert len(explained.changes) == len(result.next_rung.changes)
+            assert "`" not in " ".join(str(x) for x in explained.reasons + explained.changes)
+
+
+def test_cover_names_organisation_date_rounds_and_sources() -> None:
+    from datetime import date
+
+    from coprod_connectors.report import ReportContext
+
+    context = ReportContext(
+        organisation="Example <Council>",
+        made_on=date(2026, 3, 9),
+        sources=("limesurvey (council): 123456, checklist 1.0.0, round 2026-H1",),
+    )
+    one = render(demo_results(), "html", context=context)
+    two = render(score(list(reversed(demo_responses()))), "html", context=context)
+    assert one == two  # reproducible: the date is given, not read from the clock
+    cover = one[one.index('<header class="cover">') : one.index("</header>")]
+    assert "Example &lt;Council&gt;" in cover
+    assert '<time datetime="2026-03-09">9 March 2026</time>' in cover
+    assert "2026-H1, 2026-H2" in cover
+    assert "limesurvey (council): 123456" in cover
+    assert "Riverside Day Centre" in cover
+
+
+def test_html_in_welsh_marks_english_fallbacks() -> None:
+    html = render(demo_results(), "html", lang="cy")
+    assert '<html lang="cy">' in html
+    for welsh in ("Crynodeb", "Adroddiad cydgynhyrchu", "Pam:", "Cydgynhyrchu", "Ymgynghori"):
+        assert welsh in html, welsh
+    assert "29% o\u2019r datganiadau (8 o 28)" in html
+    # the instruments have no Welsh text yet: their labels are English, marked so
+    assert '<span lang="en">Give and get (everyone can help)</span>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_unknown_report_language_is_a_config_error() -> None:
+    from coprod_connectors.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="cy"):
+        render(demo_results(), "html", lang="xx")
 
 
 def test_markdown_escapes_free_text() -> None:
@@ -193,4 +337,17 @@ def test_unknown_format_is_a_config_error() -> None:
     from coprod_connectors.errors import ConfigError
 
     with pytest.raises(ConfigError):
-        render(score([]), "pdf")
+        render(score([]), "docx")
+
+
+def test_markdown_speaks_plain_words_and_keeps_codes_in_analyst_details() -> None:
+    md = render(demo_results(), "md")
+    outside = re.sub(r"<details>.*?</details>", "", md, flags=re.DOTALL)
+    assert "`" not in outside
+    assert "s = " not in outside
+    assert "29% of statements (8 of 28)" in outside
+    assert "Give and get (everyone can help)" in outside
+    assert not [m.group(0) for m in CODES.finditer(outside.replace("&lt;", "<"))]
+    inside = "".join(re.findall(r"<details>.*?</details>", md, flags=re.DOTALL))
+    assert "`recip`" in inside
+    assert "s = 0.29" in inside

@@ -9,10 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from coprod_connectors.connectors.types import Deployment
     from coprod_connectors.responses import Response
 
 from coprod_connectors.cli.common import StoreOption
-from coprod_connectors.cli.score import ReportFormat, write_report
+from coprod_connectors.cli.score import (
+    DateOption,
+    LangOption,
+    OrganisationOption,
+    Paper,
+    PaperOption,
+    ReportFormat,
+    report_context,
+    write_report,
+)
 
 LadderOption = Annotated[
     str,
@@ -46,18 +56,38 @@ def report(
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
     store: StoreOption = None,
+    lang: LangOption = "en",
+    made_on: DateOption = None,
+    organisation: OrganisationOption = None,
+    paper: PaperOption = Paper.a4,
 ) -> None:
-    """Score what the store holds and write a report (text, md, json, csv or html)."""
+    """Score what the store holds and write a report (text, md, json, csv, html or pdf)."""
     from coprod_connectors.scoring import score
     from coprod_connectors.store import Store
 
     with Store(store) as db:
-        results = score(
-            db.responses(instrument=instrument, subject=subject, round=round_), ladder=ladder, k=k
-        )
+        responses = list(db.responses(instrument=instrument, subject=subject, round=round_))
+        results = score(responses, ladder=ladder, k=k)
+        used = {r.deployment for r in responses}
+        sources = [describe(d) for d in db.deployments() if d.key in used]
+    if None in used:
+        sources.append("responses imported without a deployment")
     if not results.results:
         typer.echo("no responses match; run coprod sync first, or loosen the filters", err=True)
-    write_report(results, fmt, output)
+    context = report_context(organisation, made_on, sources)
+    write_report(results, fmt, output, lang=lang, context=context, paper=paper)
+
+
+def describe(deployment: Deployment) -> str:
+    """Where a deployment's responses came from, in one line for the report's cover."""
+    text = (
+        f"{deployment.platform} ({deployment.profile}): {deployment.remote_id}, "
+        f"{deployment.instrument} {deployment.instrument_version}, round {deployment.round}"
+    )
+    imported = deployment.details.get("imported_from")
+    if imported:
+        text += f", imported from {Path(str(imported)).name}"
+    return text
 
 
 DEMO_CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -68,6 +98,8 @@ def demo(
         Path, typer.Option("--output", "-o", help="The folder to write into.")
     ] = Path("coprod-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the made-up responses.")] = 2026,
+    lang: LangOption = "en",
+    made_on: DateOption = None,
 ) -> None:
     """Show the whole idea with no server: platform files, a store, scores and a report."""
     from rich.console import Console
@@ -126,6 +158,10 @@ def demo(
         stored = db.count_responses()
     console.print(f"2. Stored {stored} made-up responses in {store_path}")
     (output / "results.json").write_text(render(results, "json"), encoding="utf-8")
-    (output / "report.html").write_text(render(results, "html"), encoding="utf-8")
+    context = report_context(
+        "Demo organisation", made_on, [f"made-up responses from coprod demo, seed {seed}"]
+    )
+    html = render(results, "html", lang=lang, context=context)
+    (output / "report.html").write_text(html, encoding="utf-8")
     console.print(f"3. Scored them: {output / 'results.json'}; report: {output / 'report.html'}\n")
     print_summary(results, console)

@@ -1,13 +1,27 @@
-"""Reports from scored results: terminal text, Markdown, JSON, CSV and HTML, from one Results."""
+"""Reports from scored results: terminal text, Markdown, JSON, CSV, HTML and PDF, from one Results.
+
+HTML and PDF speak the reader's language (``lang``, from the gettext catalogues
+in ``coprod_connectors/locale``); JSON and CSV keep the codes, for analysts and scripts.
+"""
 
 from __future__ import annotations
 
+from coprod_connectors.report.html import ReportContext
+from coprod_connectors.report.i18n import report_languages
 from coprod_connectors.scoring.models import Results
 
 FORMATS = ("text", "md", "json", "csv", "html")
+PAPERS = ("a4", "letter")
 
 
-def render(results: Results, fmt: str, *, title: str = "Co-production report") -> str:
+def render(
+    results: Results,
+    fmt: str,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    context: ReportContext | None = None,
+) -> str:
     """``results`` in one of :data:`FORMATS`, as text."""
     if fmt == "json":
         return results.to_json()
@@ -18,19 +32,34 @@ def render(results: Results, fmt: str, *, title: str = "Co-production report") -
     if fmt == "md":
         from coprod_connectors.report.markdown import to_markdown
 
-        return to_markdown(results, title=title)
+        return to_markdown(results, title=title or "Co-production report")
     if fmt == "html":
         from coprod_connectors.report.html import to_html
 
-        return to_html(results, title=title)
+        return to_html(results, title=title, lang=lang, context=context)
     if fmt == "text":
         from coprod_connectors.report.text import text_summary
 
         return text_summary(results)
     from coprod_connectors.errors import ConfigError
 
-    msg = f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}"
+    msg = f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)} (or pdf)"
     raise ConfigError(msg)
 
 
-__all__ = ["FORMATS", "render"]
+def render_pdf(
+    results: Results,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    context: ReportContext | None = None,
+    paper: str = "a4",
+) -> bytes:
+    """The HTML report printed to PDF by WeasyPrint (the optional extra ``pdf``)."""
+    from coprod_connectors.report.pdf import html_to_pdf
+
+    html = render(results, "html", title=title, lang=lang, context=context)
+    return html_to_pdf(html, paper=paper)
+
+
+__all__ = ["FORMATS", "PAPERS", "ReportContext", "render", "render_pdf", "report_languages"]

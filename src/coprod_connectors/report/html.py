@@ -1,39 +1,83 @@
-"""The HTML report: one self-contained, accessible file (inline CSS and SVG, no scripts)."""
+"""The HTML report: one self-contained, accessible file (inline CSS, no scripts, no pictures).
+
+For readers first: a cover, a one-page summary, then a section per subject with
+charts drawn in HTML and CSS (they reflow on a phone) and the same numbers in
+tables. Everything is in the report's language; codes and rule texts appear
+only inside each result's "analyst details".
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
 from typing import Any
 
+import jinja2
+
+from coprod_connectors.ladder import load_ladder
 from coprod_connectors.report.charts import (
-    STAGE_FILLS,
-    STAGE_WORDS,
-    change_chart,
-    gap_chart,
-    ladder_chart,
-    stage_chart,
+    STAGES,
+    change_bars,
+    gap_rows,
+    ladder_rungs,
+    stage_bars,
 )
-from coprod_connectors.report.view import (
-    GROUP_NAMES,
-    INDICATOR_NAMES,
-    INSTRUMENT_NAMES,
-    PHASE_NAMES,
-    PRINCIPLE_NAMES,
-    detail_rows,
-    ladder_of,
-    rung_label,
-    statement_labels,
-    subjects,
-    themes,
-)
+from coprod_connectors.report.explain import Explainer, Phrase
+from coprod_connectors.report.i18n import N_, Said, Words, words
+from coprod_connectors.report.labels import Labels
+from coprod_connectors.report.view import subjects, themes_by_code
 from coprod_connectors.scoring.models import Result, Results, SelfReflectionResult
-from coprod_connectors.templating import render_template
+from coprod_connectors.templating import environment
 
 TEMPLATE = "report/report.html.j2"
 
 
-def to_html(results: Results, *, title: str = "Co-production report") -> str:
+@dataclass(frozen=True)
+class ReportContext:
+    """What the results do not know: who the report is for, when it was made, from what."""
+
+    organisation: str | None = None
+    made_on: date | None = None
+    #: where the data came from: platforms and deployments, import files (plain text)
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+def format_date(day: date, labels: Labels) -> str:
+    return f"{day.day} {labels.month(day.month)} {day.year}"
+
+
+@cache
+def _environment(lang: str) -> jinja2.Environment:
+    """The HTML environment's settings, with gettext in ``lang`` (one environment a language:
+    installed translations live in the environment's globals, which overlays would share)."""
+    base = environment("html")
+    env = jinja2.Environment(
+        loader=base.loader,
+        autoescape=True,
+        undefined=base.undefined,
+        keep_trailing_newline=base.keep_trailing_newline,
+        trim_blocks=base.trim_blocks,
+        lstrip_blocks=base.lstrip_blocks,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.globals.update(base.globals)
+    env.install_gettext_translations(words(lang).translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def to_html(
+    results: Results,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    context: ReportContext | None = None,
+) -> str:
     """Render the report; every value reaches the page through Jinja2's autoescaping."""
-    model = ladder_of(results)
+    context = context or ReportContext()
+    said: Words = words(lang)
+    labels = Labels(said, load_ladder(results.ladder))
+    explainer = Explainer(labels)
     sections: list[dict[str, Any]] = []
     for view in subjects(results):
         latest: list[Result] = [
@@ -44,30 +88,45 @@ def to_html(results: Results, *, title: str = "Co-production report") -> str:
         sections.append(
             {
                 "view": view,
-                "latest": latest,
-                "ladder": ladder_chart(model, latest),
-                "stages": stage_chart(sr) if sr else None,
-                "gap": gap_chart(sr) if sr else [],
-                "reflection": sr,
-                "change": change_chart(model, view.by_instrument),
+                "name": Said(view.name, lang)
+                if view.name_given
+                else said.said(N_("No subject given")),
+                "latest": [
+                    {
+                        "result": r,
+                        "explained": explainer.explain(r),
+                        "trend": explainer.trend(view.by_instrument[r.instrument]),
+                    }
+                    for r in latest
+                ],
+                "ladder": ladder_rungs(labels, latest),
+                "stages": stage_bars(sr, labels) if sr else [],
+                "gap": gap_rows(sr, labels) if sr else [],
+                "change": change_bars(labels, view.by_instrument),
             }
         )
-    return render_template(
-        TEMPLATE,
-        "html",
-        title=title,
-        model=model,
-        results=results,
-        sections=sections,
-        instrument_names=INSTRUMENT_NAMES,
-        principle_names=PRINCIPLE_NAMES,
-        phase_names=PHASE_NAMES,
-        group_names=GROUP_NAMES,
-        indicator_names=INDICATOR_NAMES,
-        stage_fills=STAGE_FILLS,
-        stage_words=STAGE_WORDS,
-        detail_rows=detail_rows,
-        rung_label=lambda rung: rung_label(model, rung),
-        themes=themes,
-        statement_labels=statement_labels(),
+    rounds = sorted({r.round for r in results.results})
+    return (
+        _environment(lang)
+        .get_template(TEMPLATE)
+        .render(
+            title=title or said.gettext("Co-production report"),
+            lang=lang,
+            results=results,
+            sections=sections,
+            labels=labels,
+            explainer=explainer,
+            organisation=context.organisation,
+            made_on=format_date(context.made_on, labels) if context.made_on else None,
+            made_on_iso=context.made_on.isoformat() if context.made_on else None,
+            sources=context.sources,
+            rounds=rounds,
+            stages=STAGES,
+            themes_by_code=themes_by_code,
+            is_phrase=lambda x: isinstance(x, Phrase),
+            is_said=lambda x: isinstance(x, Said),
+        )
     )
+
+
+__all__ = ["ReportContext", "format_date", "to_html"]

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 
+from coprod_connectors.report.explain import Explainer
+from coprod_connectors.report.i18n import words
+from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.view import (
     GROUP_NAMES,
     INSTRUMENT_NAMES,
+    PRINCIPLE_NAMES,
     detail_rows,
     ladder_of,
     rung_label,
@@ -58,6 +62,7 @@ def _code_text(value: str) -> str:
 
 def to_markdown(results: Results, *, title: str = "Co-production report") -> str:
     model = ladder_of(results)
+    explainer = Explainer(Labels(words("en"), model))
     lines = [
         f"# {md_text(title)}",
         "",
@@ -81,31 +86,33 @@ def to_markdown(results: Results, *, title: str = "Co-production report") -> str
         for instrument in view.by_instrument:
             result = view.latest(instrument)
             if result is not None:
-                lines += _result(result, model.title)
+                lines += _result(result, explainer)
         if view.actions:
             lines += ["### Action plans", "", "| Round | Principle | What | Who | When | How |"]
             lines += ["| --- | --- | --- | --- | --- | --- |"]
             for round_, a in view.actions:
-                row = [round_, a.principle, a.what, a.who, a.when, a.how]
+                principle = PRINCIPLE_NAMES.get(a.principle or "", a.principle)
+                row = [round_, principle, a.what, a.who, a.when, a.how]
                 lines.append("| " + " | ".join(md_text(c or "") for c in row) + " |")
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _result(result: Result, ladder_title: str) -> list[str]:
-    rung = result.rung or "not enough answers"
+def _result(result: Result, explainer: Explainer) -> list[str]:
+    """One result in plain words; the codes and the scorer's reasons under "Analyst details"."""
+    explained = explainer.explain(result)
     lines = [
         f"### {INSTRUMENT_NAMES[result.instrument]}, {result.round}",
         "",
-        f"**Rung: {md_text(rung)}** ({result.respondents} respondents).",
+        f"**Rung: {md_text(explained.rung)}** ({result.respondents} respondents).",
         "",
         "Why:",
         "",
     ]
-    lines += [f"- {_code_text(r)}" for r in result.reasons]
-    if result.next_rung is not None:
-        lines += ["", f"To reach **{md_text(result.next_rung.rung)}**:", ""]
-        lines += [f"- {_code_text(c)}" for c in result.next_rung.changes]
+    lines += [f"- {md_text(r)}" for r in explained.reasons]
+    if explained.next_rung is not None:
+        lines += ["", f"To reach **{md_text(explained.next_rung)}**:", ""]
+        lines += [f"- {md_text(c)}" for c in explained.changes]
     rows = detail_rows(result)
     if rows:
         groups = list(result.perspectives)
@@ -125,12 +132,10 @@ def _result(result: Result, ladder_title: str) -> list[str]:
             lines.append("| " + " | ".join(cells) + " |")
     if isinstance(result, ChecklistResult):
         a = result.agreement
+        share = explainer.share(a.agreed, a.total)
         lines += [
             "",
-            (
-                f"Statements agreed: {a.agreed} of {a.total} (s = {a.share:.2f}); "
-                f"achieved: {'yes' if a.achieved else 'no'}."
-            ),
+            f"Statements agreed: {md_text(share)}; achieved: {'yes' if a.achieved else 'no'}.",
         ]
     dq = result.data_quality
     lines += [
@@ -140,7 +145,18 @@ def _result(result: Result, ladder_title: str) -> list[str]:
             f"{dq.unknown_codes} unknown questions, {dq.duplicates} duplicates."
         ),
         "",
+        "<details><summary>Analyst details: codes and rules</summary>",
+        "",
     ]
+    lines += [f"- {_code_text(r)}" for r in result.reasons]
+    if result.next_rung is not None:
+        lines += [
+            f"- next rung `{result.next_rung.rung}`: {_code_text(c)}"
+            for c in result.next_rung.changes
+        ]
+    if isinstance(result, ChecklistResult):
+        lines.append(f"- s = {result.agreement.share:.2f}")
+    lines += ["", "</details>", ""]
     return lines
 
 

@@ -8,9 +8,7 @@ absent. Everything here is plain data for the templates and writers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
-from coprod_connectors.instruments import builtin_instrument
 from coprod_connectors.ladder import LadderModel, load_ladder
 from coprod_connectors.scoring.models import (
     Action,
@@ -34,19 +32,6 @@ PRINCIPLE_NAMES = {
 }
 PHASE_NAMES = {"idea": "Idea", "design": "Design", "deliv": "Delivery", "review": "Review"}
 GROUP_NAMES = {"lived": "Lived experience", "staff": "Staff", "other": "Other"}
-INDICATOR_NAMES = {
-    "early": "Involved before a solution was chosen",
-    "reward": "Rewarded for their time",
-    "access": "Accessible formats offered",
-    "feedback": "Told what changed because of them",
-}
-THEME_NAMES = {
-    "diversity": "Everyone is included",
-    "equality": "Everyone has something to offer",
-    "accessibility": "No barriers",
-    "reciprocity": "Everyone benefits",
-    "indicators": "Key indicators",
-}
 
 
 @dataclass
@@ -56,6 +41,8 @@ class SubjectView:
     name: str
     rounds: list[str]
     by_instrument: dict[str, list[Result]] = field(default_factory=dict)
+    #: False when the responses named no subject (``name`` is then a placeholder)
+    name_given: bool = True
 
     def latest(self, instrument: str) -> Result | None:
         results = self.by_instrument.get(instrument, [])
@@ -80,7 +67,9 @@ def subjects(results: Results) -> list[SubjectView]:
     views: dict[str, SubjectView] = {}
     for result in results.results:
         name = result.subject or "(no subject given)"
-        view = views.setdefault(name, SubjectView(name=name, rounds=[]))
+        view = views.setdefault(
+            name, SubjectView(name=name, rounds=[], name_given=bool(result.subject))
+        )
         view.by_instrument.setdefault(result.instrument, []).append(result)
         if result.round not in view.rounds:
             view.rounds.append(result.round)
@@ -110,32 +99,19 @@ def detail_rows(result: Result) -> list[tuple[str, str, int | None]]:
     return []
 
 
-@cache
-def statement_labels() -> dict[str, str]:
-    """The checklist statements' own words, by code (the instrument's default language)."""
-    instrument = builtin_instrument("checklist")
-    language = instrument.default_language
-    return {
-        row.code: row.label[language]
-        for _, _, question in instrument.iter_questions()
-        for row in question.rows or ()
-    }
-
-
-def themes(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
-    """(theme name, agreed, answered statements, all statements) per theme."""
+def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
+    """(theme code, agreed, answered statements, all statements) per theme."""
     rows: dict[str, list[int]] = {}
     for s in result.statements.values():
         row = rows.setdefault(s.theme, [0, 0, 0])
         row[0] += s.agreed
         row[1] += s.answered > 0
         row[2] += 1
-    return [(THEME_NAMES.get(t, t), a, b, c) for t, (a, b, c) in rows.items()]
+    return [(t, a, b, c) for t, (a, b, c) in rows.items()]
 
 
 __all__ = [
     "GROUP_NAMES",
-    "INDICATOR_NAMES",
     "INSTRUMENT_NAMES",
     "PHASE_NAMES",
     "PRINCIPLE_NAMES",
@@ -143,7 +119,6 @@ __all__ = [
     "detail_rows",
     "ladder_of",
     "rung_label",
-    "statement_labels",
     "subjects",
-    "themes",
+    "themes_by_code",
 ]

@@ -21,6 +21,7 @@ from coprod_connectors.scoring.common import (
     result_header,
 )
 from coprod_connectors.scoring.models import (
+    AchieveGap,
     Agreement,
     ChecklistPerspective,
     ChecklistResult,
@@ -113,24 +114,21 @@ def score_checklist(group: Group, *, model: LadderModel, k: int) -> ChecklistRes
     agreed = sum(s.agreed for s in statements.values())
     sizes = group.sizes
     basis = [g for g in GROUPS if sizes[g] >= k] or ["all"]
-    gaps: list[str] = []
+    found: list[AchieveGap] = []
     half = total // 2 + 1
     for g in basis:
         have = sum(points[code][g].agreed for code in themes)
         if have < half:
-            gaps.append(
-                f"get {half - have} more statements agreed by {group_name(g)} "
-                f"(now {have} of {total}; more than half needed)"
-            )
+            found.append(AchieveGap(kind="group", group=g, have=have, need=half, total=total))
     lived = sizes["lived"]
     if lived >= k:
         for code in themes:
             against = points[code]["lived"].dis
             if 2 * against > lived:
-                gaps.append(
-                    f"turn round `{code}`: {against} of {lived} people with lived "
-                    "experience disagree (at most half may)"
+                found.append(
+                    AchieveGap(kind="disagreed", statement=code, against=against, of=lived)
                 )
+    gaps = [_gap_text(gap) for gap in found]
     achieved = not gaps
     agreement = Agreement(
         agreed=agreed,
@@ -164,7 +162,7 @@ def score_checklist(group: Group, *, model: LadderModel, k: int) -> ChecklistRes
         reasons = [_achieved_reason(basis, achieved, gaps, k, agreed, total), *placement.reasons]
         nxt = next_rung(model, placement)
     shown = visible_groups(sizes, k)
-    return ChecklistResult(
+    result = ChecklistResult(
         **result_header(group, tally),
         rung=rung,
         rung_index=rung_index,
@@ -175,6 +173,20 @@ def score_checklist(group: Group, *, model: LadderModel, k: int) -> ChecklistRes
         perspectives={
             g: _perspective(sizes[g], {code: p[g] for code, p in points.items()}) for g in shown
         },
+    )
+    result._gaps = tuple(found)
+    return result
+
+
+def _gap_text(gap: AchieveGap) -> str:
+    if gap.kind == "group":
+        return (
+            f"get {gap.need - gap.have} more statements agreed by {group_name(gap.group or '')} "
+            f"(now {gap.have} of {gap.total}; more than half needed)"
+        )
+    return (
+        f"turn round `{gap.statement}`: {gap.against} of {gap.of} people with lived "
+        "experience disagree (at most half may)"
     )
 
 

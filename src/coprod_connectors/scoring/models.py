@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 RESULTS_SCHEMA: Literal["coprod.results/1"] = "coprod.results/1"
 
@@ -106,6 +106,24 @@ class GroupStatement(_Model):
     agreed: bool
 
 
+class AchieveGap(_Model):
+    """One thing that stops the checklist's achieved rule holding (not part of the JSON).
+
+    ``kind`` is ``"group"`` (``group`` agrees with ``have`` of ``total`` statements,
+    ``need`` more needed) or ``"disagreed"`` (``against`` of the ``of`` people with
+    lived experience disagree with ``statement``). Reports word it in the reader's language.
+    """
+
+    kind: Literal["group", "disagreed"]
+    group: str | None = None
+    have: int = 0
+    need: int = 0
+    total: int = 0
+    statement: str | None = None
+    against: int = 0
+    of: int = 0
+
+
 class ChecklistPerspective(_Model):
     respondents: int
     agreed: int
@@ -158,6 +176,13 @@ class ChecklistResult(_Result):
     agreement: Agreement
     statements: dict[str, StatementScore]
     perspectives: dict[str, ChecklistPerspective]
+    #: what stops the achieved rule holding, as data for reports (the JSON has it in ``reasons``)
+    _gaps: tuple[AchieveGap, ...] = PrivateAttr(default=())
+
+    @property
+    def achieve_gaps(self) -> tuple[AchieveGap, ...]:
+        """What stops the achieved rule holding (empty for results read back from JSON)."""
+        return self._gaps
 
 
 class LadderCheckResult(_Result):
@@ -225,6 +250,7 @@ def results_json_schema() -> dict[str, Any]:
 
 __all__ = [
     "RESULTS_SCHEMA",
+    "AchieveGap",
     "Action",
     "Agreement",
     "ChecklistPerspective",

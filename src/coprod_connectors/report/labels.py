@@ -1,0 +1,208 @@
+"""Names for readers: every principle, statement, phase and choice by its label.
+
+Labels come from the built-in instruments' own texts in the report's language,
+and fall back, text by text, to the instrument's default language (the
+:class:`~coprod_connectors.report.i18n.Said` says which). Words the instruments
+do not have (group names, short phase names, themes) are the report's own,
+from the gettext catalogue.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from coprod_connectors.instruments import Instrument, builtin_instrument
+from coprod_connectors.instruments.model import Text
+from coprod_connectors.ladder import LadderModel
+from coprod_connectors.report.i18n import N_, Said, Words
+
+GROUP_NAMES = {
+    "lived": N_("People with lived experience"),
+    "staff": N_("Staff"),
+    "other": N_("Other people"),
+    "all": N_("Everyone who answered"),
+}
+GROUPS_IN_SENTENCE = {
+    "lived": N_("people with lived experience"),
+    "staff": N_("staff"),
+    "other": N_("other people"),
+    "all": N_("everyone who answered"),
+}
+PHASE_NAMES = {
+    "idea": N_("The idea"),
+    "design": N_("Planning and design"),
+    "deliv": N_("Delivery"),
+    "review": N_("Review"),
+}
+INDICATOR_NAMES = {
+    "early": N_("Involved before a solution was chosen"),
+    "reward": N_("Rewarded for their time"),
+    "access": N_("Accessible formats offered"),
+    "feedback": N_("Told what changed because of them"),
+}
+THEME_NAMES = {
+    "diversity": N_("Everyone is included"),
+    "equality": N_("Everyone has something to offer"),
+    "accessibility": N_("No barriers"),
+    "reciprocity": N_("Everyone benefits"),
+    "indicators": N_("Key indicators"),
+}
+RAG_NAMES = {"red": N_("Red"), "amber": N_("Amber"), "green": N_("Green")}
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+
+class Labels:
+    """Every name a report shows, in one language."""
+
+    def __init__(self, words: Words, model: LadderModel) -> None:
+        self.words = words
+        self.lang = words.lang
+        self.model = model
+
+    # --- from the instruments ----------------------------------------------------
+
+    def text(self, instrument: Instrument, text: Text | None, code: str) -> Said:
+        """``text`` in the report's language, else the instrument's own, else the code."""
+        if not text:
+            return Said(code, self.lang)
+        if self.lang in text:
+            return Said(text[self.lang], self.lang)
+        lang = (
+            instrument.default_language if instrument.default_language in text else next(iter(text))
+        )
+        return Said(text[lang], lang)
+
+    @cached_property
+    def _reflection(self) -> Instrument:
+        return builtin_instrument("self-reflection")
+
+    @cached_property
+    def _checklist(self) -> Instrument:
+        return builtin_instrument("checklist")
+
+    @cached_property
+    def _ladder_check(self) -> Instrument:
+        return builtin_instrument("ladder-check")
+
+    def instrument(self, instrument_id: str) -> Said:
+        found = {
+            "self-reflection": self._reflection,
+            "checklist": self._checklist,
+            "ladder-check": self._ladder_check,
+        }.get(instrument_id)
+        if found is None:  # only the built-ins are scored; any other id is its own name
+            return Said(instrument_id, self.lang)
+        return self.text(found, found.title, instrument_id)
+
+    def principle(self, code: str) -> Said:
+        i = self._reflection
+        section = next((s for s in i.sections if s.code == code), None)
+        return self.text(i, section.title if section else None, code)
+
+    def _choice(self, instrument: Instrument, question: str, code: str) -> Said:
+        try:
+            q = instrument.question(question)
+        except KeyError:
+            return Said(code, self.lang)
+        found = next((c for c in instrument.choices_for(q) if c.code == code), None)
+        return self.text(instrument, found.label if found else None, code)
+
+    def stage(self, stage: int | str, principle: str = "assets") -> Said:
+        """A stage's name ("Getting there"), from the principle's own stage question."""
+        return self._choice(self._reflection, f"{principle}Stage", str(stage))
+
+    def level(self, level: int | str) -> Said:
+        """A ladder-check involvement level's name ("Decided together")."""
+        return self._choice(self._ladder_check, "ideaInv", str(level))
+
+    def answer(self, code: str) -> Said:
+        """A checklist answer's name ("Partly agree")."""
+        return self._choice(self._checklist, "diversity", code)
+
+    def statement(self, code: str) -> Said:
+        i = self._checklist
+        for _, _, q in i.iter_questions():
+            for row in q.rows or ():
+                if row.code == code:
+                    return self.text(i, row.label, code)
+        return Said(code, self.lang)
+
+    def phase_question(self, phase: str) -> Said:
+        i = self._ladder_check
+        try:
+            q = i.question(f"{phase}Inv")
+        except KeyError:
+            return Said(phase, self.lang)
+        return self.text(i, q.label, phase)
+
+    # --- the report's own words ------------------------------------------------------
+
+    def _own(self, names: dict[str, str], code: str) -> Said:
+        return self.words.said(names[code]) if code in names else Said(code, self.lang)
+
+    def group(self, code: str) -> Said:
+        return self._own(GROUP_NAMES, code)
+
+    def group_in_sentence(self, code: str) -> Said:
+        return self._own(GROUPS_IN_SENTENCE, code)
+
+    def phase(self, code: str) -> Said:
+        return self._own(PHASE_NAMES, code)
+
+    def indicator(self, code: str) -> Said:
+        return self._own(INDICATOR_NAMES, code)
+
+    def theme(self, code: str) -> Said:
+        return self._own(THEME_NAMES, code)
+
+    def rag(self, code: str) -> Said:
+        return self._own(RAG_NAMES, code)
+
+    # --- the ladder (built-in ladders' words are in the catalogue) --------------------
+
+    def rung(self, rung_id: str | None) -> Said:
+        if rung_id is None:
+            return self.words.said(N_("Not enough answers"))
+        found = next((r for r in self.model.rungs if r.id == rung_id), None)
+        return self.words.said(_one_line(found.label)) if found else Said(rung_id, self.lang)
+
+    def rung_description(self, rung_id: str) -> Said:
+        found = next((r for r in self.model.rungs if r.id == rung_id), None)
+        return self.words.said(_one_line(found.description)) if found else Said("", self.lang)
+
+    def ladder_title(self) -> Said:
+        return self.words.said(_one_line(self.model.title))
+
+    def ladder_description(self) -> Said:
+        return self.words.said(_one_line(self.model.description))
+
+    def month(self, month: int) -> str:
+        return self.words.gettext(MONTHS[month - 1])
+
+
+def _one_line(text: str) -> str:
+    """A ladder text as its message id: YAML's folded lines joined, spaces collapsed."""
+    return " ".join(text.split())
+
+
+__all__ = [
+    "GROUP_NAMES",
+    "INDICATOR_NAMES",
+    "PHASE_NAMES",
+    "RAG_NAMES",
+    "THEME_NAMES",
+    "Labels",
+]
