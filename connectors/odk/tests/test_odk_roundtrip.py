@@ -26,6 +26,8 @@ from coprod_connectors import (
 )
 from coprod_connectors.responses import normalise_answers
 from coprod_connectors.scoring import score
+from coprod_connectors.store import Store
+from coprod_connectors.sync import sync_deployment
 from coprod_odk import OdkCentralConnector
 from coprod_odk.client import CentralClient
 from coprod_odk.collect import decode_payload
@@ -38,6 +40,8 @@ ROLES = ["user", "staff", "carer", "mgr"]
 #: What a phone attaches (Central keeps the bytes whatever they are).
 MEDIA = {".m4a": b"\x00\x00\x00\x18ftypM4A fake audio", ".jpg": b"\xff\xd8\xff\xe0 fake jpeg"}
 ROUND = "2026-H2"
+#: Pages of the store test (and so of the fault and kill suites that replay it).
+SYNC_PAGE = 3
 
 
 def _pull(
@@ -258,3 +262,63 @@ def test_two_form_versions_pull_and_score_as_answered(
     assert set(imported) == set(pulled)
     assert imported[new_id].answers == pulled[new_id].answers
     assert imported[new_id].flags == []
+
+
+def test_reviews_edits_and_late_submissions_through_the_store(
+    central: CentralTarget,
+    collect_phone: Callable[[str], Collect],
+    make_answers: Answers,
+    tmp_path: Path,
+) -> None:
+    """The traffic of this test is also what the fault and kill suites replay."""
+    instrument = builtin_instrument("ladder-check")
+    connector = OdkCentralConnector(page_size=SYNC_PAGE)
+    options = connector.push_options.of({"project": central.name("sync")})
+    pushed = connector.push(instrument, central.profile, round=ROUND, options=options)
+    deployment = pushed.deployment
+    phone = _phone(pushed.handover.qr_payload, collect_phone)
+    form = phone.download_form(deployment.details["form_id"])
+    ids = [
+        phone.submit(phone.fill(form, make_answers(instrument, n, roles=ROLES))) for n in range(7)
+    ]
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    store.migrate()
+    store.record_deployment(deployment, instrument)
+    first = sync_deployment(store, connector, deployment, central.profile)
+    assert first.ok, first.error
+    assert (first.new, first.pages) == (7, 3)
+    assert store.count_responses(deployment.key) == 7
+
+    # two more, a rejection, an approval, and an edit (Collect sends the whole instance
+    # again with deprecatedID; Central marks it "edited")
+    ids += [
+        phone.submit(phone.fill(form, make_answers(instrument, n, roles=ROLES))) for n in (7, 8)
+    ]
+    with CentralClient(central.url, central.email, central.password) as client:
+        project_id, form_id = deployment.details["project_id"], deployment.details["form_id"]
+        client.set_review_state(project_id, form_id, ids[1], "rejected")
+        client.set_review_state(project_id, form_id, ids[2], "approved")
+        client.set_review_state(project_id, form_id, ids[3], "hasIssues")
+    edited = make_answers(instrument, 0, roles=["nosay"])
+    phone.submit(phone.fill(form, edited, edit_of=ids[0]))
+
+    second = sync_deployment(store, connector, deployment, central.profile)
+    assert second.ok, second.error
+    assert (second.new, second.updated) == (2, 4)
+    kept = {r.response_id: r for r in store.responses(instrument=instrument.id)}
+    root = [i.removeprefix("uuid:") for i in ids]
+    assert set(kept) == set(root) - {root[1]}  # the rejected one is held: raw, no response
+    assert kept[root[0]].role == "nosay"
+    assert kept[root[0]].answers == _expected(instrument, edited)
+    assert store.count_responses(deployment.key) == 8
+    assert store.count_responses(deployment.key, held=True) == 1
+
+    # nothing new
+    quiet = sync_deployment(store, OdkCentralConnector(), deployment, central.profile)
+    assert (quiet.new, quiet.updated, quiet.requests) == (0, 0, 2)
+
+    full = sync_deployment(store, connector, deployment, central.profile, full=True)
+    assert full.ok, full.error
+    assert (full.new, full.updated, full.deleted) == (0, 0, 0)
+    assert store.count_responses(deployment.key) == 8
