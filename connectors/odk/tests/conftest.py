@@ -27,12 +27,14 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
+import yaml
 
 from coprod_connectors import (
     AllOf,
@@ -40,9 +42,11 @@ from coprod_connectors import (
     AnswerIn,
     AnyOf,
     Condition,
+    Deployment,
     Instrument,
     Profile,
     QuestionKind,
+    builtin_instrument,
 )
 
 #: The server the cassettes were recorded against (replayed requests go "there").
@@ -428,3 +432,113 @@ def make_answers() -> Any:
 def make_xlsform() -> Any:
     """:func:`xlsform`, for test modules (conftest is not importable by name)."""
     return xlsform
+
+
+# --- recorded traffic, replayed for the fault and kill suites ------------------------------
+
+CASSETTES = Path(__file__).parent / "cassettes"
+#: The store round trip: 7 submissions pulled in pages of 3; then 2 new, a rejection, an
+#: approval, a "has issues" and an edit, pulled; then a quiet pull and a full one.
+SYNC_CASSETTE = (
+    CASSETTES
+    / "test_odk_roundtrip"
+    / "test_reviews_edits_and_late_submissions_through_the_store.yaml"
+)
+SYNC_INSTRUMENT = "ladder-check"
+SYNC_ROUND = "2026-H2"
+SYNC_PAGE = 3
+_SKIPPED_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
+_SVC = re.compile(r"/v1/projects/(\d+)/forms/([^/]+)\.svc/Submissions")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The recorded pulls of :data:`SYNC_CASSETTE`: for each, its requests' answers."""
+
+    pulls: list[dict[tuple[str, str], dict[str, Any]]]
+    deployment: Deployment
+    instrument: Instrument
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(
+            name="odk-test", platform="odk", url=RECORDED_URL, user=RECORDED_EMAIL
+        ).with_secret(REPLAY_PASSWORD)
+
+
+def load_recorded() -> Recorded:
+    data = yaml.safe_load(SYNC_CASSETTE.read_text(encoding="utf-8"))
+    pulls: list[dict[tuple[str, str], dict[str, Any]]] = []
+    current: dict[tuple[str, str], dict[str, Any]] = {}
+    where: re.Match[str] | None = None
+    for interaction in data["interactions"]:
+        request, response = interaction["request"], interaction["response"]
+        key = (request["method"], request["uri"])
+        if key == ("POST", f"{RECORDED_URL}/v1/sessions"):
+            current = {}
+        current.setdefault(key, response)
+        found = _SVC.search(request["uri"])
+        if found:
+            where = found
+        if key == ("DELETE", f"{RECORDED_URL}/v1/sessions/current") and any(
+            ".svc/" in uri for _, uri in current
+        ):
+            pulls.append(current)
+    assert where is not None
+    instrument = builtin_instrument(SYNC_INSTRUMENT)
+    project_id, form_id = int(where[1]), where[2]
+    deployment = Deployment(
+        platform="odk",
+        profile="odk-test",
+        remote_id=f"{project_id}/{form_id}",
+        instrument=instrument.id,
+        instrument_version=instrument.version,
+        round=SYNC_ROUND,
+        created_at=datetime(2026, 12, 1, tzinfo=timezone.utc),
+        details={
+            "project_id": project_id,
+            "form_id": form_id,
+            "versions": {instrument.version: instrument.version},
+        },
+    )
+    return Recorded(pulls, deployment, instrument)
+
+
+class Replay(httpx.BaseTransport):
+    """Answers each request as Central answered it in recorded pull number ``pull``
+    (the same request gets the same answer again: a retry, a resumed pull)."""
+
+    def __init__(self, recorded: Recorded, pull: int = 0) -> None:
+        self.recorded = recorded
+        self.pull = pull
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        key = (request.method, str(request.url))
+        answer = self.recorded.pulls[self.pull].get(key)
+        if answer is None:
+            msg = f"not in recorded pull {self.pull}: {key}"
+            raise AssertionError(msg)
+        headers = [
+            (name, value)
+            for name, values in answer["headers"].items()
+            if name.lower() not in _SKIPPED_HEADERS
+            for value in values
+        ]
+        body = answer["body"]["string"]
+        content = body.encode("utf-8") if isinstance(body, str) else body
+        return httpx.Response(
+            answer["status"]["code"], headers=headers, content=content, request=request
+        )
+
+
+@pytest.fixture(scope="session")
+def recorded() -> Recorded:
+    return load_recorded()
+
+
+@pytest.fixture(scope="session")
+def replay() -> type[Replay]:
+    """:class:`Replay`, for test modules (conftest is not importable by name)."""
+    return Replay
