@@ -3,7 +3,7 @@
 Run:  uv run python benchmarks/bench_pull_kobo.py [--sizes 1000,10000,100000]
                                                    [--latency SECONDS] [--repeat N] [--no-store]
 
-A fake KPI (``coprod_kobotoolbox.fake``: the JSON shapes recorded against a real
+A fake KPI (``coprod_testkit.kobotoolbox_fake``: the JSON shapes recorded against a real
 KPI 2.026) serves N self-reflection submissions over real HTTP on 127.0.0.1, in
 its own process. For each N, each of these runs in a fresh process (so its peak
 resident memory is its own), in the same run:
@@ -54,7 +54,7 @@ PAGE = 1000
 def _raw(url: str, count: int) -> dict[str, Any]:
     import httpx
 
-    from coprod_kobotoolbox.fake import FakeKpi
+    from coprod_testkit.kobotoolbox_fake import FakeKpi
 
     fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
     headers = {"Authorization": f"Token {fake.token}", "Accept": "application/json"}
@@ -77,7 +77,7 @@ def _raw(url: str, count: int) -> dict[str, Any]:
 
 def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
     from coprod_kobotoolbox import KoboToolboxConnector
-    from coprod_kobotoolbox.fake import FakeKpi
+    from coprod_testkit.kobotoolbox_fake import FakeKpi
 
     fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE, prefetch=prefetch)
@@ -97,7 +97,7 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     from coprod_connectors.store import Store
     from coprod_connectors.sync import sync_deployment
     from coprod_kobotoolbox import KoboToolboxConnector
-    from coprod_kobotoolbox.fake import FakeKpi
+    from coprod_testkit.kobotoolbox_fake import FakeKpi
 
     fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE)
@@ -167,7 +167,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "coprod_kobotoolbox.fake",
+            "coprod_testkit.kobotoolbox_fake",
             "--count",
             str(count),
             "--instrument",

@@ -4,7 +4,7 @@ Run:  uv run python benchmarks/bench_pull_limesurvey.py [--sizes 1000,10000,1000
                                                          [--page-size N] [--repeat N]
                                                          [--latency SECONDS] [--no-store]
 
-A fake LimeSurvey (``coprod_limesurvey.fake``: the reply bytes of LimeSurvey
+A fake LimeSurvey (``coprod_testkit.limesurvey_fake``: the reply bytes of LimeSurvey
 6.14, checked against the recorded cassettes) serves N responses to the
 checklist over real HTTP on 127.0.0.1, in its own process. For each N, each of
 these runs in a fresh process (so its peak resident memory is its own), in the
@@ -66,7 +66,7 @@ REAL_ROW_COST = 0.00022
 # --- in the child process: one measurement -------------------------------------------
 def _fake(count: int) -> Any:
     from coprod_connectors.instruments import builtin_instrument
-    from coprod_limesurvey.fake import FakeLimeSurvey
+    from coprod_testkit.limesurvey_fake import FakeLimeSurvey
 
     # the same account, survey id and instrument as the server process (rows are not made)
     return FakeLimeSurvey(count, instrument=builtin_instrument(INSTRUMENT), seed=SEED)
@@ -217,7 +217,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "coprod_limesurvey.fake",
+            "coprod_testkit.limesurvey_fake",
             "--count",
             str(count),
             "--instrument",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -377,7 +378,44 @@ CASES = [
         1,
         "cannot open the store",
     ),
+    Case(
+        "store-another-applications-sqlite",
+        ("status", "--store", "app.db"),
+        2,
+        "is not a coprod store: it holds other tables (users)",
+        setup=lambda d: _sqlite(d / "app.db", "CREATE TABLE users (id INTEGER PRIMARY KEY)"),
+    ),
+    Case(
+        "store-from-a-newer-version",
+        ("status", "--store", "new.db"),
+        1,
+        "upgrade coprod-connectors",
+        setup=lambda d: _newer_store(d / "new.db"),
+    ),
+    Case("store-in-memory", ("status", "--store", ":memory:"), 2, "keeps nothing"),
+    Case("store-in-memory-url", ("sync", "--store", "sqlite://"), 2, "keeps nothing"),
+    Case(
+        "store-in-memory-env",
+        ("status",),
+        2,
+        "keeps nothing",
+        env={"COPROD_STORE_URL": "sqlite:///:memory:"},
+    ),
 ]
+
+
+def _sqlite(path: Path, *statements: str) -> None:
+    import sqlite3
+
+    with closing(sqlite3.connect(path)) as db:
+        for statement in statements:
+            db.execute(statement)
+        db.commit()
+
+
+def _newer_store(path: Path) -> None:
+    Store(str(path)).close()
+    _sqlite(path, "INSERT INTO migrations VALUES ('9999_from_the_future', '2099-01-01')")
 
 
 def test_there_are_at_least_fifty_cases() -> None:

@@ -11,6 +11,7 @@ traceback means a bug in this project, never a user mistake.
     ├── InstrumentError             an instrument file does not load or validate
     ├── ResponseDataError           a responses file or export cannot be read
     ├── StoreError                  the sync store cannot be opened or migrated
+    │   └── NotAStoreError          the database given as the store is not one (exit 2)
     └── PlatformError               a survey platform said no, or said nothing useful
         ├── AuthenticationError     wrong user name, password or token
         │   └── LockedOutError      too many failed logins: the platform locked us out
@@ -88,6 +89,13 @@ class ResponseDataError(CoprodError):
 
 class StoreError(CoprodError):
     """The sync store cannot be opened, migrated or written."""
+
+
+class NotAStoreError(StoreError):
+    """The database given as the store is not one (another application's, or not a
+    database at all): a user mistake, and nothing in it was changed."""
+
+    exit_code = 2
 
 
 class PlatformError(CoprodError):

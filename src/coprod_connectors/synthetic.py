@@ -1,4 +1,14 @@
-"""Synthetic responses for demos and tests, the same every time for the same seed.
+"""Synthetic answers for demos, tests and benchmarks, the same every time for the same seed.
+
+The project's one answer generator. Two ways in:
+
+- :func:`random_answers`: one respondent's answers to ANY instrument, keyed by
+  answer codes as a :class:`~coprod_connectors.responses.Response` holds them,
+  seeded. The test servers (the fake KoboToolbox and LimeSurvey in the
+  unpublished ``coprod_testkit``) turn these into each platform's wire format;
+- :func:`demo_responses`: the ``coprod demo`` data set for the built-in
+  instruments (its output is pinned byte for byte: see
+  ``tests/test_scoring_speed_equivalence.py``), described below.
 
 Several subjects, every role (and some people who skip the role question), two
 six-monthly rounds, all three built-in instruments. Staff tend to rate things a
@@ -16,13 +26,23 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from coprod_connectors.instruments import builtin_instrument
+from coprod_connectors.instruments.model import (
+    AllOf,
+    Answered,
+    AnswerIn,
+    AnyOf,
+    Condition,
+    Instrument,
+    Question,
+    QuestionKind,
+)
 from coprod_connectors.responses import Response, build_response, write_responses
 
 ROUNDS = ("2026-H1", "2026-H2")
@@ -37,6 +57,143 @@ HOSTILE = (
     "@import",
     "-2+3",
 )
+
+#: Free text that trips up encoders: markup, entities, quotes, braces, ``]]>``, an XLSForm
+#: reference, percent signs, a line break, emoji, Welsh; "" stands for a blank text box.
+TEXTS = (
+    'Siân\'s <b>bold</b> & "quoted" {TOKEN} ]]> 😀',
+    "We met at the café / library on Tuesdays",
+    "More time to talk; fewer forms",
+    "Diolch yn fawr — roedd yn dda",
+    "Line one\nLine two: café, Cymraeg ŵ ŷ.",
+    "Ideas: 50% more notice, 2/3 of meetings in the evening",
+    "<b>&amp; 'quoted' ${role} café",
+    "",
+)
+#: How many rows of a repeat a respondent fills at most.
+MAX_REPEAT_ROWS = 3
+
+
+# --- any instrument ----------------------------------------------------------------------
+
+
+def holds(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
+    """Whether a relevance condition is true for the answers so far (what a phone or
+    LimeSurvey does); a multiple choice's answer is a list of choice codes."""
+    if condition is None:
+        return True
+    if isinstance(condition, AnswerIn):
+        value = answers.get(condition.question)
+        values = value if isinstance(value, list) else [value]
+        return any(v in condition.in_ for v in values)
+    if isinstance(condition, Answered):
+        return (answers.get(condition.question) not in (None, "", [])) == condition.answered
+    if isinstance(condition, AllOf):
+        return all(holds(c, answers) for c in condition.all)
+    if isinstance(condition, AnyOf):
+        return any(holds(c, answers) for c in condition.any)
+    return not holds(condition.not_, answers)
+
+
+def random_answers(
+    instrument: Instrument,
+    seed: int | str | random.Random,
+    *,
+    blank: float = 0.06,
+    texts: Sequence[str] = TEXTS,
+    mark: str = "",
+    media: bool = True,
+    pick: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """One made-up respondent's answers to ``instrument``; the same for the same ``seed``.
+
+    Keyed by answer codes, valued as a :class:`Response` holds them: a choice code,
+    a list of choice codes (multiple choice, in the choices' order), a choice code per
+    grid row (keyed by the row's code), an ``int`` within the question's bounds (0..100
+    when open), a ``YYYY-MM-DD`` date in 2026, a text from ``texts`` followed by ``mark``,
+    a file name for a recording or picture (or, with ``media=False``, a text, as on
+    platforms that collect them as text), a list of rows (dicts of the same) for a repeat.
+
+    What relevance hides is not answered. An optional question is left out with chance
+    ``blank``, a required one never; a blank text (``""`` in ``texts``) is left out.
+    ``pick`` gives the values to choose from for some codes (e.g. a few subjects, so that
+    scores group).
+    """
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)  # noqa: S311
+    maker = _Answers(instrument, rng, blank, texts, mark, media, pick or {})
+    answers: dict[str, Any] = {}
+    for section in instrument.sections:
+        if not holds(section.relevant, answers):
+            continue
+        for question in section.questions:
+            if holds(question.relevant, answers):
+                maker.answer(question, answers, answers)
+    return answers
+
+
+@dataclass
+class _Answers:
+    instrument: Instrument
+    rng: random.Random
+    blank: float
+    texts: Sequence[str]
+    mark: str
+    media: bool
+    pick: Mapping[str, Sequence[str]]
+
+    def answer(self, question: Question, into: dict[str, Any], seen: Mapping[str, Any]) -> None:
+        """Add ``question``'s answer to ``into`` (``seen``: what relevance can look at)."""
+        rng = self.rng
+        kind = question.kind
+        if kind is QuestionKind.NOTE or (not question.required and rng.random() < self.blank):
+            return
+        if kind is QuestionKind.REPEAT:
+            rows = []
+            for _ in range(rng.randint(0, min(MAX_REPEAT_ROWS, question.max_count or 1))):
+                row: dict[str, Any] = {}
+                for inner in question.questions or ():
+                    if holds(inner.relevant, {**seen, **row}):
+                        self.answer(inner, row, {**seen, **row})
+                if row:
+                    rows.append(row)
+            if rows:
+                into[question.code] = rows
+            return
+        codes = [c.code for c in self.instrument.choices_for(question)]
+        if kind is QuestionKind.MATRIX:
+            for grid_row in question.rows or ():
+                into[grid_row.code] = rng.choice(codes)
+            return
+        value = self._value(question, codes)
+        if value is not None:
+            into[question.code] = value
+
+    def _value(self, question: Question, codes: list[str]) -> Any:
+        rng = self.rng
+        kind = question.kind
+        if kind is QuestionKind.SINGLE_CHOICE:
+            return rng.choice(codes)
+        if kind is QuestionKind.MULTIPLE_CHOICE:
+            picked = rng.sample(codes, k=min(len(codes), 1 + rng.randrange(2)))
+            return sorted(picked, key=codes.index)
+        if kind is QuestionKind.INTEGER:
+            low = question.min if question.min is not None else 0
+            high = question.max if question.max is not None else low + 100
+            return rng.randint(low, high)
+        if kind is QuestionKind.DATE:
+            return f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        if kind in {QuestionKind.AUDIO, QuestionKind.IMAGE} and self.media:
+            if rng.random() < 0.6:
+                return None
+            suffix = "m4a" if kind is QuestionKind.AUDIO else "jpg"
+            return f"{question.code}-{rng.randrange(1, 1_000_000)}.{suffix}"
+        if question.code in self.pick:
+            return rng.choice(self.pick[question.code])
+        text = rng.choice([t for t in self.texts if t] if question.required else self.texts)
+        return f"{text}{self.mark}" if text else None
+
+
+# --- the demo data set ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

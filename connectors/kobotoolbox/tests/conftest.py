@@ -28,14 +28,10 @@ import pytest
 
 from coprod_connectors.config import Profile
 from coprod_connectors.instruments.model import (
-    AllOf,
-    Answered,
-    AnswerIn,
-    AnyOf,
-    Condition,
     Instrument,
     QuestionKind,
 )
+from coprod_connectors.synthetic import holds
 
 #: The server the cassettes were recorded against (replayed requests go "there").
 RECORDED_URL = "http://127.0.0.1:8082"
@@ -150,23 +146,6 @@ def kpi(request: pytest.FixtureRequest) -> KpiTarget:
 
 
 # --- a phone ------------------------------------------------------------------------
-
-
-def holds(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
-    """Whether ``condition`` is true for ``answers`` (what a phone's relevance does)."""
-    if condition is None:
-        return True
-    if isinstance(condition, AnswerIn):
-        value = answers.get(condition.question)
-        values = value if isinstance(value, list) else [value]
-        return any(v in condition.in_ for v in values)
-    if isinstance(condition, Answered):
-        return (answers.get(condition.question) not in (None, "", [])) == condition.answered
-    if isinstance(condition, AllOf):
-        return all(holds(c, answers) for c in condition.all)
-    if isinstance(condition, AnyOf):
-        return any(holds(c, answers) for c in condition.any)
-    return not holds(condition.not_, answers)
 
 
 def sample_answers(

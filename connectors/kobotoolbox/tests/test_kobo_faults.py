@@ -39,8 +39,8 @@ from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
 from coprod_connectors.testing import FaultTransport
 from coprod_kobotoolbox import KoboToolboxConnector
-from coprod_kobotoolbox.fake import FakeKpi
 from coprod_kobotoolbox.submissions import answer_code
+from coprod_testkit.kobotoolbox_fake import FakeKpi
 
 TRIALS = 100
 #: The chance that any one request fails, by trial: a shaky network to a storm. At the

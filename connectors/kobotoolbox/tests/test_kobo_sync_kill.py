@@ -44,7 +44,7 @@ from coprod_connectors.instruments.model import Instrument
 from coprod_connectors.store import Store, metadata
 from coprod_connectors.sync import sync_deployment
 from coprod_kobotoolbox import KoboToolboxConnector
-from coprod_kobotoolbox.fake import FakeKpi
+from coprod_testkit.kobotoolbox_fake import FakeKpi
 
 CASSETTES = Path(__file__).parent / "cassettes" / "test_kobo_roundtrip"
 CORE_DATA = Path(__file__).parents[3] / "tests" / "data" / "instruments"

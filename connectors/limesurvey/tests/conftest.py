@@ -28,7 +28,7 @@ from coprod_connectors.instruments import (
     load_instrument,
 )
 from coprod_connectors.instruments.model import Question
-from coprod_limesurvey import testing
+from coprod_testkit import limesurvey_cassettes as testing
 
 HERE = Path(__file__).parent
 REPLIES = HERE / "data" / "replies"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from vcr.request import Request
 
-from coprod_limesurvey import testing
+from coprod_testkit import limesurvey_cassettes as testing
 
 CASSETTES = Path(__file__).parent / "cassettes"
 KEY = "Ab3~x_9-" * 4

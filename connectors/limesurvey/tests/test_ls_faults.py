@@ -35,8 +35,8 @@ from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
 from coprod_connectors.testing import FaultTransport
 from coprod_limesurvey import LimeSurveyConnector
-from coprod_limesurvey.fake import FakeLimeSurvey, php_json, server_error_page
 from coprod_limesurvey.rpc import MAX_RETRY_AFTER, BrokenReplyError, RemoteControl
+from coprod_testkit.limesurvey_fake import FakeLimeSurvey, php_json, server_error_page
 
 TRIALS = 100
 FAULT_RATE = 0.15

@@ -34,8 +34,9 @@ from coprod_connectors.connectors import Deployment
 from coprod_connectors.instruments import Instrument
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
-from coprod_limesurvey import LimeSurveyConnector, testing
-from coprod_limesurvey.fake import FakeLimeSurvey, headings
+from coprod_limesurvey import LimeSurveyConnector
+from coprod_testkit import limesurvey_cassettes as testing
+from coprod_testkit.limesurvey_fake import FakeLimeSurvey, headings
 
 CASSETTES = Path(__file__).parent / "cassettes" / "test_round_trip"
 RECORDED_URL = "http://127.0.0.1:8081"

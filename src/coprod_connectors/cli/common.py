@@ -18,12 +18,27 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def _store_url(value: str | None) -> str | None:
+    """Refuse a store that keeps nothing (an in-memory SQLite database)."""
+    from coprod_connectors.store import is_in_memory
+
+    if value is not None and is_in_memory(value):
+        msg = (
+            f"--store {value} keeps nothing after the command ends; "
+            "give a file path (default coprod.db) or a postgresql:// URL"
+        )
+        raise fail(msg, 2)
+    return value
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
         envvar="COPROD_STORE_URL",
+        callback=_store_url,
         help="The sync store: a SQLite file (default coprod.db) or a postgresql:// URL.",
         show_default=False,
     ),

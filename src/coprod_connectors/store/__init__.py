@@ -1,8 +1,9 @@
 """The sync store: deployments, responses, cursors and sync runs, in SQLite or PostgreSQL.
 
 SQLite (a file) is the default; any ``postgresql+psycopg://`` URL works too.
-Schema changes are append-only, named migrations recorded in ``migrations``,
-each applied in its own transaction.
+The schema is built by frozen, append-only, named steps recorded in
+``migrations``, each applied in its own transaction (:mod:`.migrations`); a
+database that is not a store, or a store from a newer version, is refused.
 
 What keeps a sync safe:
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,12 +36,20 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from coprod_connectors.connectors import Deployment, Page
-from coprod_connectors.errors import StoreError
+from coprod_connectors.errors import NotAStoreError, StoreError
 from coprod_connectors.instruments.model import Instrument
 from coprod_connectors.responses import Response
+from coprod_connectors.store.migrations import (
+    MIGRATIONS,
+    ForeignDatabase,
+    NewerSchema,
+    upgrade,
+)
 
 STORE_ENV = "COPROD_STORE_URL"
 DEFAULT_STORE = "coprod.db"
+#: Seconds to wait for a PostgreSQL server to accept the connection (unless the URL says).
+CONNECT_TIMEOUT = 10
 
 metadata = sa.MetaData()
 
@@ -103,15 +112,8 @@ sync_runs = sa.Table(
     sa.Column("error", sa.Text),
 )
 sa.Index("responses_by_subject", responses_table.c.instrument, responses_table.c.subject)
-
-
-def _initial(conn: Connection) -> None:
-    for table in (deployments, responses_table, cursors, sync_runs):
-        table.create(conn, checkfirst=True)
-
-
-#: Append-only: never edit or reorder an entry once released; add a new one.
-MIGRATIONS: Sequence[tuple[str, Callable[[Connection], None]]] = (("0001_initial", _initial),)
+# These tables are what the code reads and writes; the schema itself is made by the frozen
+# steps in .migrations (a test checks that their last step gives exactly these tables).
 
 
 def now() -> str:
@@ -126,6 +128,33 @@ def resolve_url(url: str | None) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def is_in_memory(url: str) -> bool:
+    """Whether ``url`` is a SQLite database that lives only as long as the process."""
+    resolved = resolve_url(url)
+    if not resolved.startswith("sqlite"):
+        return False
+    try:
+        parsed = sa.engine.make_url(resolved)
+    except sa.exc.ArgumentError:
+        return False
+    database = parsed.database or ""
+    return (
+        database in {"", ":memory:"}
+        or database.startswith("file::memory:")
+        or parsed.query.get("mode") == "memory"
+    )
+
+
+def _sqlite_file(url: sa.engine.URL) -> Path | None:
+    """The file of a SQLite URL (a plain path or a ``file:`` URI), None if it has none."""
+    database = url.database or ""
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    if database in {"", ":memory:"} or database.startswith(":memory:"):
+        return None
+    return Path(database).expanduser()
 
 
 def safe_url(url: str) -> str:
@@ -166,9 +195,15 @@ class Store:
         self.url = resolve_url(url)
         try:
             self.engine = engine or _make_engine(self.url)
-            self.migrate()
         except SQLAlchemyError as exc:
             raise _store_error(exc, self.url) from exc
+        try:
+            self.migrate()
+        except BaseException as exc:
+            self.engine.dispose()  # a refused store leaves no connection behind
+            if isinstance(exc, SQLAlchemyError):
+                raise _store_error(exc, self.url) from exc
+            raise
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -184,26 +219,42 @@ class Store:
     def folder(self) -> Path:
         """Where files that belong with the store go: beside a SQLite file, else here."""
         if self.engine.dialect.name == "sqlite":
-            database = self.engine.url.database
-            if database and database != ":memory:":
-                return Path(database).expanduser().resolve().parent
+            path = _sqlite_file(self.engine.url)
+            if path is not None:
+                return path.resolve().parent
         return Path.cwd()
 
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet recorded, each in its own transaction."""
-        applied: list[str] = []
-        with self._begin() as conn:
-            migrations_table.create(conn, checkfirst=True)
-        for name, step in MIGRATIONS:
-            with self._begin() as conn:
-                done = conn.execute(
-                    sa.select(migrations_table.c.name).where(migrations_table.c.name == name)
-                ).first()
-                if done:
-                    continue
-                step(conn)
-                conn.execute(migrations_table.insert().values(name=name, applied_at=now()))
-                applied.append(name)
+        """Apply the migrations not yet recorded, each in its own transaction.
+
+        Refuses, with a :class:`StoreError`, a database whose tables are not a store's and
+        a store written by a newer version of coprod-connectors."""
+        where = safe_url(self.url)
+        try:
+            applied = upgrade(self.engine.connect, self._begin)
+        except ForeignDatabase as exc:
+            shown = ", ".join(exc.tables[:5]) + (", ..." if len(exc.tables) > 5 else "")
+            msg = f"{where} is not a coprod store: it holds other tables ({shown})"
+            raise NotAStoreError(
+                msg,
+                hint="give --store a new file, or an empty database or schema; nothing was changed",
+            ) from None
+        except NewerSchema as exc:
+            msg = (
+                f"the store at {where} was written by a newer coprod-connectors "
+                f"(schema step {exc.unknown[-1]} is unknown to version {_version()})"
+            )
+            raise StoreError(msg, hint="upgrade coprod-connectors to use it") from None
+        if self.engine.dialect.name == "sqlite":
+            # only now that the file is known to be a store: WAL stays set in the file
+            raw = self.engine.raw_connection()  # outside any transaction, as SQLite needs
+            try:
+                cursor = raw.cursor()
+                if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.close()
+            finally:
+                raw.close()
         return applied
 
     def applied_migrations(self) -> list[str]:
@@ -514,11 +565,15 @@ class Store:
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
-        """A write transaction (on SQLite it takes the write lock at once)."""
-        with self.engine.connect() as conn:
-            conn.execution_options(coprod_write=True)
-            with conn.begin():
-                yield conn
+        """A write transaction (on SQLite it takes the write lock at once); a database error
+        becomes a one-line :class:`StoreError`."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(coprod_write=True)
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise _store_error(exc, self.url) from exc
 
     def _upsert_many(
         self, conn: Connection, table: sa.Table, keys: list[str], rows: list[dict[str, Any]]
@@ -599,9 +654,9 @@ def _run(row: Any) -> StoredRun:
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        database = sa.engine.make_url(url).database
-        if database and database != ":memory:":
-            parent = Path(database).expanduser().resolve().parent
+        path = _sqlite_file(sa.engine.make_url(url))
+        if path is not None:
+            parent = path.resolve().parent
             if not parent.is_dir():
                 msg = f"the folder {parent} does not exist"
                 raise StoreError(msg, hint="create it, or give another --store path")
@@ -611,7 +666,6 @@ def _make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take effect
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -624,7 +678,10 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     try:
-        return sa.create_engine(url, pool_pre_ping=True)
+        connect_args: dict[str, Any] = {}
+        if url.startswith("postgresql") and "connect_timeout" not in url:
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT
+        return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except ModuleNotFoundError as exc:
         msg = f"the database driver for {safe_url(url)} is not installed ({exc.name})"
         raise StoreError(msg, hint="pip install 'coprod-connectors[postgresql]'") from exc
@@ -635,6 +692,12 @@ def _make_engine(url: str) -> Engine:
 
 def _store_error(exc: SQLAlchemyError, url: str) -> StoreError:
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    lowered = detail.lower()
+    if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+        return StoreError(
+            f"the store at {safe_url(url)} is read-only: {detail}",
+            hint="give a store you may write to, or check the file's and its folder's permissions",
+        )
     if isinstance(exc, (OperationalError, DBAPIError)):
         return StoreError(
             f"cannot open the store at {safe_url(url)}: {detail}",
@@ -643,4 +706,18 @@ def _store_error(exc: SQLAlchemyError, url: str) -> StoreError:
     return StoreError(f"store error at {safe_url(url)}: {detail}")
 
 
-__all__ = ["MIGRATIONS", "PageResult", "Store", "StoredRun", "resolve_url", "safe_url"]
+def _version() -> str:
+    from coprod_connectors import __version__
+
+    return __version__
+
+
+__all__ = [
+    "MIGRATIONS",
+    "PageResult",
+    "Store",
+    "StoredRun",
+    "is_in_memory",
+    "resolve_url",
+    "safe_url",
+]

@@ -27,8 +27,9 @@ edit: same ``_id``, new instance id), :meth:`delete`,
 :meth:`set_validation_status`, :meth:`redeploy` (a new form version).
 
 Submissions are not kept in memory: each is made from one of a few dozen
-answer sets and its ``_id`` when asked for, so serving 100,000 costs no more
-memory than serving 100. ``python -m coprod_kobotoolbox.fake --count 10000``
+answer sets (from the core's one generator, :func:`coprod_connectors.synthetic.random_answers`,
+seeded) and its ``_id`` when asked for, so serving 100,000 costs no more
+memory than serving 100. ``python -m coprod_testkit.kobotoolbox_fake --count 10000``
 serves one until interrupted.
 """
 
@@ -38,7 +39,6 @@ import argparse
 import bisect
 import hashlib
 import json
-import random
 import re
 import threading
 import time
@@ -54,11 +54,6 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from coprod_connectors import (
-    AllOf,
-    Answered,
-    AnswerIn,
-    AnyOf,
-    Condition,
     Deployment,
     Instrument,
     Profile,
@@ -67,6 +62,7 @@ from coprod_connectors import (
     build_xlsform,
     builtin_instrument,
 )
+from coprod_connectors.synthetic import random_answers
 from coprod_kobotoolbox.render import kpi_content
 
 #: The token the fake accepts unless told otherwise (not a secret: a test value).
@@ -159,23 +155,6 @@ def _slots(instrument: Instrument) -> tuple[_Slot, ...]:
             slot = _Slot(path, name, instrument.question(name))
             (repeats[-1][2] if repeats else top).append(slot)
     return tuple(top)
-
-
-def _holds(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
-    """Whether a relevance condition is true for the answers given so far (as a phone does)."""
-    if condition is None:
-        return True
-    if isinstance(condition, AnswerIn):
-        value = answers.get(condition.question)
-        values = value.split() if isinstance(value, str) else [value]
-        return any(v in condition.in_ for v in values)
-    if isinstance(condition, Answered):
-        return (answers.get(condition.question) not in (None, "")) == condition.answered
-    if isinstance(condition, AllOf):
-        return all(_holds(c, answers) for c in condition.all)
-    if isinstance(condition, AnyOf):
-        return any(_holds(c, answers) for c in condition.any)
-    return not _holds(condition.not_, answers)
 
 
 def _mix(*parts: object) -> int:
@@ -384,34 +363,27 @@ class FakeKpi:
         return found
 
     def _generate(self, variant: int) -> dict[str, Any]:
-        rng = random.Random(f"{self.seed}/{self.instrument.id}/{variant}")  # noqa: S311
+        answers = random_answers(
+            self.instrument, f"{self.seed}/{self.instrument.id}/{variant}", blank=0.08
+        )
         attachments: list[dict[str, Any]] = []
         record: dict[str, Any] = {"_id": _ID, "formhub/uuid": self.formhub_uuid}
-        by_code: dict[str, Any] = {}
-        sections = {q.code: s for s in self.instrument.sections for q in s.questions}
         for slot in self.slots:
-            section = sections.get(slot.question.code)
-            if section is not None and not _holds(section.relevant, by_code):
-                continue
-            if not _holds(slot.question.relevant, by_code):
-                continue
+            value = answers.get(slot.code)
             if slot.question.kind is QuestionKind.REPEAT:
                 items = []
-                for k in range(1 + rng.randrange(min(3, slot.question.max_count or 3))):
-                    item: dict[str, Any] = {}
-                    for inner in slot.inner:
-                        value = self._value(inner, rng, variant + k, attachments)
-                        if value is not None:
-                            item[inner.path] = value
+                for row in value or ():
+                    item = {
+                        inner.path: self._wire(inner, row[inner.code], attachments)
+                        for inner in slot.inner
+                        if inner.code in row
+                    }
                     if item:
                         items.append(item)
                 if items:
                     record[slot.path] = items
-                continue
-            value = self._value(slot, rng, variant, attachments)
-            if value is not None:
-                record[slot.path] = value
-                by_code[slot.code] = value
+            elif value is not None:
+                record[slot.path] = self._wire(slot, value, attachments)
         record.update(
             {
                 "__version__": _VERSION,
@@ -429,37 +401,15 @@ class FakeKpi:
         )
         return record
 
-    def _value(
-        self, slot: _Slot, rng: random.Random, n: int, attachments: list[dict[str, Any]]
-    ) -> str | None:
-        question = slot.question
-        kind = question.kind
-        if not question.required and kind is not QuestionKind.MATRIX and rng.random() < 0.08:
-            return None
-        if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
-            return rng.choice(self.instrument.choices_for(question)).code
+    def _wire(self, slot: _Slot, value: Any, attachments: list[dict[str, Any]]) -> str:
+        """An answer as KPI stores it: text; a multiple choice's codes joined by spaces."""
+        kind = slot.question.kind
         if kind is QuestionKind.MULTIPLE_CHOICE:
-            codes = [c.code for c in self.instrument.choices_for(question)]
-            picked = rng.sample(codes, k=min(len(codes), 1 + rng.randrange(2)))
-            return " ".join(sorted(picked, key=codes.index))
-        if kind is QuestionKind.SHORT_TEXT:
-            return f"{slot.code} {n} <b>&amp; 'quoted' ${{role}} café"
-        if kind is QuestionKind.LONG_TEXT:
-            return f"Line one for {slot.code}, respondent {n}.\nLine two: café, Cymraeg ŵ ŷ."
-        if kind is QuestionKind.INTEGER:
-            low = question.min if question.min is not None else 0
-            high = question.max if question.max is not None else low + 90
-            return str(rng.randint(low, high))
-        if kind is QuestionKind.DATE:
-            return f"2026-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}"
+            return " ".join(value)
         if kind in {QuestionKind.AUDIO, QuestionKind.IMAGE}:
-            if rng.random() < 0.6:
-                return None
             audio = kind is QuestionKind.AUDIO
-            name = f"{slot.code}-{n}.{'m4a' if audio else 'jpg'}"
-            attachments.append(self._attachment(slot.path, name, len(attachments), audio=audio))
-            return name
-        return None
+            attachments.append(self._attachment(slot.path, value, len(attachments), audio=audio))
+        return str(value)
 
     def _attachment(self, xpath: str, name: str, index: int, *, audio: bool) -> dict[str, Any]:
         uid = f"att{_ID}x{index}"

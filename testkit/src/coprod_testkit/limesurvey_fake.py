@@ -34,7 +34,8 @@ displays as columns that are always ``null``. Numbers and dates come as strings
 (``"7"``, ``"2026-01-10 00:00:00"``), unanswered questions as ``null``.
 
 Responses are not kept in memory: each is made from one of a few dozen answer
-sets, its id and its dates when asked for, so serving 100,000 costs no more
+sets (from the core's one generator, :func:`coprod_connectors.synthetic.random_answers`,
+seeded), its id and its dates when asked for, so serving 100,000 costs no more
 memory than serving 100 (the one-call export of everything still has to be
 built in memory, as LimeSurvey builds it). Change the survey the way people
 do: :meth:`FakeLimeSurvey.add`, :meth:`~FakeLimeSurvey.complete`,
@@ -42,7 +43,7 @@ do: :meth:`FakeLimeSurvey.add`, :meth:`~FakeLimeSurvey.complete`,
 
 Use it as an ``httpx.MockTransport`` (:meth:`FakeLimeSurvey.transport`) or as a
 real HTTP server on 127.0.0.1 (:meth:`FakeLimeSurvey.serve`, a context
-manager). ``python -m coprod_limesurvey.fake --count 10000`` serves one until
+manager). ``python -m coprod_testkit.limesurvey_fake --count 10000`` serves one until
 interrupted and prints its URL.
 """
 
@@ -73,6 +74,7 @@ from coprod_connectors import (
     QuestionKind,
     builtin_instrument,
 )
+from coprod_connectors.synthetic import random_answers
 from coprod_limesurvey.layout import row_code
 from coprod_limesurvey.rpc import ENDPOINT, INVALID_SESSION_KEY
 
@@ -92,16 +94,6 @@ MALFORMED = b'{"id":null,"result":null,"error":"unable to decode malformed json"
 META_HEADINGS = ("id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp")
 #: How many different answer sets the rows are made from.
 VARIANTS = 61
-#: Free-text answers, with what trips up encoders: HTML, quotes, braces, emoji, Welsh.
-TEXTS = (
-    'Siân\'s <b>bold</b> & "quoted" {TOKEN} ]]> 😀',
-    "We met at the café / library on Tuesdays",
-    "More time to talk; fewer forms",
-    "Diolch yn fawr — roedd yn dda",
-    "Line one\nLine two",
-    "Ideas: 50% more notice, 2/3 of meetings in the evening",
-    "",
-)
 #: What people write as the subject (the service they reflect on): a few, so scores group.
 SUBJECTS = ("Day centre", "Youth service", "Libraries", "Housing support", "Carers' café")
 _HEADERS = {
@@ -147,7 +139,8 @@ class Column:
 
     ``kind``: ``choice`` (one of ``choices``), ``tick`` (``"Y"`` or ``null``),
     ``integer``, ``date``, ``text``, or ``empty`` (a text display: always ``null``).
-    ``repeat`` and ``row`` (0-based) place a repeat's inner question.
+    ``repeat`` and ``row`` (0-based) place a repeat's inner question. ``answer`` is the
+    code the cell's answer is keyed by (a grid's row code); ``option``, a tick's choice.
     """
 
     name: str
@@ -159,6 +152,8 @@ class Column:
     repeat: str | None = None
     row: int | None = None
     rows: int = 0
+    answer: str = ""
+    option: str | None = None
 
 
 def _columns_of(
@@ -173,12 +168,14 @@ def _columns_of(
         place = {"repeat": repeat.code, "row": row, "rows": repeat.max_count or 1}
     kind = question.kind
     choices = tuple(c.code for c in instrument.choices_for(question))
+    place["answer"] = question.code
     if kind is QuestionKind.MATRIX:
         for grid_row in question.rows or ():
-            yield Column(f"{code}[{grid_row.code}]", "choice", choices, question.required, **place)
+            cell = {**place, "answer": grid_row.code}
+            yield Column(f"{code}[{grid_row.code}]", "choice", choices, question.required, **cell)
     elif kind is QuestionKind.MULTIPLE_CHOICE:
         for choice in choices:
-            yield Column(f"{code}[{choice}]", "tick", **place)
+            yield Column(f"{code}[{choice}]", "tick", option=choice, **place)
     elif kind is QuestionKind.SINGLE_CHOICE:
         yield Column(code, "choice", choices, question.required, **place)
     elif kind is QuestionKind.INTEGER:
@@ -224,6 +221,25 @@ def headings(instrument: Instrument) -> list[str]:
 
 
 # --- rows ---------------------------------------------------------------------------------
+
+
+def _cell(column: Column, answers: Mapping[str, Any]) -> Any:
+    """What LimeSurvey exports in ``column`` for answers keyed by codes (a Response's)."""
+    if column.kind == "empty":
+        return None
+    if column.repeat is not None:
+        rows = answers.get(column.repeat) or []
+        row = column.row or 0
+        value = rows[row].get(column.answer) if row < len(rows) else None
+    else:
+        value = answers.get(column.answer)
+    if value is None:
+        return None
+    if column.kind == "tick":
+        return "Y" if column.option in value else None
+    if column.kind == "date":
+        return f"{value} 00:00:00"
+    return str(value)
 
 
 class _Template:
@@ -400,7 +416,13 @@ class FakeLimeSurvey:
         return template
 
     def _encode_variant(self, variant: int) -> bytes:
-        rng = random.Random(_mix("answers", self.seed, variant))  # noqa: S311 - test data
+        answers = random_answers(
+            self.instrument,
+            _mix("answers", self.seed, variant),
+            mark=" #@@N@@",  # the response's number, filled in per row
+            media=False,  # LimeSurvey collects recordings and pictures as long text
+            pick={"subject": SUBJECTS},
+        )
         languages = self.instrument.languages
         row: dict[str, Any] = {
             "id": "@@ID@@",
@@ -411,34 +433,12 @@ class FakeLimeSurvey:
             "startdate": "@@START@@",
             "datestamp": "@@STAMP@@",
         }
-        filled_rows: dict[str, int] = {}
         for column in self.columns:
-            row[column.name] = self._value(column, rng, filled_rows)
+            row[column.name] = _cell(column, answers)
         encoded = php_json(row)
         for key in (b"ID", b"SUBMIT", b"LAST"):
             encoded = encoded.replace(b'"@@' + key + b'@@"', b"@@" + key + b"@@")
         return encoded
-
-    @staticmethod
-    def _value(column: Column, rng: random.Random, filled_rows: dict[str, int]) -> Any:
-        if column.repeat is not None:
-            rows = filled_rows.setdefault(column.repeat, rng.randint(0, column.rows))
-            if (column.row or 0) >= rows:
-                return None
-        if column.kind == "empty" or (not column.required and rng.random() < 0.06):
-            return None
-        if column.kind == "choice":
-            return rng.choice(column.choices)
-        if column.kind == "tick":
-            return "Y" if rng.random() < 0.4 else None
-        if column.kind == "integer":
-            return str(rng.randint(column.low, column.high))
-        if column.kind == "date":
-            return f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 00:00:00"
-        if column.name == "subject":
-            return rng.choice(SUBJECTS)
-        text = rng.choice(TEXTS)
-        return f"{text} #@@N@@" if text else None
 
     def _ids_between(self, low: int, high: int, status: str) -> Iterator[int]:
         for n in range(max(low, 1), min(high, self.last_id) + 1):

@@ -5,10 +5,10 @@ Used by this connector's tests, and by any test that replays its cassettes
 
     @pytest.fixture
     def vcr_config():
-        return coprod_limesurvey.testing.vcr_config()
+        return coprod_testkit.limesurvey_cassettes.vcr_config()
 
     def pytest_recording_configure(config, vcr):
-        coprod_limesurvey.testing.register(vcr)
+        coprod_testkit.limesurvey_cassettes.register(vcr)
 
 What is filtered before anything is written: the user name and password
 (``get_session_key``'s params), every session key (the first param of every
