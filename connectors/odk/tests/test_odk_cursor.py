@@ -3,7 +3,8 @@ repeated, whatever the order of submissions, edits, late commits and pulls.
 
 The model keeps each submission's dates to the microsecond (as PostgreSQL does),
 shows them to the millisecond (as Central does), orders by (date, row id), and
-evaluates exactly the filters :class:`~coprod_odk.cursor.Scan` writes. A
+evaluates the filters :class:`~coprod_odk.cursor.Scan` writes as the testkit's
+fake Central does (against the microsecond dates). A
 transaction's time is taken when it starts, so a row can become visible after
 rows with later times were read: up to :data:`LATEST`, within the cursor's
 :data:`~coprod_odk.cursor.SETTLE`.
@@ -11,7 +12,6 @@ rows with later times were read: up to :data:`LATEST`, within the cursor's
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,12 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coprod_connectors import ResponseDataError
-from coprod_odk.cursor import Cursor, Scan, odata_time, parse_time
+from coprod_odk.cursor import Cursor, Scan, odata_time
+from coprod_testkit.odk_fake import matches
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 #: The longest a transaction stays invisible after its time was taken (within SETTLE).
 LATEST = timedelta(seconds=59)
-_CLAUSE = re.compile(r"__system/(submissionDate|updatedAt) (ge|lt) (\S+?)\)*$")
 
 
 @dataclass
@@ -51,26 +51,6 @@ class Row:
         }
 
 
-def _holds(expression: str, row: Row) -> bool:
-    """Evaluate a filter of the shapes Scan writes: clauses joined by and/or, one level of ()."""
-    expression = expression.strip()
-    if " and (" in expression:
-        left, right = expression.split(" and (", 1)
-        return _holds(left, row) and _holds(right.removesuffix(")"), row)
-    if " or " in expression:
-        return any(_holds(part, row) for part in expression.split(" or "))
-    if " and " in expression:
-        return all(_holds(part.strip("()"), row) for part in expression.split(" and "))
-    match = _CLAUSE.search(expression.strip("()"))
-    assert match, expression
-    value = row.submitted if match[1] == "submissionDate" else row.updated
-    mark = parse_time(match[3])
-    assert mark is not None
-    if value is None:
-        return False
-    return value >= mark if match[2] == "ge" else value < mark
-
-
 @dataclass
 class Feed:
     """Central's Submissions feed, as far as the cursor can tell."""
@@ -82,7 +62,10 @@ class Feed:
     def query(self, expression: str | None, skip: int, top: int) -> list[dict[str, Any]]:
         self.requests += 1
         found = [
-            r for r in self.rows if r.visible and (expression is None or _holds(expression, r))
+            r
+            for r in self.rows
+            if r.visible
+            and matches(expression, {"submissionDate": r.submitted, "updatedAt": r.updated})
         ]
         found.sort(key=lambda r: (r.submitted, r.key))
         return [r.odata() for r in found[skip : skip + top]]

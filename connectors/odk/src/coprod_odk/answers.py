@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from coprod_odk.cursor import parse_time
@@ -43,6 +44,16 @@ def is_code(name: str) -> bool:
     return bool(_CODE.fullmatch(name))
 
 
+@lru_cache(maxsize=8192)
+def _kind(key: str) -> int:
+    """0: not an answer (Central's own, a link, a made-up name); 1: a code; 2: a group
+    or repeat name that is not a code (walked into, never kept). Cached: every
+    submission of a form has the same keys."""
+    if key in _SKIP or key.startswith("__") or "@" in key:
+        return 0
+    return 1 if is_code(key) else 2
+
+
 def answers_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """The answers in one OData row, keyed by codes (repeats as lists of dicts)."""
     answers: dict[str, Any] = {}
@@ -51,22 +62,24 @@ def answers_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _collect(node: Mapping[str, Any], answers: dict[str, Any]) -> None:
+    kind_of = _kind
     for key, value in node.items():
-        if key in _SKIP or key.startswith("__") or "@" in key:
+        kind = kind_of(key)
+        if not kind:
             continue
-        if isinstance(value, Mapping):
+        if type(value) is dict:  # a group (JSON objects are dicts)
             _collect(value, answers)
-        elif isinstance(value, list):
-            items = []
-            for item in value:
-                if isinstance(item, Mapping):
-                    inner: dict[str, Any] = {}
-                    _collect(item, inner)
-                    items.append(inner)
-            if is_code(key):
+        elif type(value) is list:  # a repeat
+            if kind == 1:
+                items = []
+                for item in value:
+                    if type(item) is dict:
+                        inner: dict[str, Any] = {}
+                        _collect(item, inner)
+                        items.append(inner)
                 answers[key] = items
-        elif is_code(key):
-            answers.setdefault(key, value)
+        elif kind == 1 and key not in answers:
+            answers[key] = value
 
 
 def review_state(row: Mapping[str, Any]) -> str | None:

@@ -236,13 +236,15 @@ class Scan:
             clock = server_now or now
             self._settled = _ms(clock - SETTLE)
         fresh: list[dict[str, Any]] = []
-        dates: dict[str, Seen] = {}
+        dates: dict[str, tuple[str, str | None]] = {}
         waiting = dict(self.cursor.waiting)
+        seen = self.cursor.seen
         for row in rows:
             instance_id, submitted, updated = row_dates(row)
-            if self.cursor.is_new(instance_id, updated):
+            before = seen.get(instance_id)
+            if before is None or before.u != updated:
                 fresh.append(row)
-            dates[instance_id] = Seen(s=submitted, u=updated)
+            dates[instance_id] = (submitted, updated)
             if files_incomplete(row):
                 waiting[instance_id] = submitted
             else:
@@ -255,7 +257,7 @@ class Scan:
         self.cursor = self._advance(dates, waiting)
         return fresh
 
-    def _advance(self, dates: dict[str, Seen], waiting: dict[str, str]) -> Cursor:
+    def _advance(self, dates: dict[str, tuple[str, str | None]], waiting: dict[str, str]) -> Cursor:
         assert self._settled is not None
         settled = self._settled
         now = settled + SETTLE
@@ -265,12 +267,15 @@ class Scan:
         reached = settled if self.done or last is None else min(last, settled)
         sub = max(old_sub, reached)
         upd = max(old_upd, settled)
-        seen = {**self.cursor.seen, **dates}
         kept = {
             key: value
-            for key, value in seen.items()
-            if _at_or_after(value.s, sub) or _at_or_after(value.u, upd)
+            for key, value in self.cursor.seen.items()
+            if key not in dates and (_at_or_after(value.s, sub) or _at_or_after(value.u, upd))
         }
+        # most rows of a page are older than both marks: only the others become Seen
+        for key, (submitted, updated) in dates.items():
+            if _at_or_after(submitted, sub) or _at_or_after(updated, upd):
+                kept[key] = Seen(s=submitted, u=updated)
         oldest = now - timedelta(days=WAIT_DAYS)
         recent = {
             key: value for key, value in waiting.items() if (parse_time(value) or _EPOCH) >= oldest
