@@ -19,6 +19,8 @@ traceback means a bug in this project, never a user mistake.
         ├── NotFoundError           no such survey, form or deployment
         ├── RateLimitedError        the platform asked us to slow down
         ├── UnavailableError        no answer, a time-out, or an HTML error page
+        │   ├── TimedOutError       no (whole) answer before the call's deadline
+        │   └── TransientReplyError a reply cut short or garbled: worth asking again
         └── ApiDisabledError        the platform's API is switched off
 
 Platform errors keep the platform's own message in ``platform_message`` so
@@ -152,6 +154,14 @@ class UnavailableError(PlatformError):
     """The platform did not answer usefully: a time-out, a dropped connection, an HTML page."""
 
 
+class TimedOutError(UnavailableError):
+    """No answer, or no whole answer, before the call's deadline."""
+
+
+class TransientReplyError(UnavailableError):
+    """A reply cut short, garbled or empty on the way: asking again may well work."""
+
+
 class ApiDisabledError(PlatformError):
     """The platform's API is switched off in its settings."""
 
@@ -170,5 +180,7 @@ __all__ = [
     "RateLimitedError",
     "ResponseDataError",
     "StoreError",
+    "TimedOutError",
+    "TransientReplyError",
     "UnavailableError",
 ]

@@ -21,6 +21,7 @@ from coprod_connectors.errors import (
 )
 from coprod_kobotoolbox.client import (
     MAX_PAGE_SIZE,
+    POLICY,
     USER_AGENT,
     KpiClient,
     TokenAuth,
@@ -34,8 +35,10 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def make(handler: Handler, **kwargs: Any) -> tuple[KpiClient, list[float]]:
     slept: list[float] = []
+    # the jitter at its ceiling, so the waits are the back-off's bounds
+    policy = POLICY.with_(sleep=slept.append, random=lambda: 1.0)
     client = KpiClient(
-        BASE, "s3cret", transport=httpx.MockTransport(handler), sleep=slept.append, **kwargs
+        BASE, "s3cret", transport=httpx.MockTransport(handler), policy=policy, **kwargs
     )
     return client, slept
 
@@ -331,3 +334,15 @@ def test_json_payloads_are_sent_as_json() -> None:
     client, _ = make(handler)
     assert client.json("PATCH", "/api/v2/assets/a/", json={"name": "x"}) is None
     assert bodies == [{"name": "x"}]
+
+
+def test_a_huge_hostile_error_page_is_read_capped_and_shown_on_one_line() -> None:
+    unit = "<script <style <b <!-- \x1b]0;pwned\x07 x" * 8
+    page = "<html><head><title>500 \x1b[2JInternal error</title></head><body>" + unit * 20_000
+    client, _ = make(lambda request: httpx.Response(500, html=page), max_retries=0)
+    with pytest.raises(UnavailableError) as info:
+        client.get("/api/v2/assets/")
+    error = info.value
+    assert error.platform_message == "500 [2JInternal error"
+    assert "\x1b" not in str(error)
+    assert "\n" not in str(error)

@@ -35,7 +35,7 @@ from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
 from coprod_connectors.testing import FaultTransport
 from coprod_limesurvey import LimeSurveyConnector
-from coprod_limesurvey.rpc import MAX_RETRY_AFTER, BrokenReplyError, RemoteControl
+from coprod_limesurvey.rpc import MAX_RETRY_AFTER, POLICY, BrokenReplyError, RemoteControl
 from coprod_testkit.limesurvey_fake import FakeLimeSurvey, php_json, server_error_page
 
 TRIALS = 100
@@ -490,6 +490,20 @@ def test_an_html_500_page_mid_pull_is_a_clear_error_and_loses_nothing(scene: Sce
     assert_kept_and_recovers(scene, pages_before_the_bad_one=2)
 
 
+def test_a_server_that_ignores_the_id_range_is_an_error_not_a_hang(scene: Scene) -> None:
+    def ignoring(request: httpx.Request) -> httpx.Response:
+        payload = json.loads(request.content)
+        if payload["method"] == "export_responses" and not payload["params"][9]:
+            payload["params"][7:9] = [None, None]  # every response, whatever was asked
+            request = httpx.Request("POST", request.url, json=payload)
+        return scene.fake.handler(request)
+
+    result = sync_through(scene, ignoring)
+    assert result.error is not None
+    assert "ignored the id range" in result.error, result.error
+    assert scene.store.snapshot() == scene.before
+
+
 def test_a_latin1_answer_is_a_clear_error_and_loses_nothing(scene: Scene) -> None:
     sabotage = Sabotage(scene.fake, 2, latin1_status)
     result = sync_through(scene, sabotage)
@@ -498,7 +512,8 @@ def test_a_latin1_answer_is_a_clear_error_and_loses_nothing(scene: Scene) -> Non
         "LimeSurvey's answer to export_responses is not UTF-8 text (invalid"
     ), result.error
     assert "character set" in result.error
-    assert sabotage.bad_replies == 3  # a read is asked again twice, then given up
+    # a read is asked again as often as the policy retries, then given up
+    assert sabotage.bad_replies == 1 + POLICY.max_retries
     assert_kept_and_recovers(scene, pages_before_the_bad_one=1)
 
 
@@ -616,6 +631,7 @@ def _scripted(replies: list[httpx.Response]) -> tuple[RemoteControl, list[str], 
         "pw",
         transport=httpx.MockTransport(handler),
         sleep=sleeps.append,
+        policy=POLICY.with_(random=lambda: 1.0),  # the jitter at its ceiling
     )
     return client, methods, sleeps
 
@@ -663,15 +679,29 @@ def test_a_reply_lost_on_the_way_is_asked_again(broken: httpx.Response) -> None:
     with rc:
         assert rc.call("get_summary", 1, "all") == {"completed_responses": 1}
     assert methods.count("get_summary") == 2
-    assert sleeps == [0.5]
+    assert sleeps == [POLICY.backoff]
 
 
 def test_an_empty_reply_mid_session_is_not_called_json_rpc_switched_off() -> None:
-    rc, _, _ = _scripted([httpx.Response(200, content=b"")] * 3)
+    rc, _, _ = _scripted([httpx.Response(200, content=b"")] * (1 + POLICY.max_retries))
     with pytest.raises(BrokenReplyError) as caught, rc:
         rc.call("get_summary", 1, "all")
     assert not isinstance(caught.value, ApiDisabledError)
     assert "empty page" in caught.value.message
+
+
+def test_a_huge_hostile_error_page_is_read_capped_and_shown_on_one_line() -> None:
+    unit = b"<script <style <b <!-- \x1b]0;pwned\x07 x" * 8
+    page = b"<html><head><title>500</title></head><body>\x1b[2JBoom " + unit * 20_000
+    rc, _, _ = _scripted([httpx.Response(500, content=page)])
+    with pytest.raises(UnavailableError) as caught, rc:
+        rc.call("get_summary", 1, "all")
+    assert len(page) > 500_000
+    assert "\x1b" not in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value) == (
+        "LimeSurvey answered get_summary with an error page (HTTP 500): 500 [2JBoom"
+    )
 
 
 def test_an_error_page_says_what_the_page_says() -> None:

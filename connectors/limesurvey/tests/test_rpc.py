@@ -9,7 +9,7 @@ empty body).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -22,9 +22,10 @@ from coprod_connectors.errors import (
     NotFoundError,
     PermissionDeniedError,
     PlatformError,
+    RateLimitedError,
     UnavailableError,
 )
-from coprod_limesurvey.rpc import USER_AGENT, NoDataError, RemoteControl, endpoint_url
+from coprod_limesurvey.rpc import POLICY, USER_AGENT, NoDataError, RemoteControl, endpoint_url
 
 URL = "https://survey.example.org"
 KEY = "k" * 32
@@ -226,12 +227,17 @@ def test_reads_are_retried_with_backoff_on_timeouts_and_gateway_errors() -> None
         ]
     )
     rc = RemoteControl(
-        URL, "admin", "secret", transport=httpx.MockTransport(server), sleep=delays.append
+        URL,
+        "admin",
+        "secret",
+        transport=httpx.MockTransport(server),
+        sleep=delays.append,
+        policy=POLICY.with_(random=lambda: 1.0),  # the jitter at its ceiling
     )
     with rc:
         assert rc.call("export_responses", 1, "json") == "e30="
     assert server.methods().count("export_responses") == 3
-    assert delays == [0.5, 1.0]
+    assert delays == [POLICY.backoff, 2 * POLICY.backoff]
 
 
 def test_retries_are_bounded() -> None:
@@ -292,3 +298,47 @@ def test_endpoint_url() -> None:
     assert endpoint_url("https://x.org/ls/index.php/admin/remotecontrol") == (
         "https://x.org/ls/index.php/admin/remotecontrol"
     )
+
+
+class Trickle(httpx.SyncByteStream):
+    """A reply sent a byte every (fake) second: the read timeout never fires."""
+
+    def __init__(self, clock: list[float]) -> None:
+        self.clock = clock
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            self.clock[0] += 1.0
+            yield b" "
+
+
+def test_a_hostile_server_costs_under_a_minute_in_all() -> None:
+    """Login answered, then every other call trickles, release_session_key included."""
+    clock = [0.0]
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["method"] == "get_session_key":
+            return ok(KEY)
+        return httpx.Response(200, stream=Trickle(clock))
+
+    policy = POLICY.with_(
+        clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s)
+    )
+    rc = RemoteControl(URL, "admin", "secret", transport=httpx.MockTransport(server), policy=policy)
+    with pytest.raises(UnavailableError, match="no answer in time from LimeSurvey"), rc:
+        rc.call("export_responses", 1, "json")
+    assert clock[0] < 60  # the call's deadline, then a short one to release the key
+
+
+def test_retry_after_beyond_the_cap_is_not_waited_for() -> None:
+    waits: list[float] = []
+    slow = httpx.Response(429, headers={"Retry-After": "50"}, text="Too Many Requests")
+    server = login_ok(get_summary=[slow])
+    rc = RemoteControl(
+        URL, "admin", "secret", transport=httpx.MockTransport(server), sleep=waits.append
+    )
+    with pytest.raises(RateLimitedError) as caught, rc:
+        rc.call("get_summary", 1)
+    assert caught.value.retry_after == 50.0
+    assert waits == []
+    assert server.methods().count("get_summary") == 1

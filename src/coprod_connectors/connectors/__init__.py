@@ -5,7 +5,10 @@
 - :mod:`~coprod_connectors.connectors.capabilities`: what only some platforms do;
 - :mod:`~coprod_connectors.connectors.types`: the data a connector and the core hand each other;
 - :mod:`~coprod_connectors.connectors.registry`: connectors found through entry points;
-- :mod:`~coprod_connectors.connectors.options`: push options from the command line.
+- :mod:`~coprod_connectors.connectors.options`: push options from the command line;
+- :mod:`~coprod_connectors.connectors.http` and :mod:`~coprod_connectors.connectors.paging`:
+  the one HTTP policy every connector uses, and paging helpers (imported on demand,
+  so that loading the contract does not load httpx).
 
 Connector authors import all of it from the top-level ``coprod_connectors`` package.
 """

@@ -5,9 +5,10 @@
 - the token travels as ``Authorization: Token ...`` (:class:`TokenAuth`), and
   only ever to that server: ``next`` links and attachment URLs are re-rooted on
   it before they are followed;
-- explicit timeouts, a versioned User-Agent, an injectable transport;
-- 429 is honoured with ``Retry-After`` (bounded, with an injectable ``sleep``);
-  dropped connections, 5xx answers and bodies cut short are retried for GET only;
+- timeouts, the deadline, retries and ``Retry-After`` are the core's
+  :class:`~coprod_connectors.HttpPolicy` (:data:`POLICY`): GETs are retried
+  after dropped connections, time-outs, 429, 500, 502, 503, 504 and bodies cut
+  short; other requests only when they never reached the server;
 - every failure is translated, in :func:`error_for`, into one of the core's
   exceptions with a message that says what to do and the server's own words
   in ``platform_message``.
@@ -15,13 +16,7 @@
 
 from __future__ import annotations
 
-import logging
-import ssl
-import time
 from collections.abc import Callable, Generator, Iterator, Mapping
-from email.utils import parsedate_to_datetime
-from functools import cache
-from importlib import metadata
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -30,15 +25,18 @@ import httpx
 from coprod_connectors import (
     AuthenticationError,
     ConfigError,
+    HttpPolicy,
     NotFoundError,
     PermissionDeniedError,
     PlatformError,
     RateLimitedError,
+    TransientReplyError,
     UnavailableError,
+    error_page_text,
+    printable,
+    retry_after,
+    user_agent,
 )
-from coprod_connectors import __version__ as core_version
-
-logger = logging.getLogger(__name__)
 
 #: Named KoboToolbox servers a profile's ``url`` may give instead of a URL.
 KPI_SERVERS: dict[str, str] = {
@@ -52,21 +50,15 @@ COLLECT_SERVERS: dict[str, str] = {
 }
 #: The hosted servers refuse pages larger than this.
 MAX_PAGE_SIZE = 1000
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-#: Never wait longer than this for one Retry-After; beyond it, give up and say so.
-MAX_RETRY_AFTER = 120.0
 TOKEN_HINT = "check the token: Account settings > Security > API key"  # noqa: S105 - a hint
-_RETRY_STATUSES = frozenset({500, 502, 503, 504})
-
-
-def _package_version() -> str:
-    try:
-        return metadata.version("coprod-connectors-kobotoolbox")
-    except metadata.PackageNotFoundError:  # pragma: no cover - always installed in practice
-        return "0"
-
-
-USER_AGENT = f"coprod-connectors/{core_version} coprod-connectors-kobotoolbox/{_package_version()}"
+USER_AGENT = user_agent("coprod-connectors-kobotoolbox")
+#: The core's policy; KPI behind uWSGI also answers a passing 500, so GETs retry it too.
+POLICY = HttpPolicy(
+    name="KoboToolbox",
+    user_agent=USER_AGENT,
+    retry_statuses=HttpPolicy().retry_statuses | {500},
+)
+DEFAULT_TIMEOUT = POLICY.timeout
 
 
 def server_url(value: str) -> str:
@@ -108,9 +100,9 @@ def platform_message(response: httpx.Response) -> str:
     try:
         data = response.json()
     except ValueError:
-        text = " ".join(response.text.split())
-        return text[:500]
-    return _flatten_message(data)[:1000]
+        return error_page_text(response, 500)
+    # the server's words, on one line, without escape sequences for the terminal
+    return printable(_flatten_message(data), 1000)
 
 
 def _flatten_message(data: Any, prefix: str = "") -> str:
@@ -203,42 +195,15 @@ def error_for(response: httpx.Response, *, what: str | None = None) -> PlatformE
 
 def _html_title(response: httpx.Response) -> str | None:
     text = response.text
-    start = text.lower().find("<title>")
-    end = text.lower().find("</title>")
+    lowered = text.lower()
+    start = lowered.find("<title>")
+    end = lowered.find("</title>", start)
     if start == -1 or end <= start:
         return None
-    return " ".join(text[start + 7 : end].split())[:200] or None
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), if any."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return error_page_text(text[start + 7 : end].encode(), 200) or None
 
 
 # --- the client ----------------------------------------------------------------------
-
-
-@cache
-def tls_context() -> ssl.SSLContext:
-    """The TLS settings every client shares (httpx's defaults, made once: loading the
-    CA certificates takes tens of milliseconds, and a sync opens a client per form)."""
-    create: Callable[[], ssl.SSLContext] | None = getattr(httpx, "create_ssl_context", None)
-    if create is not None:
-        return create()
-    import certifi  # httpx < 0.28 (certifi is one of its dependencies)
-
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 class KpiClient:
@@ -250,22 +215,20 @@ class KpiClient:
         token: str,
         *,
         transport: httpx.BaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = 3,
-        sleep: Callable[[float], None] = time.sleep,
+        timeout: httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        sleep: Callable[[float], None] | None = None,
+        policy: HttpPolicy = POLICY,
     ) -> None:
         self.base_url = server_url(base_url)
-        self.max_retries = max_retries
-        self._sleep = sleep
+        changes: dict[str, Any] = {"timeout": timeout, "max_retries": max_retries, "sleep": sleep}
+        self.policy = policy.with_(**{k: v for k, v in changes.items() if v is not None})
         self.requests = 0
-        self._client = httpx.Client(
+        self._client = self.policy.client(
             base_url=self.base_url,
-            verify=tls_context() if transport is None else True,
-            auth=TokenAuth(token),
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            timeout=timeout,
             transport=transport,
-            follow_redirects=False,
+            auth=TokenAuth(token),
+            headers={"Accept": "application/json"},
         )
 
     def __repr__(self) -> str:
@@ -317,39 +280,15 @@ class KpiClient:
         decode: bool = False,
         **kwargs: Any,
     ) -> tuple[httpx.Response, Any]:
-        """One request, retried within one budget of attempts; with ``decode``, its JSON.
+        """One request, retried by the policy; with ``decode``, its JSON.
 
         A GET answered with a body cut short or empty (a proxy or a connection that
         gave up half-way) counts as a failed attempt, like a dropped connection.
         """
         safe = method.upper() in {"GET", "HEAD", "OPTIONS"}
-        attempt = 0
-        while True:
-            attempt += 1
-            self.requests += 1
-            try:
-                response = self._client.request(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                # A request that never connected can be retried whatever its method.
-                retryable = safe or isinstance(exc, httpx.ConnectError)
-                if retryable and attempt <= self.max_retries:
-                    self._backoff(attempt, None)
-                    continue
-                server = self.base_url
-                raise UnavailableError(
-                    f"no answer from KoboToolbox at {server} ({type(exc).__name__})",
-                    hint="check the connection and the profile's url, then try again",
-                    platform_message=str(exc) or None,
-                ) from exc
+
+        def parse(response: httpx.Response) -> tuple[httpx.Response, Any]:
             status = response.status_code
-            if status == 429 and attempt <= self.max_retries:
-                wait = retry_after(response)
-                if wait is None or wait <= MAX_RETRY_AFTER:
-                    self._backoff(attempt, wait)
-                    continue
-            if status in _RETRY_STATUSES and safe and attempt <= self.max_retries:
-                self._backoff(attempt, retry_after(response))
-                continue
             if status >= 300:
                 raise error_for(response, what=what)
             if expect_json and _is_html(response):
@@ -359,20 +298,25 @@ class KpiClient:
             try:
                 return response, response.json()
             except ValueError as exc:
-                if safe and attempt <= self.max_retries:
-                    self._backoff(attempt, None)
-                    continue
-                raise UnavailableError(
+                raise (TransientReplyError if safe else UnavailableError)(
                     f"KoboToolbox at {self.base_url} did not answer with JSON to {method} {url}",
                     hint="check the profile's url points at the KPI server",
-                    platform_message=response.text[:200] or None,
+                    platform_message=error_page_text(response, 200) or None,
                     status_code=status,
                 ) from exc
 
-    def _backoff(self, attempt: int, wait: float | None) -> None:
-        delay = wait if wait is not None else min(2.0 ** (attempt - 1), 30.0)
-        logger.info("KoboToolbox: retrying in %.1f s (attempt %d)", delay, attempt + 1)
-        self._sleep(delay)
+        return self.policy.call(
+            self._client,
+            method,
+            url,
+            parse=parse,
+            what=what,
+            on_attempt=self._count,
+            **kwargs,
+        )
+
+    def _count(self) -> None:
+        self.requests += 1
 
     def json(self, method: str, url: str, *, what: str | None = None, **kwargs: Any) -> Any:
         """The JSON body of a request (an UnavailableError if it is not JSON)."""
@@ -409,35 +353,30 @@ class KpiClient:
 
     def download(self, url: str, target: Any) -> int:
         """Stream a file from this server into ``target`` (a binary file); returns bytes written."""
-        local = self.local_url(url)
-        written = 0
         self.requests += 1
-        try:
-            with self._client.stream("GET", local, headers={"Accept": "*/*"}) as response:
-                if response.status_code >= 300:
-                    response.read()
-                    raise error_for(response, what="that attachment")
-                if "x-accel-redirect" in response.headers:
-                    # KPI hands files to its web server (nginx) with this header; if it
-                    # reaches us, nothing in front of KPI served the file.
-                    raise UnavailableError(
-                        f"KoboToolbox at {self.base_url} did not send the file: its web "
-                        "server did not act on X-Accel-Redirect",
-                        hint="the server's nginx must serve KPI's /protected/ location; "
-                        "tell the server's administrator",
-                        platform_message=response.headers["x-accel-redirect"],
-                        status_code=response.status_code,
-                    )
-                for chunk in response.iter_bytes():
-                    target.write(chunk)
-                    written += len(chunk)
-        except httpx.TransportError as exc:
+        return self.policy.download(
+            self._client,
+            self.local_url(url),
+            target.write,
+            check=self._downloadable,
+            what="that attachment",
+            headers={"Accept": "*/*"},
+        )
+
+    def _downloadable(self, response: httpx.Response) -> None:
+        if response.status_code >= 300:
+            raise error_for(response, what="that attachment")
+        if "x-accel-redirect" in response.headers:
+            # KPI hands files to its web server (nginx) with this header; if it
+            # reaches us, nothing in front of KPI served the file.
             raise UnavailableError(
-                f"the download from KoboToolbox at {self.base_url} failed ({type(exc).__name__})",
-                hint="check the connection and try again",
-                platform_message=str(exc) or None,
-            ) from exc
-        return written
+                f"KoboToolbox at {self.base_url} did not send the file: its web "
+                "server did not act on X-Accel-Redirect",
+                hint="the server's nginx must serve KPI's /protected/ location; "
+                "tell the server's administrator",
+                platform_message=response.headers["x-accel-redirect"],
+                status_code=response.status_code,
+            )
 
 
 def cap_page_size(size: int) -> int:
@@ -466,6 +405,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "KPI_SERVERS",
     "MAX_PAGE_SIZE",
+    "POLICY",
     "TOKEN_HINT",
     "USER_AGENT",
     "KpiClient",
@@ -474,6 +414,5 @@ __all__ = [
     "capped_next",
     "error_for",
     "platform_message",
-    "retry_after",
     "server_url",
 ]

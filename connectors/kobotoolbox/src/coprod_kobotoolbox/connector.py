@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -37,6 +37,8 @@ from coprod_connectors import (
     Response,
     build_response,
     build_xlsform,
+    integer_cursor,
+    prefetch,
 )
 from coprod_kobotoolbox.client import (
     COLLECT_SERVERS,
@@ -337,9 +339,11 @@ class KoboToolboxConnector:
         anything of it is stored, and a failure fetching page n+1 surfaces only
         after page n was handed over.
         """
-        cursor = None if full else _checked_cursor(since)
+        start = (
+            None if full else integer_cursor(since, platform="KoboToolbox", unit="a submission _id")
+        )
         url = f"/api/v2/assets/{deployment.remote_id}/data/"
-        with self.client(profile) as kpi, ThreadPoolExecutor(1, "kobo-prefetch") as ahead:
+        with self.client(profile) as kpi:
 
             def fetch(after: int | None) -> tuple[list[dict[str, Any]], list[int], bool]:
                 params: dict[str, Any] = {
@@ -353,32 +357,36 @@ class KoboToolboxConnector:
                 results, ids = _submissions(body, kpi.base_url, url)
                 return results, ids, bool(body.get("next")) and bool(results)
 
-            pending: Future[tuple[list[dict[str, Any]], list[int], bool]] | None = None
-            results, ids, more = fetch(cursor)
-            while True:
-                last = max(ids) if ids else cursor
-                if more and cursor is not None and last is not None and last <= cursor:
-                    msg = (
-                        f"KoboToolbox at {kpi.base_url} sent the same submissions again for "
-                        f"_id > {cursor}: it ignored the query, and the pull would not end"
+            def fetched() -> Generator[tuple[list[dict[str, Any]], int | None], None, None]:
+                cursor = start
+                while True:
+                    results, ids, more = fetch(cursor)
+                    last = max(ids) if ids else cursor
+                    if more and cursor is not None and last is not None and last <= cursor:
+                        msg = (
+                            f"KoboToolbox at {kpi.base_url} sent the same submissions again "
+                            f"for _id > {cursor}: it ignored the query, and the pull would not end"
+                        )
+                        raise PlatformError(msg, hint="check the server runs KPI with API v2")
+                    cursor = last
+                    yield results, cursor
+                    del results, ids
+                    if not more:
+                        return
+
+            pages = fetched()
+            source = prefetch(pages, name="kobo-prefetch") if self.prefetch else pages
+            with closing(source):
+                for results, cursor in source:
+                    page = Page.model_construct(
+                        records=[self.record(deployment, instrument, s) for s in results],
+                        cursor=None if cursor is None else str(cursor),
+                        requests=1,
                     )
-                    raise PlatformError(msg, hint="check the server runs KPI with API v2")
-                cursor = last
-                if more:
-                    pending = ahead.submit(fetch, cursor) if self.prefetch else None
-                page = Page.model_construct(
-                    records=[self.record(deployment, instrument, s) for s in results],
-                    cursor=None if cursor is None else str(cursor),
-                    requests=1,
-                )
-                # hold one page (and the next one's JSON) at a time: memory stays flat
-                del results, ids
-                yield page
-                del page
-                if not more:
-                    return
-                results, ids, more = pending.result() if pending is not None else fetch(cursor)
-                pending = None
+                    # hold one page (and the next one's JSON) at a time: memory stays flat
+                    del results
+                    yield page
+                    del page
 
     def record(
         self, deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
@@ -460,8 +468,9 @@ class KoboToolboxConnector:
                 "sort": json.dumps({"_id": 1}),
                 "fields": json.dumps(["_id", "_attachments"]),
             }
-            if since is not None:
-                params["query"] = json.dumps({"_id": {"$gt": _as_id(since)}})
+            after = integer_cursor(since, platform="KoboToolbox", unit="a submission _id")
+            if after is not None:
+                params["query"] = json.dumps({"_id": {"$gt": after}})
             for page in kpi.pages(url, params, page_size=self.page_size):
                 for submission in page:
                     for attachment in submission.get("_attachments") or ():
@@ -526,10 +535,6 @@ def _share_list(value: Any) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _checked_cursor(cursor: str | None) -> int | None:
-    return None if cursor is None else _as_id(cursor)
-
-
 def _submissions(body: Any, server: str, url: str) -> tuple[list[dict[str, Any]], list[int]]:
     """The submissions of a data page and their ``_id`` values, or a PlatformError."""
     results = body.get("results") if isinstance(body, dict) else None
@@ -550,14 +555,6 @@ def _submissions(body: Any, server: str, url: str) -> tuple[list[dict[str, Any]]
             )
         ids.append(value)
     return results, ids
-
-
-def _as_id(cursor: str) -> int:
-    try:
-        return int(cursor)
-    except ValueError as exc:
-        msg = f"{cursor!r} is not a KoboToolbox cursor (a submission _id)"
-        raise ConfigError(msg, hint="run a full pull (coprod sync --full) to reset it") from exc
 
 
 def _safe_name(name: str) -> str:

@@ -6,15 +6,11 @@ import base64
 import binascii
 import codecs
 import logging
-import threading
-import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from contextlib import closing, suppress
-from dataclasses import dataclass
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
-from queue import Empty, Full, Queue
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from pydantic import Field, FilePath, ValidationError
@@ -36,6 +32,8 @@ from coprod_connectors import (
     PushOptions,
     ResponseDataError,
     UnavailableError,
+    integer_cursor,
+    prefetch,
 )
 from coprod_limesurvey.participants import (
     ParticipantList,
@@ -46,7 +44,7 @@ from coprod_limesurvey.participants import (
 )
 from coprod_limesurvey.render import MARKER_PATTERN, marker, render_lss, survey_title
 from coprod_limesurvey.rows import RowConverter, read_export, zone
-from coprod_limesurvey.rpc import DEFAULT_TIMEOUT, NoDataError, RemoteControl
+from coprod_limesurvey.rpc import NoDataError, RemoteControl
 from coprod_limesurvey.wire import (
     CompletionStatus,
     ExportDocument,
@@ -93,8 +91,9 @@ class LimeSurveyConnector:
     """Renders instruments as LimeSurvey 6 surveys (.lss) and runs them over RemoteControl.
 
     ``transport`` or ``client`` (httpx) can be injected; ``page_size`` bounds
-    how many responses one pull request reads; ``retries``, ``backoff`` and
-    ``sleep`` shape the retries of reads (tests pass a ``sleep`` that does not);
+    how many responses one pull request reads; ``timeout``, ``retries``,
+    ``backoff`` and ``sleep`` change those of the core's HTTP policy (tests
+    pass a ``sleep`` that does not);
     ``prefetch`` asks for the next id ranges (in a helper thread) while a page
     is converted and stored.
     """
@@ -111,11 +110,11 @@ class LimeSurveyConnector:
         *,
         transport: httpx.BaseTransport | None = None,
         client: httpx.Client | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
-        retries: int = 2,
-        backoff: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
+        retries: int | None = None,
+        backoff: float | None = None,
+        sleep: Callable[[float], None] | None = None,
         prefetch: bool = True,
     ) -> None:
         self._transport = transport
@@ -438,11 +437,13 @@ class LimeSurveyConnector:
             labels=False,  # "short" answers are answer codes
         )
         sid = int(deployment.remote_id)
-        last = 0 if full or not since else _cursor(since)
+        last = (
+            None if full else integer_cursor(since, platform="LimeSurvey", unit="a response id")
+        ) or 0
         with self.session(profile) as rc:
             batches = self._batches(rc, sid, status, last)
             # while a page is converted and stored, a helper thread asks for the next ranges
-            source = ahead(batches, depth=1) if self.prefetch else batches
+            source = prefetch(batches, name="limesurvey-prefetch") if self.prefetch else batches
             with closing(source):
                 for rows, ids, cursor, requests in source:
                     # built without re-validation: every field is already of its type
@@ -474,7 +475,17 @@ class LimeSurveyConnector:
                 last = following - 1
                 continue
             ids = [_row_id(row) for row in rows]
-            last = max(last, *ids)
+            if min(ids) < low or max(ids) > high:
+                # a server that ignores the range would hand out the same rows forever
+                msg = (
+                    f"LimeSurvey answered a request for responses {low}-{high} with response "
+                    f"{min(ids) if min(ids) < low else max(ids)}: it ignored the id range, "
+                    "and the pull would not end; nothing of that page was stored"
+                )
+                raise PlatformError(
+                    msg, hint="check the server runs LimeSurvey 6 with its own RemoteControl"
+                )
+            last = max(ids)
             yield rows, ids, last, rc.requests - before
 
     @staticmethod
@@ -581,69 +592,6 @@ def _first_error(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200]
 
 
-_T = TypeVar("_T")
-_DONE = object()
-
-
-def ahead(items: Iterator[_T], depth: int = 1) -> Generator[_T, None, None]:
-    """``items``, made in a helper thread up to ``depth`` items before they are asked for.
-
-    The helper stops when the result is closed (or garbage-collected) or exhausted;
-    an exception in it comes out here, after the items made before it. Close the
-    result before closing what the helper uses.
-    """
-    queue: Queue[Any] = Queue(maxsize=max(1, depth))
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.05)
-                return True
-            except Full:  # noqa: PERF203 - waiting for room, watching for the stop
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    item = next(items)
-                except StopIteration:
-                    put(_DONE)
-                    return
-                if not put(item):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
-            put(_Raised(exc))
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    helper = threading.Thread(target=produce, name="limesurvey-prefetch", daemon=True)
-    helper.start()
-    try:
-        while True:
-            item = queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Raised):
-                raise item.exc
-            yield item
-    finally:
-        stop.set()
-        while helper.is_alive():
-            with suppress(Empty):
-                queue.get_nowait()  # a helper waiting to hand over an item can see the stop
-            helper.join(timeout=0.05)
-
-
-@dataclass(frozen=True)
-class _Raised:
-    exc: BaseException
-
-
 def _row_id(row: dict[str, Any]) -> int:
     """A row's response id (LimeSurvey sends a number; a digit string is accepted)."""
     value = row.get("id")
@@ -662,14 +610,6 @@ def _as_int(result: Any, method: str) -> int:
     except (TypeError, ValueError) as exc:
         msg = f"LimeSurvey's answer to {method} is not a survey id"
         raise PlatformError(msg, platform_message=str(result)[:300]) from exc
-
-
-def _cursor(since: str) -> int:
-    try:
-        return int(since)
-    except ValueError as exc:
-        msg = f"{since!r} is not a LimeSurvey cursor (a response id)"
-        raise ConfigError(msg, hint="pull again with --full") from exc
 
 
 __all__ = [

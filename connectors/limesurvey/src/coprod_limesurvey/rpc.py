@@ -32,22 +32,20 @@ a reply cut short, or empty once logged in                  BrokenReplyError (an
 HTTP 429 (a proxy's rate limit), with ``Retry-After``       RateLimitedError
 ==========================================================  =========================
 
-Only calls that are safe to repeat (reads, and releasing the key) are retried,
-a bounded number of times with exponential back-off (or after the
-``Retry-After`` a 429 asks for, up to a minute), after a time-out, a dropped
-connection, a 502/503/504, a 429 or a reply cut short; logging in and writes
-never are.
+Timeouts, the deadline of a call and retries are the core's
+:class:`~coprod_connectors.HttpPolicy` (:data:`POLICY`). Only calls that are
+safe to repeat (reads, and releasing the key) are retried, after a time-out, a
+dropped connection, a 502/503/504, a 429 (waiting what ``Retry-After`` asks, up
+to the policy's cap) or a reply cut short; a write is sent again only when it
+never reached the server, and a login never is.
 """
 
 from __future__ import annotations
 
-import html
 import itertools
 import logging
 import re
-import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -58,21 +56,30 @@ from pydantic import ValidationError
 from coprod_connectors import (
     ApiDisabledError,
     AuthenticationError,
+    HttpPolicy,
     LockedOutError,
     NotFoundError,
     PermissionDeniedError,
     PlatformError,
     RateLimitedError,
+    Retry,
+    TransientReplyError,
     UnavailableError,
+    error_page_text,
+    printable,
+    retry_after,
+    user_agent,
 )
-from coprod_connectors import __version__ as core_version
 from coprod_limesurvey.wire import RpcReply, RpcRequest
 
 logger = logging.getLogger(__name__)
 
 ENDPOINT = "/index.php/admin/remotecontrol"
-USER_AGENT = f"coprod-connectors/{core_version}"
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0, read=120.0)
+USER_AGENT = user_agent("coprod-connectors-limesurvey")
+POLICY = HttpPolicy(name="LimeSurvey", user_agent=USER_AGENT)
+DEFAULT_TIMEOUT = POLICY.timeout
+#: Releasing the key is good manners, not worth waiting long for.
+RELEASE_DEADLINE = 10.0
 
 #: Calls that change nothing on the server, so repeating one after a failure is harmless.
 SAFE_METHODS = frozenset(
@@ -99,9 +106,8 @@ ENABLE_JSON_RPC = (
 )
 
 INVALID_SESSION_KEY = "Invalid session key"
-_RETRY_STATUS = frozenset({502, 503, 504})
 #: Never wait longer than this for one Retry-After; beyond it, give up and say so.
-MAX_RETRY_AFTER = 60.0
+MAX_RETRY_AFTER = POLICY.max_retry_after
 #: invite_participants and remind_participants report success as "N left to send".
 _LEFT_TO_SEND = re.compile(r"-?\d+ left to send")
 
@@ -110,7 +116,7 @@ class NoDataError(PlatformError):
     """LimeSurvey has nothing to give back ("No Data, ..."): zero rows, not a failure."""
 
 
-class BrokenReplyError(UnavailableError):
+class BrokenReplyError(TransientReplyError):
     """A reply cut short, garbled or empty in the middle of a session: worth asking again."""
 
 
@@ -124,13 +130,6 @@ def endpoint_url(base_url: str) -> str:
     if base.endswith("/admin/remotecontrol"):
         return base
     return base + ENDPOINT
-
-
-def _html_text(body: str, limit: int = 300) -> str:
-    """The readable words of an HTML error page (title and first message)."""
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL | re.IGNORECASE)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
-    return re.sub(r"\s+", " ", text).strip()[:limit]
 
 
 #: What LimeSurvey's error page says after the server's own message.
@@ -191,22 +190,6 @@ def _status_error(method: str, status: str) -> PlatformError:
     return PlatformError(f"LimeSurvey refused {method}: {status}", platform_message=status)
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), if any."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool = False) -> Any:
     """The ``result`` of a JSON-RPC reply, or the core exception for what went wrong.
 
@@ -228,12 +211,13 @@ def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool =
             status_code=status_code,
         )
     looks_html = content[:512].lstrip().startswith(b"<")
-    body = response.text if looks_html or status_code != 200 else ""
+    # what an error page says: bounded, markup stripped, one printable line
+    words = error_page_text(response) if looks_html or status_code != 200 else ""
     if status_code == 404:
         raise NotFoundError(
             f"no LimeSurvey RemoteControl endpoint at {response.request.url}",
             hint="check the profile's url: it is the site address, e.g. https://survey.example.org",
-            platform_message=_html_text(body) if looks_html else body[:300],
+            platform_message=words,
             status_code=status_code,
         )
     if status_code == 429:
@@ -241,11 +225,10 @@ def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool =
             f"LimeSurvey (or a proxy in front of it) asked us to slow down ({method})",
             retry_after=retry_after(response),
             hint="wait a few minutes and try again",
-            platform_message=_html_text(body) if looks_html else body[:300],
+            platform_message=words,
             status_code=status_code,
         )
     if status_code >= 500 or looks_html:
-        words = _html_text(body) if looks_html else body[:300]
         raise UnavailableError(
             f"LimeSurvey answered {method} with an error page (HTTP {status_code})"
             + _gist(words, status_code),
@@ -255,7 +238,7 @@ def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool =
     if status_code >= 400:
         raise PlatformError(
             f"LimeSurvey answered {method} with HTTP {status_code}",
-            platform_message=body[:300],
+            platform_message=words,
             status_code=status_code,
         )
     try:
@@ -268,17 +251,18 @@ def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool =
                 f"LimeSurvey's answer to {method} is not UTF-8 text ({bad.reason} at byte "
                 f"{bad.start})",
                 hint="check the character set of the server, or of a proxy in front of it",
-                platform_message=content[:300].decode("utf-8", "replace"),
+                platform_message=error_page_text(content[:300]),
                 status_code=status_code,
             ) from exc
         raise BrokenReplyError(
             f"LimeSurvey's answer to {method} is not JSON-RPC",
             hint="the answer may have been cut short on the way; try again",
-            platform_message=content[:300].decode("utf-8", "replace"),
+            platform_message=error_page_text(content[:300]),
             status_code=status_code,
         ) from exc
     if reply.result is None and reply.error is not None:
-        message = reply.error if isinstance(reply.error, str) else str(reply.error)
+        # the server's words, on one line, without escape sequences for the terminal
+        message = printable(reply.error if isinstance(reply.error, str) else str(reply.error), 500)
         raise PlatformError(
             f"LimeSurvey could not run {method}: {message}",
             platform_message=message,
@@ -289,7 +273,7 @@ def raise_for_reply(method: str, response: httpx.Response, *, in_session: bool =
     if result is None and isinstance(extra.get("status"), str):
         result = {"status": extra["status"]}
     if isinstance(result, dict) and isinstance(result.get("status"), str):
-        status = result["status"]
+        status = printable(result["status"], 500)
         if status.upper() != "OK" and not _LEFT_TO_SEND.fullmatch(status):
             raise _status_error(method, status)
     return result
@@ -312,25 +296,25 @@ class RemoteControl:
         *,
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        retries: int = 2,
-        backoff: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
+        timeout: httpx.Timeout | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        sleep: Callable[[float], None] | None = None,
+        policy: HttpPolicy = POLICY,
     ) -> None:
         self.url = endpoint_url(url)
         self.site_url = self.url[: -len(ENDPOINT)] if self.url.endswith(ENDPOINT) else url
         self._user = user
         self._password = password
+        changes: dict[str, Any] = {
+            "timeout": timeout,
+            "max_retries": None if retries is None else max(0, retries),
+            "backoff": backoff,
+            "sleep": sleep,
+        }
+        self.policy = policy.with_(**{k: v for k, v in changes.items() if v is not None})
         self._own_client = client is None
-        self._client = client or httpx.Client(
-            transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,
-        )
-        self._retries = max(0, retries)
-        self._backoff = backoff
-        self._sleep = sleep
+        self._client = client or self.policy.client(transport=transport)
         self._ids = itertools.count(1)
         self._key: str | None = None
         self.requests = 0
@@ -355,11 +339,11 @@ class RemoteControl:
 
     def login(self) -> None:
         """Get a session key (never retried: a wrong password must not count twice)."""
-        result = self._send("get_session_key", [self._user, self._password], safe=False)
+        result = self._send("get_session_key", [self._user, self._password], retry="never")
         if not isinstance(result, str) or not result:
             raise PlatformError(
                 "LimeSurvey did not return a session key",
-                platform_message=str(result)[:300],
+                platform_message=printable(str(result), 300),
             )
         self._key = result
 
@@ -369,7 +353,9 @@ class RemoteControl:
         try:
             if key is not None:
                 try:
-                    self._send("release_session_key", [key], safe=True)
+                    self._send(
+                        "release_session_key", [key], retry="safe", deadline=RELEASE_DEADLINE
+                    )
                 except PlatformError as exc:
                     logger.warning("could not release the LimeSurvey session key: %s", exc.message)
         finally:
@@ -382,57 +368,35 @@ class RemoteControl:
         """Call ``method`` with the session key and ``params``; returns ``result``."""
         if self._key is None:
             self.login()
-        safe = method in SAFE_METHODS
+        retry: Retry = "safe" if method in SAFE_METHODS else "unsent"
         try:
-            return self._send(method, [self._key, *params], safe=safe)
+            return self._send(method, [self._key, *params], retry=retry)
         except SessionExpiredError:
             logger.info("LimeSurvey session key expired; logging in again for %s", method)
             self.login()
-            return self._send(method, [self._key, *params], safe=safe)
+            return self._send(method, [self._key, *params], retry=retry)
 
-    def _send(self, method: str, params: list[Any], *, safe: bool) -> Any:
-        attempts = 1 + (self._retries if safe else 0)
-        for attempt in range(1, attempts + 1):
-            delay = self._backoff * 2 ** (attempt - 1)
-            try:
-                return self._post(method, params)
-            except RateLimitedError as exc:
-                delay = delay if exc.retry_after is None else exc.retry_after
-                if attempt >= attempts or delay > MAX_RETRY_AFTER:
-                    raise
-                error: PlatformError = exc
-            except UnavailableError as exc:
-                retryable = (
-                    isinstance(exc, BrokenReplyError)
-                    or exc.status_code is None
-                    or exc.status_code in _RETRY_STATUS
-                )
-                if attempt >= attempts or not retryable:
-                    raise
-                error = exc
-            logger.info("retrying %s in %.1fs after: %s", method, delay, error.message)
-            self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _post(self, method: str, params: list[Any]) -> Any:
+    def _send(
+        self, method: str, params: list[Any], *, retry: Retry, deadline: float | None = None
+    ) -> Any:
+        """One JSON-RPC call through the policy; ``raise_for_reply`` maps what comes back."""
         request = RpcRequest(method=method, params=params, id=next(self._ids))
+        in_session = method != "get_session_key"
+        return self.policy.call(
+            self._client,
+            "POST",
+            self.url,
+            parse=lambda response: raise_for_reply(method, response, in_session=in_session),
+            retry=retry,
+            what=method,
+            deadline=deadline,
+            on_attempt=self._count,
+            content=request.model_dump_json().encode(),
+            headers={"Content-Type": "application/json", "User-Agent": self.policy.user_agent},
+        )
+
+    def _count(self) -> None:
         self.requests += 1
-        try:
-            response = self._client.post(
-                self.url,
-                content=request.model_dump_json().encode(),
-                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
-            )
-        except httpx.TimeoutException as exc:
-            raise UnavailableError(
-                f"LimeSurvey did not answer {method} in time", platform_message=str(exc) or None
-            ) from exc
-        except httpx.TransportError as exc:
-            raise UnavailableError(
-                f"could not reach LimeSurvey at {self.url} ({type(exc).__name__})",
-                platform_message=str(exc) or None,
-            ) from exc
-        return raise_for_reply(method, response, in_session=method != "get_session_key")
 
 
 __all__ = [
@@ -440,6 +404,7 @@ __all__ = [
     "ENABLE_JSON_RPC",
     "ENDPOINT",
     "MAX_RETRY_AFTER",
+    "POLICY",
     "SAFE_METHODS",
     "USER_AGENT",
     "BrokenReplyError",
@@ -448,5 +413,4 @@ __all__ = [
     "SessionExpiredError",
     "endpoint_url",
     "raise_for_reply",
-    "retry_after",
 ]

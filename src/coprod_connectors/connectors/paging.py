@@ -1,0 +1,92 @@
+"""Pages of a pull: asking for the next page while this one is stored, and cursors.
+
+- :func:`prefetch` runs a page generator in a helper thread, at most one page
+  ahead of the one being converted and stored;
+- :func:`integer_cursor` reads the cursor a pull stored (a whole number, such as
+  the last response id), refusing anything else with a clear message.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from queue import Empty, Queue
+from typing import Any, TypeVar
+
+from coprod_connectors.errors import ConfigError
+
+T = TypeVar("T")
+_DONE = object()
+
+
+@dataclass(frozen=True)
+class _Raised:
+    exc: BaseException
+
+
+def prefetch(items: Iterator[T], *, name: str = "coprod-prefetch") -> Generator[T, None, None]:
+    """``items``, each made in a helper thread (named ``name``) while the one before it
+    is in use: at most one item ahead of the consumer.
+
+    An exception in the helper comes out here, after the items made before it.
+    Closing the result (``contextlib.closing``, or garbage collection) stops the
+    helper once it has finished the item it is making, then closes ``items``:
+    close the result before closing what ``items`` uses (the HTTP client).
+    """
+    handed: Queue[Any] = Queue(maxsize=1)
+    wanted = threading.Semaphore(1)  # the first item is wanted at once
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while True:
+                wanted.acquire()
+                if stop.is_set():
+                    return
+                try:
+                    item = next(items)
+                except StopIteration:
+                    handed.put(_DONE)
+                    return
+                handed.put(item)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
+            handed.put(_Raised(exc))
+
+    helper = threading.Thread(target=produce, name=name, daemon=True)
+    helper.start()
+    try:
+        while True:
+            item = handed.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            wanted.release()  # make the next one while this one is used
+            yield item
+    finally:
+        stop.set()
+        wanted.release()
+        while helper.is_alive():
+            with suppress(Empty):
+                handed.get_nowait()
+            helper.join(timeout=0.05)
+        if isinstance(items, Generator):
+            items.close()
+
+
+def integer_cursor(since: str | None, *, platform: str, unit: str) -> int | None:
+    """The cursor ``since`` as a whole number (None stays None), or a ConfigError that
+    says how to start again. ``unit`` says what the number is ("a response id")."""
+    if since is None:
+        return None
+    text = since.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 30:
+        return int(text)
+    shown = "".join(c if c.isprintable() else "?" for c in since[:40])
+    msg = f"{shown!r} is not a {platform} cursor ({unit})"
+    raise ConfigError(msg, hint="run a full pull (coprod sync --full) to start again")
+
+
+__all__ = ["integer_cursor", "prefetch"]
