@@ -31,6 +31,7 @@ from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
 from coprod_connectors.testing import FaultTransport
 from coprod_odk import OdkCentralConnector
+from coprod_odk.client import POLICY
 
 if TYPE_CHECKING:
     from conftest import Recorded, Replay
@@ -39,6 +40,8 @@ TRIALS = 100
 #: The chance that any one request fails, by trial: a shaky network to a storm.
 RATES = (0.1, 0.2, 0.3, 0.5)
 PAGE = 3
+#: The core's policy, without the waits between attempts (the tests never sleep).
+NO_WAIT = POLICY.with_(sleep=lambda _: None)
 TALLY: Counter[str] = Counter()
 
 
@@ -57,7 +60,10 @@ def _sync(
 ) -> DeploymentSync:
     transport = replay(recorded, pull)
     connector = OdkCentralConnector(
-        transport=transport if fault is None else fault, page_size=PAGE, prefetch=False
+        transport=transport if fault is None else fault,
+        page_size=PAGE,
+        prefetch=False,
+        policy=NO_WAIT,
     )
     if fault is not None:
         fault.inner = transport

@@ -30,11 +30,14 @@ from coprod_connectors import Deployment, Instrument, Page, Profile
 from coprod_connectors.store import Store
 from coprod_connectors.sync import sync_deployment
 from coprod_odk import OdkCentralConnector
+from coprod_odk.client import POLICY
 
 if TYPE_CHECKING:
     from conftest import Recorded, Replay
 
 PAGE = 3
+#: The core's policy, without the waits between attempts (the tests never sleep).
+NO_WAIT = POLICY.with_(sleep=lambda _: None)
 #: The recorded pulls the steps replay (0: first, 1: after the changes, 3: full), and
 #: whether the step is a full sync.
 STEPS = ((0, False), (1, False), (3, True))
@@ -78,7 +81,9 @@ class Watched:
 
 
 def _connector(recorded: Recorded, replay: type[Replay], pull: int) -> OdkCentralConnector:
-    return OdkCentralConnector(transport=replay(recorded, pull), page_size=PAGE, prefetch=False)
+    return OdkCentralConnector(
+        transport=replay(recorded, pull), page_size=PAGE, prefetch=False, policy=NO_WAIT
+    )
 
 
 def _run(store: Store, connector: Any, recorded: Recorded, *, full: bool) -> None:

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from importlib import metadata
 from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -31,8 +30,15 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
-from coprod_connectors import ConfigError, CoprodError, PlatformError, UnavailableError
-from coprod_connectors import __version__ as core_version
+from coprod_connectors import (
+    ConfigError,
+    CoprodError,
+    HttpPolicy,
+    PlatformError,
+    TransientReplyError,
+    UnavailableError,
+    user_agent,
+)
 from coprod_odk.errors import PLATFORM, error_for, one_line, problem_of
 from coprod_odk.models import (
     AppUser,
@@ -49,20 +55,28 @@ from coprod_odk.models import (
 logger = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 AuthMode = Literal["session", "basic"]
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 
-def _package_version() -> str:
-    try:
-        return metadata.version("coprod-connectors-odk")
-    except metadata.PackageNotFoundError:  # pragma: no cover - always installed in practice
-        return "0"
+USER_AGENT = user_agent("coprod-connectors-odk")
+#: The core's HTTP policy, as ODK Central is talked to. An XLSForm upload waits for
+#: pyxform and ODK Validate on the server (seconds), hence the longer read time-out.
+POLICY = HttpPolicy(
+    name=PLATFORM,
+    user_agent=USER_AGENT,
+    timeout=httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0),
+    deadline=120.0,
+)
 
 
-USER_AGENT = f"coprod-connectors/{core_version} coprod-connectors-odk/{_package_version()}"
+class _SessionEndedError(Exception):
+    """Central no longer takes the session token (it expired): log in again."""
+
+
+def _itself(response: httpx.Response) -> httpx.Response:
+    return response
 
 
 def server_url(value: str) -> str:
@@ -129,7 +143,7 @@ class CentralClient:
         *,
         auth: AuthMode = "session",
         transport: httpx.BaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        policy: HttpPolicy = POLICY,
     ) -> None:
         self.base_url = server_url(base_url)
         if not email:
@@ -143,12 +157,9 @@ class CentralClient:
         self.auth_mode: AuthMode = auth
         self.requests = 0
         self._session: Session | None = None
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
+        self.policy = policy
+        self._client = policy.client(
+            base_url=self.base_url, transport=transport, headers={"Accept": "application/json"}
         )
         self._role_ids: dict[str, int] = {}
 
@@ -165,9 +176,15 @@ class CentralClient:
         """End the session (if one was opened) and release the connection pool."""
         try:
             if self._session is not None:
-                session, self._session = self._session, None
+                self._session = None
                 try:
-                    self._raw("DELETE", "/v1/sessions/current", auth=BearerAuth(session.token))
+                    self.policy.send(
+                        self._client,
+                        "DELETE",
+                        "/v1/sessions/current",
+                        what="logging out",
+                        on_attempt=self._count,
+                    )
                 except CoprodError as exc:  # the token expires on its own in 24 h
                     logger.info("%s: could not end the session: %s", PLATFORM, type(exc).__name__)
         finally:
@@ -175,93 +192,137 @@ class CentralClient:
 
     # -- auth --------------------------------------------------------------------------
 
-    def _auth(self) -> httpx.Auth:
+    def _authenticate(self) -> None:
+        """Make the client's requests carry credentials: a session (logged in if there is
+        none yet), or the password (Basic)."""
         if self.auth_mode == "basic":
-            return httpx.BasicAuth(self._email, self._password.get_secret_value())
-        if self._session is None:
+            self._client.auth = httpx.BasicAuth(self._email, self._password.get_secret_value())
+        elif self._session is None:
+            self._client.auth = httpx.Auth()  # none: a login carries no stale token
             self._session = self._login()
-        return BearerAuth(self._session.token)
+            self._client.auth = BearerAuth(self._session.token)
 
     def _login(self) -> Session:
         body = {"email": self._email, "password": self._password.get_secret_value()}
-        response = self._raw("POST", "/v1/sessions", json=body)
-        if response.status_code != 200:
-            raise error_for(response, server=self.base_url, what="logging in")
-        return self._model(Session, response, "logging in")
 
-    def _raw(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One request, counted; a dropped connection is an UnavailableError."""
+        def parse(response: httpx.Response) -> Session:
+            if response.status_code != 200:
+                raise error_for(response, server=self.base_url, what="logging in")
+            return self._read(TypeAdapter(Session), response, "logging in")
+
+        # a password is never sent twice: a login is not retried
+        return self.policy.call(
+            self._client,
+            "POST",
+            "/v1/sessions",
+            parse=parse,
+            retry="never",
+            what="logging in",
+            on_attempt=self._count,
+            json=body,
+        )
+
+    def _count(self) -> None:
         self.requests += 1
-        try:
-            return self._client.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise UnavailableError(
-                f"no answer in time from {PLATFORM} at {self.base_url} ({type(exc).__name__})",
-                hint="the server is slow or not answering; try again later",
-            ) from exc
-        except httpx.TransportError as exc:
-            raise UnavailableError(
-                f"could not reach {PLATFORM} at {self.base_url} ({type(exc).__name__})",
-                hint="check the connection and the profile's url, then try again",
-                platform_message=one_line(str(exc), 300) or None,
-            ) from exc
 
     # -- requests ----------------------------------------------------------------------
 
-    def request(
-        self, method: str, url: str, *, what: str, ok: tuple[int, ...] = (200,), **kwargs: Any
-    ) -> httpx.Response:
-        """Send one authenticated request; raise the core's exception unless it is ``ok``.
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        read: Callable[[httpx.Response], T],
+        ok: tuple[int, ...] = (200,),
+        **kwargs: Any,
+    ) -> T:
+        """``read(response)`` of one authenticated request, sent through the core's HTTP
+        policy (safe calls retried; a reply cut short asked again); any other answer than
+        ``ok`` is the core's exception, from :func:`~coprod_odk.errors.error_for`.
 
         A session that Central no longer accepts (401 after a successful login: it
         expired, or was ended elsewhere) is renewed once and the request sent again.
         """
-        renewed = False
-        while True:
-            response = self._raw(method, self.local(url), auth=self._auth(), **kwargs)
-            if response.status_code in ok:
-                return response
-            if response.status_code == 401 and self._session is not None and not renewed:
-                problem = problem_of(response)
-                if problem is not None and problem.subcode == "401.2":
-                    logger.info("%s: session expired; logging in again", PLATFORM)
-                    self._session = None
-                    renewed = True
-                    continue
-            raise error_for(response, server=self.base_url, what=what)
+        for renew in (True, False):
+            self._authenticate()
+
+            def parse(response: httpx.Response, renew: bool = renew) -> T:
+                if response.status_code in ok:
+                    return read(response)
+                if response.status_code == 401 and self._session is not None and renew:
+                    problem = problem_of(response)
+                    if problem is not None and problem.subcode == "401.2":
+                        raise _SessionEndedError
+                raise error_for(response, server=self.base_url, what=what)
+
+            try:
+                return self.policy.call(
+                    self._client,
+                    method,
+                    self.local(url),
+                    parse=parse,
+                    what=what,
+                    on_attempt=self._count,
+                    **kwargs,
+                )
+            except _SessionEndedError:
+                logger.info("%s: session expired; logging in again", PLATFORM)
+                self._session = None
+        raise AssertionError  # pragma: no cover - the second try never renews
+
+    def request(
+        self, method: str, url: str, *, what: str, ok: tuple[int, ...] = (200,), **kwargs: Any
+    ) -> httpx.Response:
+        """The response to one authenticated request (see :meth:`call`)."""
+        return self.call(method, url, what=what, read=_itself, ok=ok, **kwargs)
 
     def json(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
-        response = self.request(method, url, what=what, **kwargs)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise UnavailableError(
-                f"{PLATFORM} at {self.base_url} did not answer {what} with JSON",
-                hint="check the profile's url is the Central server's address",
-                platform_message=one_line(response.text, 200) or None,
-                status_code=response.status_code,
-            ) from exc
+        return self.call(method, url, what=what, read=self._json_reader(what), **kwargs)
 
-    def _model(self, model: type[M], response: httpx.Response, what: str) -> M:
-        return self._parse(TypeAdapter(model), response, what)
+    def _json_reader(self, what: str) -> Callable[[httpx.Response], Any]:
+        def read(response: httpx.Response) -> Any:
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise TransientReplyError(
+                    f"{PLATFORM} at {self.base_url} did not answer {what} with JSON",
+                    hint="check the profile's url is the Central server's address",
+                    platform_message=one_line(response.text, 200) or None,
+                    status_code=response.status_code,
+                ) from exc
 
-    def _parse(self, adapter: TypeAdapter[T], response: httpx.Response, what: str) -> T:
+        return read
+
+    def _read(self, adapter: TypeAdapter[T], response: httpx.Response, what: str) -> T:
+        """The reply as ``adapter``'s type: a reply that is not whole JSON is transient (a
+        safe call asks again), one of another shape is not."""
         try:
             return adapter.validate_json(response.content)
         except ValidationError as exc:
-            raise UnavailableError(
+            kind = exc.errors()[0].get("type") if exc.errors() else None
+            error = TransientReplyError if kind == "json_invalid" else UnavailableError
+            raise error(
                 f"{PLATFORM} at {self.base_url} answered {what} with something unexpected",
                 hint="check the profile's url is the Central server's address",
                 platform_message=one_line(str(exc), 300),
                 status_code=response.status_code,
             ) from exc
 
+    def _model(self, model: type[M], response: httpx.Response, what: str) -> M:
+        return self._read(TypeAdapter(model), response, what)
+
     def get_model(self, model: type[M], url: str, *, what: str, **kwargs: Any) -> M:
-        return self._model(model, self.request("GET", url, what=what, **kwargs), what)
+        adapter = TypeAdapter(model)
+        return self.call(
+            "GET", url, what=what, read=lambda r: self._read(adapter, r, what), **kwargs
+        )
 
     def get_list(self, model: type[M], url: str, *, what: str, **kwargs: Any) -> list[M]:
-        response = self.request("GET", url, what=what, **kwargs)
-        return self._parse(TypeAdapter(list[model]), response, what)  # type: ignore[valid-type]
+        adapter: TypeAdapter[list[M]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        return self.call(
+            "GET", url, what=what, read=lambda r: self._read(adapter, r, what), **kwargs
+        )
 
     def local(self, url: str) -> str:
         """``url`` re-rooted on this server (Central's absolute links use its own domain)."""
@@ -514,16 +575,25 @@ class CentralClient:
         if select:
             params["$select"] = select
         url = f"{self._form(project_id, form_id)}.svc/Submissions"
-        response = self.request(
-            "GET", url, what=f"the submissions of form {form_id!r}", params=params
+        return self.call(
+            "GET",
+            url,
+            what=f"the submissions of form {form_id!r}",
+            params=params,
+            read=lambda response: self._odata_page(response, form_id),
         )
-        return self._odata_page(response, form_id)
 
     def _odata_page(self, response: httpx.Response, form_id: str) -> ODataPage:
         try:
             body = response.json()
-        except ValueError:
-            body = None
+        except ValueError as exc:  # cut short on the way: asked again
+            raise TransientReplyError(
+                f"{PLATFORM} at {self.base_url} sent the submissions of form {form_id!r} "
+                "cut short (not whole JSON)",
+                hint="try again; if it keeps happening, check the connection to the server",
+                platform_message=one_line(response.text, 200) or None,
+                status_code=response.status_code,
+            ) from exc
         rows = body.get("value") if isinstance(body, Mapping) else None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise UnavailableError(
@@ -569,41 +639,24 @@ class CentralClient:
     def download(
         self, url: str, target: IO[bytes], *, what: str, params: Mapping[str, str] | None = None
     ) -> int:
-        """Stream a file from this server into ``target``; returns the bytes written."""
-        renewed = False
-        while True:
-            self.requests += 1
-            written = 0
-            try:
-                with self._client.stream(
-                    "GET",
-                    self.local(url),
-                    auth=self._auth(),
-                    params=params,
-                    headers={"Accept": "*/*"},
-                ) as response:
-                    if response.status_code != 200:
-                        response.read()
-                        if (
-                            response.status_code == 401
-                            and self._session is not None
-                            and not renewed
-                        ):
-                            self._session = None
-                            renewed = True
-                            continue
-                        raise error_for(response, server=self.base_url, what=what)
-                    for chunk in response.iter_bytes():
-                        target.write(chunk)
-                        written += len(chunk)
-            except httpx.TransportError as exc:
-                raise UnavailableError(
-                    f"the download of {what} from {PLATFORM} at {self.base_url} failed "
-                    f"({type(exc).__name__})",
-                    hint="check the connection and try again",
-                    platform_message=one_line(str(exc), 300) or None,
-                ) from exc
-            return written
+        """Stream a file from this server into ``target`` (through the core's policy: its
+        deadline grows with the bytes received; not retried); returns the bytes written."""
+
+        def check(response: httpx.Response) -> None:
+            if response.status_code != 200:
+                raise error_for(response, server=self.base_url, what=what)
+
+        self._authenticate()
+        self._count()
+        return self.policy.download(
+            self._client,
+            self.local(url),
+            target.write,
+            check=check,
+            what=what,
+            params=params,
+            headers={"Accept": "*/*"},
+        )
 
     def download_attachment(
         self, project_id: int, form_id: str, instance_id: str, name: str, target: IO[bytes]
@@ -655,7 +708,7 @@ class CentralClient:
 
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
+    "POLICY",
     "USER_AGENT",
     "XLSX_TYPE",
     "AuthMode",

@@ -37,6 +37,7 @@ from coprod_connectors import (
     Flag,
     FlagKind,
     Handover,
+    HttpPolicy,
     Link,
     MediaFile,
     NotFoundError,
@@ -48,10 +49,11 @@ from coprod_connectors import (
     Response,
     build_response,
     build_xlsform,
+    prefetch,
     xlsx_bytes,
 )
 from coprod_odk.answers import answers_from_row, form_version, is_held, response_id, submitted_at
-from coprod_odk.client import CentralClient, segment
+from coprod_odk.client import POLICY, CentralClient, segment
 from coprod_odk.collect import CollectSettings
 from coprod_odk.export import read_export
 from coprod_odk.publish import Media, publish
@@ -120,10 +122,12 @@ class OdkCentralConnector:
         self,
         *,
         transport: httpx.BaseTransport | None = None,
+        policy: HttpPolicy = POLICY,
         page_size: int = DEFAULT_PAGE_SIZE,
         prefetch: bool = True,
     ) -> None:
         self._transport = transport
+        self._policy = policy
         self.page_size = max(1, min(int(page_size), 1000))
         self.prefetch = prefetch
 
@@ -142,6 +146,7 @@ class OdkCentralConnector:
             SecretStr(profile.require_secret(self.credential_label)),
             auth="basic" if auth == "basic" else "session",
             transport=self._transport,
+            policy=self._policy,
         )
 
     def check(self, profile: Profile) -> str:
@@ -314,14 +319,18 @@ class OdkCentralConnector:
         full: bool = False,
     ) -> Iterator[Page]:
         """Submissions after the cursor ``since``, a page at a time (see
-        :mod:`coprod_odk.cursor`); the last page may be empty and still moves the cursor."""
+        :mod:`coprod_odk.cursor`); the last page may be empty and still moves the cursor.
+        The next page is asked for while this one is converted and stored (one page
+        ahead, in a helper thread; ``prefetch=False`` turns it off)."""
         project_id, form_id = _where(deployment)
         with self.client(profile) as client:
             batches = read_submissions(
                 client, project_id, form_id, since=None if full else since, page_size=self.page_size
             )
-            with closing(batches):
-                for batch in batches:
+            # while a page is converted and stored, a helper thread asks for the next one
+            source = prefetch(batches, name="odk-prefetch") if self.prefetch else batches
+            with closing(source):
+                for batch in source:
                     records = [self.record(deployment, instrument, row) for row in batch.rows]
                     yield Page.model_construct(
                         records=records, cursor=batch.cursor, requests=batch.requests
