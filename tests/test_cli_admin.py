@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import coprod_connectors.connectors as platforms
 from coprod_connectors import Deployment, Handover
 from coprod_connectors.cli import app
-from coprod_connectors.testing import MemoryConnector, MemoryPlatform
+from coprod_testkit.memory import MemoryConnector, MemoryPlatform
 
 SECRET = "cli-s3cr3t-value-91b"
 runner = CliRunner()

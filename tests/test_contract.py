@@ -30,12 +30,15 @@ from coprod_connectors.connectors import (
     discover,
 )
 from coprod_connectors.connectors.checks import (
+    all_problems,
     capability_problems,
     declaration_problems,
+    private_imports,
     render_problems,
 )
 from coprod_connectors.connectors.options import parse_push_options
 from coprod_connectors.instruments import builtin_instruments, load_instrument
+from coprod_testkit import memory
 
 HERE = Path(__file__).parent
 DATA = HERE / "data" / "instruments"
@@ -155,6 +158,15 @@ def test_tiny_push_options_are_typed_and_validated(tiny_site: Path) -> None:
     assert chosen.model_dump() == {"colour": "blue", "copies": 3}
 
 
+def test_the_testkit_memory_connector_keeps_the_contract() -> None:
+    """The in-memory connector (a test double, and the README's small example) is not
+    registered under the entry points; it keeps the contract all the same."""
+    assert all_problems(memory.MemoryConnector, INSTRUMENTS) == []
+    module = Path(memory.__file__)
+    private = private_imports(module.parent)
+    assert [p for p in private if p.startswith(f"{module.parent.name}/{module.name}:")] == []
+
+
 # --- the core names no platform ---------------------------------------------------------
 
 
@@ -187,6 +199,23 @@ def test_the_core_code_names_no_platform(path: Path) -> None:
         if "limesurvey" in text.lower() or "kobo" in text.lower()
     ]
     assert named == []
+
+
+CORE_DATA = sorted(
+    path
+    for folder in (CORE, CORE.parents[1] / "templates")  # templates/ ships in the core wheel
+    for path in folder.rglob("*")
+    if path.is_file() and path.suffix not in {".py", ".pyc"}
+)
+
+
+@pytest.mark.parametrize("path", CORE_DATA, ids=lambda p: str(p.relative_to(CORE.parents[1])))
+def test_the_core_data_names_no_platform(path: Path) -> None:
+    """Templates, built-in instruments, catalogues: what the core wheel ships besides code
+    (none of it documentation) names no platform either."""
+    text = path.read_bytes().lower()
+    assert b"limesurvey" not in text
+    assert b"kobo" not in text
 
 
 def test_the_core_wheel_ships_no_connector_templates() -> None:

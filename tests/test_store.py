@@ -18,7 +18,7 @@ from coprod_connectors.errors import StoreError
 from coprod_connectors.instruments import builtin_instrument
 from coprod_connectors.store import MIGRATIONS, Store
 from coprod_connectors.sync import sync_all, sync_deployment
-from coprod_connectors.testing import MemoryConnector, MemoryPlatform
+from coprod_testkit.memory import MemoryConnector, MemoryPlatform
 
 SECRET = "s3cr3t-TEST-token-7f9a2c"
 PROFILE = Profile(name="mem", platform="memory", url="memory://", secret=SECRET)  # type: ignore[arg-type]
@@ -215,7 +215,7 @@ import sys
 from coprod_connectors.config import Profile
 from coprod_connectors.store import Store
 from coprod_connectors.sync import sync_all
-from coprod_connectors.testing import MemoryConnector, MemoryPlatform
+from coprod_testkit.memory import MemoryConnector, MemoryPlatform
 
 platform = MemoryPlatform(secret="x")
 survey = platform.create("ladder-check 1.0.0 2026-H2")

@@ -37,9 +37,9 @@ from coprod_connectors.errors import AuthenticationError, CoprodError, PlatformE
 from coprod_connectors.responses import FlagKind
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
-from coprod_connectors.testing import FaultTransport
 from coprod_kobotoolbox import KoboToolboxConnector
 from coprod_kobotoolbox.submissions import answer_code
+from coprod_testkit.faults import FaultTransport
 from coprod_testkit.kobotoolbox_fake import FakeKpi
 
 TRIALS = 100

@@ -33,9 +33,9 @@ from coprod_connectors.errors import ApiDisabledError, RateLimitedError, Unavail
 from coprod_connectors.instruments import Instrument, builtin_instrument
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
-from coprod_connectors.testing import FaultTransport
 from coprod_limesurvey import LimeSurveyConnector
 from coprod_limesurvey.rpc import MAX_RETRY_AFTER, POLICY, BrokenReplyError, RemoteControl
+from coprod_testkit.faults import FaultTransport
 from coprod_testkit.limesurvey_fake import FakeLimeSurvey, php_json, server_error_page
 
 TRIALS = 100

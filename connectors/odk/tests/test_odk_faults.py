@@ -29,9 +29,9 @@ import pytest
 from coprod_connectors import CoprodError
 from coprod_connectors.store import Store
 from coprod_connectors.sync import DeploymentSync, sync_deployment
-from coprod_connectors.testing import FaultTransport
 from coprod_odk import OdkCentralConnector
 from coprod_odk.client import POLICY
+from coprod_testkit.faults import FaultTransport
 
 if TYPE_CHECKING:
     from conftest import Recorded, Replay

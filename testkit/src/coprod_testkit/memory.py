@@ -1,9 +1,10 @@
 """An in-memory platform and connector that satisfy the connector contract.
 
-For tests of the store, the sync engine and the CLI, and for anyone writing a
-connector who wants a reference: :class:`MemoryConnector` renders JSON, pushes
-to a :class:`MemoryPlatform`, and pulls pages in id order with a cursor, like
-the real connectors do.
+For the core's tests of the store, the sync engine and the CLI, and a small
+example for anyone writing a connector: :class:`MemoryConnector` renders JSON,
+pushes to a :class:`MemoryPlatform`, and pulls pages in id order with a cursor,
+like the real connectors do. It uses only what ``coprod_connectors`` exports.
+Not registered under the entry-point group: tests bind it themselves.
 """
 
 from __future__ import annotations
@@ -16,25 +17,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
-
-from coprod_connectors.config import Profile
-from coprod_connectors.connectors import (
+from coprod_connectors import (
     Artefact,
+    AuthenticationError,
     Deployment,
     DeploymentStatus,
     Handover,
+    Instrument,
     Link,
     MediaFile,
     NoPushOptions,
+    NotFoundError,
     Page,
+    Profile,
     PulledRecord,
     Pushed,
     PushOptions,
+    build_response,
 )
-from coprod_connectors.errors import AuthenticationError, NotFoundError
-from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.responses import build_response
 
 
 @dataclass
@@ -214,79 +214,4 @@ class MemoryConnector:
         return DeploymentStatus(live=True, responses=len(rows), urls={"form": deployment.url or ""})
 
 
-# --- fault injection --------------------------------------------------------------------
-
-
-FAULT_KINDS = (
-    "connect",
-    "timeout",
-    "500",
-    "502",
-    "503",
-    "429",
-    "truncated",
-    "html",
-    "empty",
-)
-
-
-@dataclass
-class FaultTransport(httpx.BaseTransport):
-    """An httpx transport that wraps another and, with a seeded chance, fails a request.
-
-    Faults: a dropped connection, a read time-out, a 500/502/503, a 429 with
-    ``Retry-After``, a body cut short, an HTML error page, an empty body. The
-    kinds and the rate are the test's to choose; ``injected`` counts them.
-    """
-
-    inner: httpx.BaseTransport
-    seed: int
-    rate: float = 0.2
-    kinds: tuple[str, ...] = FAULT_KINDS
-    injected: dict[str, int] = field(default_factory=dict)
-    requests: int = 0
-
-    def __post_init__(self) -> None:
-        import random
-
-        self._rng = random.Random(self.seed)  # noqa: S311 - seeded test faults, not security
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
-        if self._rng.random() >= self.rate:
-            return self.inner.handle_request(request)
-        kind = self._rng.choice(self.kinds)
-        self.injected[kind] = self.injected.get(kind, 0) + 1
-        if kind == "connect":
-            msg = "injected: connection dropped"
-            raise httpx.ConnectError(msg, request=request)
-        if kind == "timeout":
-            msg = "injected: read timed out"
-            raise httpx.ReadTimeout(msg, request=request)
-        if kind in {"500", "502", "503"}:
-            return httpx.Response(int(kind), text=f"injected {kind}", request=request)
-        if kind == "429":
-            return httpx.Response(
-                429, headers={"Retry-After": "0"}, json={"detail": "slow down"}, request=request
-            )
-        if kind == "html":
-            return httpx.Response(
-                502,
-                headers={"Content-Type": "text/html"},
-                text="<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-                request=request,
-            )
-        if kind == "empty":
-            return httpx.Response(200, content=b"", request=request)
-        real = self.inner.handle_request(request)
-        real.read()
-        body = real.content[: max(1, len(real.content) // 2)]
-        return httpx.Response(
-            real.status_code, headers=dict(real.headers), content=body, request=request
-        )
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-__all__ = ["FAULT_KINDS", "FaultTransport", "MemoryConnector", "MemoryPlatform"]
+__all__ = ["MemoryConnector", "MemoryPlatform"]
