@@ -318,7 +318,11 @@ def test_reviews_edits_and_late_submissions_through_the_store(
     quiet = sync_deployment(store, OdkCentralConnector(), deployment, central.profile)
     assert (quiet.new, quiet.updated, quiet.requests) == (0, 0, 2)
 
+    # a deletion is seen by a full sync (Central's feed leaves deleted submissions out)
+    with CentralClient(central.url, central.email, central.password) as client:
+        client.delete_submission(project_id, form_id, ids[4])
     full = sync_deployment(store, connector, deployment, central.profile, full=True)
     assert full.ok, full.error
-    assert (full.new, full.updated, full.deleted) == (0, 0, 0)
-    assert store.count_responses(deployment.key) == 8
+    assert (full.new, full.updated, full.deleted) == (0, 0, 1)
+    assert store.count_responses(deployment.key) == 7
+    assert store.count_responses(deployment.key, deleted=True) == 1

@@ -626,6 +626,14 @@ class CentralClient:
             what=f"the files of submission {instance_id}",
         )
 
+    def delete_submission(self, project_id: int, form_id: str, instance_id: str) -> None:
+        """Delete a submission (Central keeps it 30 days, restorable, out of every list)."""
+        self.request(
+            "DELETE",
+            f"{self._form(project_id, form_id)}/submissions/{segment(instance_id)}",
+            what=f"submission {instance_id}",
+        )
+
     def set_review_state(self, project_id: int, form_id: str, instance_id: str, state: str) -> None:
         self.request(
             "PATCH",

@@ -36,6 +36,9 @@ next pull reads that overlap again and drops what it has already seen, unless it
   the next pull asks exactly what it would have asked next, with the first
   pull's clock, so the watermarks never jump over what happened in between.
 
+Deleted submissions leave the feed with no trace and no new date: a full pull
+(``coprod sync --full``) is what sees them gone (and restored).
+
 A submission whose files were still arriving (``attachmentsPresent <
 attachmentsExpected``: Collect sends large files later) does not get a new
 ``updatedAt`` when they arrive. The cursor lists such submissions
@@ -267,14 +270,26 @@ class Scan:
         reached = settled if self.done or last is None else min(last, settled)
         sub = max(old_sub, reached)
         upd = max(old_upd, settled)
+        # a row is remembered while a later read may return it again: at or after a
+        # watermark, or still ahead of an unfinished scan (which may have reached it
+        # through its updatedAt, below the submission watermark)
+        ahead = last if not self.done else None
+
+        def keep(submitted: str, updated: str | None) -> bool:
+            return (
+                _at_or_after(submitted, sub)
+                or _at_or_after(updated, upd)
+                or (ahead is not None and _at_or_after(submitted, ahead))
+            )
+
         kept = {
             key: value
             for key, value in self.cursor.seen.items()
-            if key not in dates and (_at_or_after(value.s, sub) or _at_or_after(value.u, upd))
+            if key not in dates and keep(value.s, value.u)
         }
         # most rows of a page are older than both marks: only the others become Seen
         for key, (submitted, updated) in dates.items():
-            if _at_or_after(submitted, sub) or _at_or_after(updated, upd):
+            if keep(submitted, updated):
                 kept[key] = Seen(s=submitted, u=updated)
         oldest = now - timedelta(days=WAIT_DAYS)
         recent = {
