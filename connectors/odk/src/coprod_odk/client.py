@@ -10,9 +10,13 @@
 - **Where requests go**: only to the profile's server. OData ``nextLink`` URLs
   are built by Central from its configured domain; only their path and query
   are kept.
+- **HTTP**: the core's :class:`HttpPolicy` (:data:`POLICY`): timeouts and a
+  deadline per call, safe calls retried (a dropped connection, 429/502/503/504, a
+  reply cut short), a capped ``Retry-After``, bounded error pages. A login is
+  never retried (a password is not sent twice).
 - **Errors**: every failure goes through :func:`coprod_odk.errors.error_for`.
-- Explicit timeouts, a versioned User-Agent, an injectable transport, a count
-  of requests made (``requests``).
+- A versioned User-Agent, an injectable transport, a count of requests made
+  (``requests``).
 """
 
 from __future__ import annotations
