@@ -38,7 +38,7 @@ def test_instruments_list_json() -> None:
     assert [r["id"] for r in rows] == ["self-reflection", "checklist", "ladder-check"]
     for row in rows:
         assert set(row) == {"id", "version", "title", "languages", "questions"}
-        assert row["languages"] == ["en"]
+        assert row["languages"] == ["en", "cy"]
         assert row["questions"] > 5
 
 
@@ -66,7 +66,7 @@ def test_instruments_show_welsh() -> None:
     assert code == 0
     code, out_en, _ = invoke("instruments", "show", path)
     assert out_cy != out_en
-    code, _, err = invoke("instruments", "show", "checklist", "--lang", "cy")
+    code, _, err = invoke("instruments", "show", str(DATA / "small.yaml"), "--lang", "cy")
     assert code != 0
     assert err.count("\n") == 1
     assert "has no 'cy' text" in err

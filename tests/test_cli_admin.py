@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import coprod_connectors.connectors as platforms
 from coprod_connectors import Deployment, Handover
 from coprod_connectors.cli import app
+from coprod_connectors.instruments import builtin_instrument
 from coprod_testkit.memory import MemoryConnector, MemoryPlatform
 
 SECRET = "cli-s3cr3t-value-91b"
@@ -91,7 +92,7 @@ def test_push_sync_status(memory: MemoryPlatform) -> None:
     run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
     code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
     assert code == 0
-    assert "live: ladder-check 1.0.0 on mem" in out
+    assert f"live: ladder-check {builtin_instrument('ladder-check').version} on mem" in out
     # the same version again reuses the deployment
     code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
     assert "already live" in out

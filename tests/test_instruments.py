@@ -173,7 +173,11 @@ def test_every_principle_has_all_four_stages_described(principle: str) -> None:
     assert [c.code for c in choices] == ["1", "2", "3", "4"]
     for choice in choices:
         assert choice.description is not None
-        assert len(choice.description["en"].split()) >= 12, choice.description
+        assert choice.details is not None
+        # short enough to scan on a phone, with the longer text one tap away
+        assert len(choice.description["en"].split()) <= 25, choice.description
+        whole = f"{choice.description['en']} {choice.details['en']}"
+        assert len(whole.split()) >= 12, whole
     rag = instrument.choices_for(instrument.question(f"{principle}Rag"))
     assert [c.code for c in rag] == ["red", "amber", "green"]
     # a word, never colour alone

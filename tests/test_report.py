@@ -293,8 +293,9 @@ def test_html_in_welsh_marks_english_fallbacks() -> None:
     for welsh in ("Crynodeb", "Adroddiad cydgynhyrchu", "Pam:", "Cydgynhyrchu", "Ymgynghori"):
         assert welsh in html, welsh
     assert "29% o\u2019r datganiadau (8 o 28)" in html
-    # the instruments have no Welsh text yet: their labels are English, marked so
-    assert '<span lang="en">Give and get (everyone can help)</span>' in html
+    # the built-in instruments are in Welsh too: their own Welsh words, not marked English
+    assert "Rhoi a derbyn (mae pawb yn gallu helpu)" in html
+    assert '<span lang="en">Give and get (everyone can help)</span>' not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)</script>" not in html
 
@@ -351,3 +352,12 @@ def test_markdown_speaks_plain_words_and_keeps_codes_in_analyst_details() -> Non
     inside = "".join(re.findall(r"<details>.*?</details>", md, flags=re.DOTALL))
     assert "`recip`" in inside
     assert "s = 0.29" in inside
+
+
+def test_the_report_credits_what_each_questionnaire_is_based_on() -> None:
+    """The sources left the forms' end pages; the report names them."""
+    for lang, heading in (("en", "What the questionnaires are based on"), ("cy", "Ar beth")):
+        html = render(demo_results(), "html", lang=lang)
+        assert heading in html
+        assert "Edgar Cahn" in html
+        assert "City of York Council" in html

@@ -31,7 +31,7 @@ class Crash(BaseException):
 
 def make_platform(count: int = 23, *, seed: int = 0) -> tuple[MemoryPlatform, str]:
     platform = MemoryPlatform(secret=SECRET)
-    survey = platform.create("ladder-check 1.0.0 2026-H2")
+    survey = platform.create(f"ladder-check {INSTRUMENT.version} 2026-H2")
     for i in range(count):
         role = ["user", "carer", "staff", "mgr", "comm"][(i + seed) % 5]
         platform.submit(
@@ -216,9 +216,10 @@ from coprod_connectors.config import Profile
 from coprod_connectors.store import Store
 from coprod_connectors.sync import sync_all
 from coprod_testkit.memory import MemoryConnector, MemoryPlatform
+from coprod_connectors.instruments import builtin_instrument
 
 platform = MemoryPlatform(secret="x")
-survey = platform.create("ladder-check 1.0.0 2026-H2")
+survey = platform.create(f"ladder-check {builtin_instrument('ladder-check').version} 2026-H2")
 for i in range(60):
     platform.submit(survey, {"role": "user", "ideaInv": str(i % 5)}, "2026-07-01T00:00:00+00:00")
 profile = Profile(name="mem", platform="memory", url="memory://", secret="x")
@@ -279,14 +280,17 @@ def test_deployment_lookup_for_idempotent_push(store_url: str) -> None:
             profile="mem",
             remote_id="s9",
             instrument="ladder-check",
-            instrument_version="1.0.0",
+            instrument_version=INSTRUMENT.version,
             round="2026-H2",
             created_at=datetime(2026, 7, 1, tzinfo=timezone.utc),
             details={"a": 1},
         )
         store.record_deployment(deployment, INSTRUMENT)
         found = store.find_deployment(
-            profile="mem", instrument="ladder-check", instrument_version="1.0.0", round="2026-H2"
+            profile="mem",
+            instrument="ladder-check",
+            instrument_version=INSTRUMENT.version,
+            round="2026-H2",
         )
         assert found == deployment
         assert store.instrument_for(deployment.key) == INSTRUMENT

@@ -13,7 +13,7 @@ from coprod_connectors.instruments import BUILTIN_IDS, Instrument
 from coprod_limesurvey import LimeSurveyConnector
 from coprod_limesurvey.expressions import Translator
 from coprod_limesurvey.layout import columns
-from coprod_limesurvey.render import DB_VERSION, MARKER_PATTERN, marker, render_lss
+from coprod_limesurvey.render import DB_VERSION, MARKER_PATTERN, heading, marker, render_lss
 
 ALL = [*BUILTIN_IDS, "bilingual-test"]
 
@@ -64,6 +64,8 @@ def test_question_types_and_codes(bilingual: Instrument) -> None:
     root = parse(render_lss(bilingual)[0])
     by_code = questions_by_code(root)
     assert {code: q["type"] for code, q in by_code.items()} == {
+        "aboutIntro": "X",  # the section's title and description, a page of their own
+        "answerLang": "*",  # hidden: the language the person finished in
         "role": "L",
         "name": "S",
         "age": "N",
@@ -109,7 +111,8 @@ def test_welsh_text_is_present(bilingual: Instrument) -> None:
     }
     assert titles == {"en": "Bilingual test form", "cy": "Ffurflen brawf ddwyieithog"}
     headers = [t["question"] for t in welsh if "(1 o 2)" in t["question"]]
-    assert headers == ["Lleoedd rydych chi wedi ymweld â nhw (1 o 2)"]
+    # a question per page: each question (and row heading) is its page's heading
+    assert headers == [heading("Lleoedd rydych chi wedi ymweld â nhw (1 o 2)")]
 
 
 HOSTILE = "<script>alert('x')</script> & {TOKEN} ]]> \"q\""
@@ -263,22 +266,27 @@ def test_conditions(condition: dict[str, Any], expected: str) -> None:
     assert questions_by_code(parse(render_lss(instrument)[0]))["target"]["relevance"] == expected
 
 
-def test_media_questions_become_long_text_with_a_warning(
+def test_audio_and_photo_questions_are_file_uploads_of_what_phones_record(
     instrument_by_id: Callable[[str], Instrument],
 ) -> None:
     instrument = instrument_by_id("self-reflection")
     artefact = LimeSurveyConnector().render(instrument)
     root = parse(artefact.content.decode("utf-8"))
     by_code = questions_by_code(root)
-    assert by_code["assetsAudio"]["type"] == "T"
-    assert by_code["assetsPhoto"]["type"] == "T"
+    assert by_code["assetsAudio"]["type"] == "|"
+    assert by_code["assetsPhoto"]["type"] == "|"
+    assert by_code["assetsPhoto"]["question_theme_name"] == "file_upload"
     help_text = next(
         t["help"] for t in rows(root, "question_l10ns") if t["qid"] == by_code["assetsAudio"]["qid"]
     )
-    assert "collects this answer as text" in help_text
-    assert len(artefact.warnings) == 2
-    assert any("audio" in w for w in artefact.warnings)
-    assert any("image" in w for w in artefact.warnings)
+    assert "record your voice" in help_text
+    attributes = {(a["qid"], a["attribute"]): a["value"] for a in rows(root, "question_attributes")}
+    audio_types = attributes[(by_code["assetsAudio"]["qid"], "allowed_filetypes")]
+    assert {"m4a", "3gp", "amr", "ogg", "opus", "webm"} <= set(audio_types.split(", "))
+    photo_types = attributes[(by_code["assetsPhoto"]["qid"], "allowed_filetypes")]
+    assert {"jpg", "heic", "png"} <= set(photo_types.split(", "))
+    assert attributes[(by_code["assetsPhoto"]["qid"], "max_num_of_files")] == "1"
+    assert artefact.warnings == ()
     # repeat rows: actions with max_count 3 -> actWhat1..actWhat3
     assert {"actions1", "actWhat1", "actWhat2", "actWhat3", "actPrin3"} <= set(by_code)
 
@@ -332,3 +340,35 @@ def test_generated_codes_must_fit_limesurvey() -> None:
     message = str(caught.value)
     assert "longer than 20" in message
     assert "'item2'" in message
+
+
+def test_an_organisations_own_files_are_left_out_with_a_warning(tmp_path: Any) -> None:
+    from coprod_connectors.instruments import load_instrument
+
+    (tmp_path / "me.png").write_bytes(b"\x89PNG fake")
+    (tmp_path / "hello.m4a").write_bytes(b"fake")
+    (tmp_path / "own.yaml").write_text(
+        """
+id: own
+version: "1"
+languages: [en]
+title: {en: Own}
+sections:
+  - code: s
+    title: {en: S}
+    questions:
+      - code: q
+        kind: single_choice
+        label: {en: Q}
+        image: me.png
+        audio: hello.m4a
+        choices:
+          - {code: a, label: {en: A}, image: agree}
+""",
+        encoding="utf-8",
+    )
+    text, the_plan = render_lss(load_instrument(tmp_path / "own.yaml"))
+    assert any("me.png was left out" in w for w in the_plan.warnings)
+    assert any("hello.m4a was left out" in w for w in the_plan.warnings)
+    assert "data:" not in text  # LimeSurvey deletes data: URIs on import
+    assert text.count("&lt;svg") == 1  # the built-in pictogram, inline

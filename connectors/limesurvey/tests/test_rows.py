@@ -138,3 +138,18 @@ def test_import_multiline_text(bilingual: Instrument) -> None:
     )
     (response,) = read_export(io.StringIO(text), bilingual)
     assert response.answers["story"] == "line one\nline; two"
+
+
+def test_the_language_a_person_finished_in_wins_over_the_one_they_started_in() -> None:
+    from coprod_connectors import builtin_instrument
+    from coprod_limesurvey.rows import RowConverter
+
+    convert = RowConverter(builtin_instrument("ladder-check"), round="2026-H2", labels=False)
+    row = {"id": "1", "submitdate": "2026-12-01 10:00:00", "startlanguage": "en", "ideaInv": "2"}
+    assert convert(row).language == "en"
+    switched = convert({**row, "answerLang": "cy"})
+    assert switched.language == "cy"
+    assert "answerLang" not in switched.answers
+    assert switched.flags == []
+    # a value that is not one of the instrument's languages is not believed
+    assert convert({**row, "answerLang": "xx"}).language == "en"

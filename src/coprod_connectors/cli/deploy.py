@@ -44,6 +44,13 @@ def build(
         Path | None,
         typer.Option("--output", "-o", help="Where to write (default: a name that fits)."),
     ] = None,
+    easy_read: Annotated[
+        bool,
+        typer.Option(
+            "--easy-read",
+            help="Easy read: pictures first, one question per screen, big choices.",
+        ),
+    ] = False,
 ) -> None:
     """Write an instrument as the platform's own file (to import by hand)."""
     from coprod_connectors.instruments import resolve_instrument
@@ -51,7 +58,9 @@ def build(
     model = resolve_instrument(instrument)
     found = connector(platform)
     suffix = (output.suffix if output else "") or found.artefact_suffixes[0]
-    options = {"format": suffix.lstrip(".")}
+    options: dict[str, object] = {"format": suffix.lstrip(".")}
+    if easy_read:
+        options["easy_read"] = True
     artefact = found.render(model, options)
     target = output or Path(artefact.filename)
     artefact.write(target)

@@ -8,6 +8,12 @@ from coprod_connectors.instruments.loader import (
     parse_instrument,
     resolve_instrument,
 )
+from coprod_connectors.instruments.media import (
+    InstrumentMedia,
+    instrument_media,
+    pictograms,
+    resolve_media,
+)
 from coprod_connectors.instruments.model import (
     Choice,
     Condition,
@@ -24,14 +30,18 @@ __all__ = [
     "Choice",
     "Condition",
     "Instrument",
+    "InstrumentMedia",
     "Question",
     "QuestionKind",
     "Row",
     "Section",
     "builtin_instrument",
     "builtin_instruments",
+    "instrument_media",
     "language_name",
     "load_instrument",
     "parse_instrument",
+    "pictograms",
     "resolve_instrument",
+    "resolve_media",
 ]

@@ -164,7 +164,8 @@ def load_instrument(path: str | Path) -> Instrument:
         raise InstrumentError(
             [Problem("", f"cannot be read: {exc.strerror}")], source=str(path)
         ) from exc
-    return parse_instrument(text, source=path.name)
+    # media files named in the instrument are found beside it
+    return parse_instrument(text, source=path.name).located(path.resolve().parent)
 
 
 @cache

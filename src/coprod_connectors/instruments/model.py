@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
@@ -25,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     model_validator,
 )
@@ -36,6 +38,12 @@ _QUESTION_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _CHOICE_CODE = re.compile(r"[A-Za-z0-9]+")
 _INSTRUMENT_ID = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+#: A built-in pictogram's name: lowercase words joined by hyphens, no file extension.
+_PICTOGRAM = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+#: A media file's name inside the instrument's folder: plain folder and file names only.
+_MEDIA_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,99}")
+IMAGE_TYPES = frozenset({"png", "jpg", "jpeg", "svg", "webp", "gif"})
+AUDIO_TYPES = frozenset({"mp3", "m4a", "aac", "ogg", "oga", "opus", "wav", "webm", "amr", "3gp"})
 
 #: Names used where a platform wants a language's name as well as its code
 #: (XLSForm columns such as ``label::Cymraeg (cy)``).
@@ -111,6 +119,56 @@ def _check_choice_code(value: Any) -> Any:
         )
     return value
 
+
+def _check_media(value: Any, types: frozenset[str], what: str) -> Any:
+    """A built-in pictogram name, or a file beside the instrument (never outside its folder)."""
+    if not isinstance(value, str):
+        return value
+    if _PICTOGRAM.fullmatch(value):
+        return value
+    if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value) or "\\" in value:
+        raise PydanticCustomError(
+            "media_path",
+            "{value} must be a file name relative to the instrument file, not an absolute path",
+            {"value": repr(value)},
+        )
+    parts = value.split("/")
+    if any(part in {"", ".", ".."} for part in parts):
+        raise PydanticCustomError(
+            "media_path",
+            "{value} must stay inside the instrument's folder (no '..', no empty parts)",
+            {"value": repr(value)},
+        )
+    if not all(_MEDIA_PART.fullmatch(part) for part in parts):
+        raise PydanticCustomError(
+            "media_path",
+            "{value} may only use letters, digits, spaces, '.', '_', '-' and '/'",
+            {"value": repr(value)},
+        )
+    extension = value.rsplit(".", 1)[-1].lower() if "." in parts[-1] else ""
+    if extension not in types:
+        raise PydanticCustomError(
+            "media_type",
+            "{value} is not {what} file ({types}), nor a built-in pictogram name",
+            {"value": repr(value), "what": what, "types": ", ".join(sorted(types))},
+        )
+    return value
+
+
+def _image(value: Any) -> Any:
+    return _check_media(value, IMAGE_TYPES, "an image")
+
+
+def _audio(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _check_media(v, AUDIO_TYPES, "an audio") for k, v in value.items()}
+    return _check_media(value, AUDIO_TYPES, "an audio")
+
+
+#: A picture: a built-in pictogram name (``stage-1``) or an image file beside the instrument.
+ImageRef = Annotated[str, BeforeValidator(_image)]
+#: A sound: an audio file beside the instrument, or one per language (``{en: a.mp3, cy: b.mp3}``).
+AudioRef = Annotated[str | dict[str, str], BeforeValidator(_audio)]
 
 QuestionCode = Annotated[str, BeforeValidator(_check_question_code), BeforeValidator(_as_code_text)]
 ChoiceCode = Annotated[str, BeforeValidator(_check_choice_code), BeforeValidator(_as_code_text)]
@@ -257,11 +315,18 @@ def condition_questions(condition: Condition) -> Iterator[AnswerIn | Answered]:
 
 
 class Choice(_Model):
-    """One answer a choice question offers."""
+    """One answer a choice question offers.
+
+    ``description`` is short enough to scan on a phone; ``details`` is the longer
+    text, shown one tap away.
+    """
 
     code: ChoiceCode
     label: Text
     description: Text | None = None
+    details: Text | None = None
+    image: ImageRef | None = None
+    audio: AudioRef | None = None
 
 
 class Row(_Model):
@@ -270,6 +335,8 @@ class Row(_Model):
     code: QuestionCode
     label: Text
     hint: Text | None = None
+    image: ImageRef | None = None
+    audio: AudioRef | None = None
 
 
 class Question(_Model):
@@ -279,6 +346,8 @@ class Question(_Model):
     kind: QuestionKind
     label: Text
     hint: Text | None = None
+    image: ImageRef | None = None
+    audio: AudioRef | None = None
     required: bool = False
     relevant: Condition | None = None
     choices: list[Choice] | None = None
@@ -360,15 +429,46 @@ class Instrument(_Model):
     languages: Annotated[list[str], Field(min_length=1)]
     title: Text
     description: Text | None = None
+    #: Shown at the end of the form: thanks, and what happens next.
+    end: Text | None = None
     attribution: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     choice_lists: dict[str, Annotated[list[Choice], Field(min_length=1)]] = Field(
         default_factory=dict
     )
     sections: Annotated[list[Section], Field(min_length=1)]
+    #: The folder media file names are relative to (set by the loader; None: the built-ins').
+    _folder: Path | None = PrivateAttr(default=None)
 
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder this instrument was loaded from (its media files live there)."""
+        return self._folder
+
+    def located(self, folder: Path | None) -> Instrument:
+        """This instrument, with media file names read relative to ``folder``."""
+        copy = self.model_copy()
+        copy._folder = folder
+        return copy
+
+    def media(self) -> Iterator[tuple[str, str, str]]:
+        """(where, ``image`` or ``audio``, reference) for every picture and sound, in order.
+
+        A per-language sound yields one reference per language.
+        """
+        for path, item in _media_holders(self):
+            if item.image is not None:
+                yield path, "image", item.image
+            audio = item.audio
+            if isinstance(audio, str):
+                yield path, "audio", audio
+            elif audio is not None:
+                for lang in self.languages:
+                    if lang in audio:
+                        yield f"{path}.audio.{lang}", "audio", audio[lang]
 
     # -- navigation ------------------------------------------------------------
 
@@ -436,10 +536,12 @@ def _texts(instrument: Instrument) -> Iterator[tuple[str, Text | None]]:
     """(path, text) for every translatable text in the instrument."""
     yield "title", instrument.title
     yield "description", instrument.description
+    yield "end", instrument.end
     for name, choices in instrument.choice_lists.items():
         for j, choice in enumerate(choices):
             yield f"choice_lists.{name}[{j}].label", choice.label
             yield f"choice_lists.{name}[{j}].description", choice.description
+            yield f"choice_lists.{name}[{j}].details", choice.details
     for s, section in enumerate(instrument.sections):
         yield f"sections[{s}].title", section.title
         yield f"sections[{s}].description", section.description
@@ -453,11 +555,33 @@ def _question_texts(path: str, question: Question) -> Iterator[tuple[str, Text |
     for j, choice in enumerate(question.choices or ()):
         yield f"{path}.choices[{j}].label", choice.label
         yield f"{path}.choices[{j}].description", choice.description
+        yield f"{path}.choices[{j}].details", choice.details
     for j, row in enumerate(question.rows or ()):
         yield f"{path}.rows[{j}].label", row.label
         yield f"{path}.rows[{j}].hint", row.hint
     for j, inner in enumerate(question.questions or ()):
         yield from _question_texts(f"{path}.questions[{j}]", inner)
+
+
+def _media_holders(
+    instrument: Instrument,
+) -> Iterator[tuple[str, Question | Choice | Row]]:
+    for name, choices in instrument.choice_lists.items():
+        for j, choice in enumerate(choices):
+            yield f"choice_lists.{name}[{j}]", choice
+    for s, section in enumerate(instrument.sections):
+        for q, question in enumerate(section.questions):
+            yield from _question_media(f"sections[{s}].questions[{q}]", question)
+
+
+def _question_media(path: str, question: Question) -> Iterator[tuple[str, Question | Choice | Row]]:
+    yield path, question
+    for j, choice in enumerate(question.choices or ()):
+        yield f"{path}.choices[{j}]", choice
+    for j, row in enumerate(question.rows or ()):
+        yield f"{path}.rows[{j}]", row
+    for j, inner in enumerate(question.questions or ()):
+        yield from _question_media(f"{path}.questions[{j}]", inner)
 
 
 def _whole_problems(instrument: Instrument) -> Iterator[tuple[str, str]]:
@@ -486,6 +610,15 @@ def _whole_problems(instrument: Instrument) -> Iterator[tuple[str, str]]:
                     f"({', '.join(instrument.languages)})"
                 ),
             )
+
+    for path, item in _media_holders(instrument):
+        if isinstance(item.audio, dict):
+            extra = sorted(set(item.audio) - languages)
+            if extra:
+                yield (
+                    f"{path}.audio",
+                    f"has a sound for {', '.join(extra)}, which is not in languages",
+                )
 
     for name, choices in instrument.choice_lists.items():
         yield from _duplicate_choices(f"choice_lists.{name}", choices)
@@ -583,15 +716,19 @@ def _choices_or_empty(instrument: Instrument, question: Question) -> list[Choice
 Question.model_rebuild()
 
 __all__ = [
+    "AUDIO_TYPES",
     "CHOICE_KINDS",
+    "IMAGE_TYPES",
     "LANGUAGE_NAMES",
     "MEDIA_KINDS",
     "AllOf",
     "AnswerIn",
     "Answered",
     "AnyOf",
+    "AudioRef",
     "Choice",
     "Condition",
+    "ImageRef",
     "Instrument",
     "Not",
     "Question",

@@ -106,6 +106,7 @@ def to_html(
             }
         )
     rounds = sorted({r.round for r in results.results})
+    based_on = _based_on(results, lang)
     return (
         _environment(lang)
         .get_template(TEMPLATE)
@@ -120,6 +121,7 @@ def to_html(
             made_on=format_date(context.made_on, labels) if context.made_on else None,
             made_on_iso=context.made_on.isoformat() if context.made_on else None,
             sources=context.sources,
+            based_on=based_on,
             rounds=rounds,
             stages=STAGES,
             themes_by_code=themes_by_code,
@@ -127,6 +129,26 @@ def to_html(
             is_said=lambda x: isinstance(x, Said),
         )
     )
+
+
+def _based_on(results: Results, lang: str) -> list[tuple[Said, list[str]]]:
+    """(the instrument's title, the sources it is based on) for each built-in reported.
+
+    The credits live here and in each instrument's ``attribution``, not on the
+    forms' end pages. The sources are in English (they name English titles).
+    """
+    from coprod_connectors.instruments import BUILTIN_IDS, builtin_instrument
+
+    reported = {r.instrument for r in results.results}
+    found: list[tuple[Said, list[str]]] = []
+    for instrument_id in BUILTIN_IDS:
+        if instrument_id not in reported:
+            continue
+        instrument = builtin_instrument(instrument_id)
+        title_lang = lang if lang in instrument.title else instrument.default_language
+        title = Said(instrument.title[title_lang], title_lang)
+        found.append((title, list(instrument.attribution)))
+    return found
 
 
 __all__ = ["ReportContext", "format_date", "to_html"]

@@ -5,6 +5,7 @@ workbook (:mod:`.workbook`). Shared by every XLSForm connector; it names no plat
 
 from coprod_connectors.xlsform.form import (
     IMAGE_MAX_PIXELS,
+    LANGUAGE_FIELD,
     XLSForm,
     build_xlsform,
     is_generated_name,
@@ -14,6 +15,7 @@ from coprod_connectors.xlsform.workbook import XLSX_MEDIA_TYPE, xlsx_bytes
 
 __all__ = [
     "IMAGE_MAX_PIXELS",
+    "LANGUAGE_FIELD",
     "XLSX_MEDIA_TYPE",
     "XLSForm",
     "build_xlsform",

@@ -11,7 +11,17 @@ Every ``name`` is an instrument code, so answers come back keyed by codes:
 - a repeat is ``begin_repeat``/``end_repeat`` with no fixed count: every
   question in it carries the constraint ``position(..) <= max_count``;
 - texts are ``label::English (en)``-style columns, one per language;
-- relevance becomes XLSForm ``relevant`` expressions.
+- relevance becomes XLSForm ``relevant`` expressions;
+- pictures and sounds are ``media::image`` / ``media::audio`` columns (one per
+  language), naming files that are uploaded with the form (built-in pictograms
+  as PNG, which ODK Collect shows; it does not show SVG);
+- a choice's longer ``details`` are the question's ``guidance_hint``: one tap
+  away in Enketo and in ODK Collect;
+- grids are not ``field-list`` pages: on a phone each statement is its own screen;
+- the form records the language it was shown in (``coprod_language``, see
+  :data:`LANGUAGE_FIELD`), and ends with a note that thanks the person, says what
+  happens next and sums up their own answers, computed by ``calculate`` rows in
+  the form (so it works offline) from the core's summary rules.
 
 Rows this module adds that are not questions (section descriptions, a grid's
 or repeat's hint, the instrument description) are ``note`` rows whose names
@@ -28,6 +38,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from coprod_connectors.instruments import (
+    Instrument,
+)
+from coprod_connectors.instruments.easy_read import (
+    easy_read,
+)
+from coprod_connectors.instruments.media import (
+    InstrumentMedia,
+    resolve_media,
+)
 from coprod_connectors.instruments.model import (
     AllOf,
     Answered,
@@ -35,12 +55,24 @@ from coprod_connectors.instruments.model import (
     AnyOf,
     Choice,
     Condition,
-    Instrument,
     Not,
     Question,
     QuestionKind,
     Text,
     language_name,
+)
+from coprod_connectors.summary import (
+    AllTrue,
+    AnyTrue,
+    Equals,
+    IsAnswered,
+    Join,
+    Literal,
+    SummaryExpr,
+    SummaryTest,
+    Value,
+    When,
+    summaries,
 )
 
 Row = dict[str, str]
@@ -71,6 +103,12 @@ _SURVEY_ORDER = (
     "appearance",
     "parameters",
 )
+#: The calculate that records the language the form was shown in (read back by the pull).
+LANGUAGE_FIELD = "coprod_language"
+#: A hidden one-choice question whose label, in each language, is that language's code:
+#: ``jr:choice-name`` gives the label in the language on screen (XPath cannot ask directly).
+_LANGUAGE_PICK = "lang_pick"
+_LANGUAGE_LIST = "coprod_lang"
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
@@ -94,6 +132,8 @@ class XLSForm:
     settings: Row
     languages: list[str]
     warnings: list[str] = field(default_factory=list)
+    #: The picture and sound files the form names, to upload with it.
+    media: list[InstrumentMedia] = field(default_factory=list)
 
     @property
     def translations(self) -> list[str]:
@@ -121,6 +161,28 @@ class XLSForm:
         }
 
 
+def xpath(expr: SummaryExpr | SummaryTest) -> str:
+    """A summary expression (:mod:`coprod_connectors.summary`) as XLSForm XPath."""
+    if isinstance(expr, Literal):
+        return f'"{expr.text}"'
+    if isinstance(expr, Value):
+        return f"${{{expr.code}}}"
+    if isinstance(expr, Equals):
+        return f"${{{expr.code}}} = '{expr.choice}'"
+    if isinstance(expr, IsAnswered):
+        return f"${{{expr.code}}} != ''"
+    if isinstance(expr, AllTrue):
+        return "(" + " and ".join(f"({xpath(p)})" for p in expr.parts) + ")"
+    if isinstance(expr, AnyTrue):
+        return "(" + " or ".join(f"({xpath(p)})" for p in expr.parts) + ")"
+    if isinstance(expr, When):
+        return f"if({xpath(expr.test)}, {xpath(expr.then)}, {xpath(expr.otherwise)})"
+    if isinstance(expr, Join):
+        return "concat(" + ", ".join(xpath(p) for p in expr.parts) + ")"
+    counts = " + ".join(f"if(${{{c}}} = '{expr.choice}', 1, 0)" for c in expr.codes)
+    return f"string({counts})"
+
+
 def _column_rank(column: str) -> int:
     base = column.split("::", 1)[0]
     try:
@@ -130,12 +192,16 @@ def _column_rank(column: str) -> int:
 
 
 class _Builder:
-    def __init__(self, instrument: Instrument) -> None:
+    def __init__(self, instrument: Instrument, *, easy: bool = False) -> None:
+        self.original = instrument
+        self.easy = easy
+        instrument = easy_read(instrument) if easy else instrument
         self.instrument = instrument
         self.languages = list(instrument.languages)
         self.survey: list[Row] = []
         self.choices: list[Row] = []
         self.warnings: list[str] = []
+        self.media: dict[str, InstrumentMedia] = {}
         self.list_names: dict[int, str] = {}
         question_codes = {
             code.lower() for _, _, q in instrument.iter_questions() for code in (q.code,)
@@ -170,6 +236,30 @@ class _Builder:
         values = self.text(where, text)
         return {f"{column}::{language_column(lang)}": values[lang] for lang in self.languages}
 
+    # -- media ------------------------------------------------------------------
+
+    def _file(self, where: str, reference: str) -> str:
+        found = resolve_media(self.instrument, reference, where=where, raster=True)
+        self.media.setdefault(found.name, found)
+        return found.name
+
+    def media_cells(self, where: str, image: str | None, audio: str | dict[str, str] | None) -> Row:
+        cells: Row = {}
+        if image is not None:
+            name = self._file(where, image)
+            cells.update(
+                {f"media::image::{language_column(lang)}": name for lang in self.languages}
+            )
+        if isinstance(audio, str):
+            name = self._file(where, audio)
+            cells.update(
+                {f"media::audio::{language_column(lang)}": name for lang in self.languages}
+            )
+        elif audio is not None:
+            for lang, reference in audio.items():
+                cells[f"media::audio::{language_column(lang)}"] = self._file(where, reference)
+        return cells
+
     # -- choices ----------------------------------------------------------------
 
     def _add_choices(self, list_name: str, choices: list[Choice]) -> None:
@@ -180,7 +270,23 @@ class _Builder:
                 label = {lang: f"{label[lang]} \u2014 {description[lang]}" for lang in label}
             row: Row = {"list_name": list_name, "name": choice.code}
             row.update({f"label::{language_column(lang)}": label[lang] for lang in self.languages})
+            row.update(self.media_cells(f"{list_name}.{choice.code}", choice.image, choice.audio))
             self.choices.append(row)
+
+    def guidance(self, question: Question) -> Row:
+        """The choices' longer details, one tap away: ``1 Not yet: ...`` per choice."""
+        choices = [c for c in self.instrument.choices_for(question) if c.details is not None]
+        if not choices:
+            return {}
+        texts: dict[str, str] = {}
+        for lang in self.languages:
+            parts = []
+            for choice in choices:
+                assert choice.details is not None
+                details = self._clean(question.code, choice.details[lang])
+                parts.append(f"{choice.code} {choice.label[lang]}: {details}")
+            texts[lang] = "\n\n".join(parts)
+        return {f"guidance_hint::{language_column(lang)}": texts[lang] for lang in self.languages}
 
     def list_for(self, question: Question) -> str:
         if question.choice_list is not None:
@@ -226,7 +332,6 @@ class _Builder:
                 "type": "begin_group",
                 "name": question.code,
                 **self.texts("label", where, question.label),
-                "appearance": "field-list",
                 **common,
             }
             if question.hint is not None:
@@ -241,6 +346,7 @@ class _Builder:
                     "name": row.code,
                     **self.texts("label", row.code, row.label),
                     **self.texts("hint", row.code, row.hint),
+                    **self.media_cells(row.code, row.image, row.audio),
                 }
                 if question.required:
                     cells["required"] = "yes"
@@ -278,6 +384,8 @@ class _Builder:
             "name": question.code,
             **self.texts("label", where, question.label),
             **self.texts("hint", where, question.hint),
+            **self.media_cells(where, question.image, question.audio),
+            **self.guidance(question),
         }
         if question.required:
             cells["required"] = "yes"
@@ -329,6 +437,8 @@ class _Builder:
             for question in section.questions:
                 self.survey.extend(self.question(question))
             self.survey.append({"type": "end_group", "name": section.code})
+        self._language()
+        self._end()
         default = instrument.default_language
         settings: Row = {
             "form_title": self.text("title", instrument.title)[default],
@@ -343,6 +453,74 @@ class _Builder:
             settings=settings,
             languages=self.languages,
             warnings=self.warnings,
+            media=list(self.media.values()),
+        )
+
+    def _language(self) -> None:
+        """Record the language on screen (see :data:`LANGUAGE_FIELD`)."""
+        self.choices.append(
+            {
+                "list_name": _LANGUAGE_LIST,
+                "name": "l",
+                **{f"label::{language_column(lang)}": lang for lang in self.languages},
+            }
+        )
+        self.survey.append(
+            {
+                "type": f"select_one {_LANGUAGE_LIST}",
+                "name": _LANGUAGE_PICK,
+                **{f"label::{language_column(lang)}": "-" for lang in self.languages},
+                "relevant": "false()",
+            }
+        )
+        # Collect works out a calculate again when a value it reads changes, not when
+        # the language changes: reading the answers makes it follow the language in use
+        # while the person answers. The first and last answers are enough.
+        codes = [
+            code
+            for _, repeat, question in self.instrument.iter_questions()
+            if repeat is None and question.kind is not QuestionKind.REPEAT
+            for code in question.answer_codes
+        ]
+        watched = codes[:1] + codes[-1:] if len(codes) > 1 else codes
+        watch = " or ".join(f"string-length(${{{c}}}) >= 0" for c in watched) or "true()"
+        self.survey.append(
+            {
+                "type": "calculate",
+                "name": LANGUAGE_FIELD,
+                "calculation": (f"if({watch}, jr:choice-name('l', '${{{_LANGUAGE_PICK}}}'), '')"),
+            }
+        )
+
+    def _end(self) -> None:
+        """Thanks, what happens next, and the person's own answers summed up."""
+        found = summaries(self.original)
+        end = self.instrument.end
+        if end is None and not found:
+            return
+        labels: dict[str, list[str]] = {lang: [] for lang in self.languages}
+        if end is not None:
+            for lang in self.languages:
+                labels[lang].append(self._clean("end", end[lang]).strip())
+        for lang, summary in found.items():
+            if lang not in labels:
+                continue
+            refs = []
+            for n, line in enumerate(summary.lines, start=1):
+                name = f"sum_{lang.replace('-', '_')}_{n}"
+                self.survey.append({"type": "calculate", "name": name, "calculation": xpath(line)})
+                refs.append(f"${{{name}}}")
+            labels[lang].append(f"**{summary.heading}**")
+            labels[lang].append("\n".join(refs))
+        self.survey.append(
+            {
+                "type": "note",
+                "name": "end_note",
+                **{
+                    f"label::{language_column(lang)}": "\n\n".join(labels[lang])
+                    for lang in self.languages
+                },
+            }
         )
 
 
@@ -350,15 +528,21 @@ def _position(maximum: int) -> str:
     return f"position(..) <= {maximum}"
 
 
-def build_xlsform(instrument: Instrument) -> XLSForm:
-    """The XLSForm rows for ``instrument`` (pure; the same rows for every rendering)."""
-    return _Builder(instrument).build()
+def build_xlsform(instrument: Instrument, *, easy_read: bool = False) -> XLSForm:
+    """The XLSForm rows for ``instrument`` (pure; the same rows for every rendering).
+
+    ``easy_read``: the easy-read presentation (see
+    :func:`coprod_connectors.instruments.easy_read.easy_read`).
+    """
+    return _Builder(instrument, easy=easy_read).build()
 
 
 __all__ = [
+    "LANGUAGE_FIELD",
     "SIMPLE_TYPES",
     "XLSForm",
     "build_xlsform",
     "is_generated_name",
     "language_column",
+    "xpath",
 ]

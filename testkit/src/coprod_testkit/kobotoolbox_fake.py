@@ -61,6 +61,7 @@ from coprod_connectors import (
     QuestionKind,
     build_xlsform,
     builtin_instrument,
+    is_generated_name,
 )
 from coprod_connectors.synthetic import random_answers
 from coprod_kobotoolbox.render import kpi_content
@@ -150,7 +151,7 @@ def _slots(instrument: Instrument) -> tuple[_Slot, ...]:
             path, code, inner = repeats.pop()
             slot = _Slot(path, code, instrument.question(code), tuple(inner))
             (repeats[-1][2] if repeats else top).append(slot)
-        elif kind != "note" and not kind.startswith("calculate"):
+        elif kind != "note" and not kind.startswith("calculate") and not is_generated_name(name):
             path = "/".join([*stack, name])
             slot = _Slot(path, name, instrument.question(name))
             (repeats[-1][2] if repeats else top).append(slot)

@@ -67,6 +67,7 @@ from typing import Any
 import httpx
 
 from coprod_connectors import (
+    MEDIA_KINDS,
     Deployment,
     Instrument,
     Profile,
@@ -75,7 +76,7 @@ from coprod_connectors import (
     builtin_instrument,
 )
 from coprod_connectors.synthetic import random_answers
-from coprod_limesurvey.layout import row_code
+from coprod_limesurvey.layout import intro_code, language_code, row_code
 from coprod_limesurvey.rpc import ENDPOINT, INVALID_SESSION_KEY
 
 #: The account the fake accepts unless told otherwise (test values, not secrets).
@@ -186,7 +187,10 @@ def _columns_of(
         yield Column(code, "date", (), question.required, **place)
     elif kind is QuestionKind.NOTE:
         yield Column(code, "empty", **place)
-    else:  # short and long text; audio and images are long text on LimeSurvey
+    elif kind in MEDIA_KINDS:  # a file upload: the files, then how many there are
+        yield Column(code, "text", (), question.required, **place)
+        yield Column(f"{code}[filecount]", "empty", **place)
+    else:  # short and long text
         yield Column(code, "text", (), question.required, **place)
 
 
@@ -194,6 +198,8 @@ def survey_columns(instrument: Instrument) -> list[Column]:
     """Every column of the rendered survey's response table after the meta columns, in order."""
     found: list[Column] = []
     for section in instrument.sections:
+        if section.description is not None:  # a question a page: the section's opening text
+            found.append(Column(intro_code(instrument, section.code), "empty"))
         for question in section.questions:
             if question.kind is not QuestionKind.REPEAT:
                 found.extend(_columns_of(instrument, question, question.code))
@@ -212,6 +218,8 @@ def survey_columns(instrument: Instrument) -> list[Column]:
                     found.extend(
                         _columns_of(instrument, inner, row_code(inner.code, n), question, n - 1)
                     )
+    # the hidden equation on the last page: the language the person finished in
+    found.append(Column(language_code(instrument), "empty"))
     return found
 
 

@@ -48,10 +48,12 @@ from coprod_kobotoolbox.client import (
     KpiClient,
     cap_page_size,
 )
+from coprod_kobotoolbox.media import FormFile, upload_form_media
 from coprod_kobotoolbox.render import JSON_MEDIA_TYPE, XLSX_MEDIA_TYPE, kpi_content, xlsx_bytes
 from coprod_kobotoolbox.submissions import (
     answers_from_submission,
     is_not_approved,
+    language_of,
     response_id,
     submitted_at,
     version_of,
@@ -135,7 +137,7 @@ class KoboToolboxConnector:
     def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
         """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
         fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
-        form = build_xlsform(instrument)
+        form = build_xlsform(instrument, easy_read=bool((options or {}).get("easy_read")))
         stem = f"{instrument.id}-{instrument.version}"
         if fmt == "xlsx":
             return Artefact(
@@ -181,13 +183,12 @@ class KoboToolboxConnector:
         - ``share`` (:class:`KoboPushOptions`): usernames given ``view_asset`` and
           ``add_submissions``.
 
-        Media files are not uploaded (yet): giving any is a ConfigError. No
-        files are written for people.
+        The pictures and sounds the form names (the instrument's, and ``media``
+        given on top) are uploaded to the asset as form media before it is
+        deployed, so phones download them with the form. No files are written
+        for people.
         """
         del handover_dir
-        if media:
-            msg = "the kobotoolbox connector cannot upload media files with a form yet"
-            raise ConfigError(msg, hint="upload them in KoboToolbox: Settings > Media")
         shares = KoboPushOptions.of(options).share
         if existing is not None and existing.instrument != instrument.id:
             msg = (
@@ -195,7 +196,9 @@ class KoboToolboxConnector:
                 "it cannot be reused"
             )
             raise ConfigError(msg)
-        content = kpi_content(build_xlsform(instrument))
+        form = build_xlsform(instrument)
+        files: list[FormFile] = [*form.media, *media]
+        content = kpi_content(form)
         name = instrument.title[instrument.default_language]
         with self.client(profile) as kpi:
             versions: dict[str, str] = {}
@@ -220,6 +223,7 @@ class KoboToolboxConnector:
                         json={"content": content, "name": name},
                         what=f"form {uid}",
                     )
+                    upload_form_media(kpi, uid, files)  # before the deployment
                     asset = self._deploy(kpi, asset, activate=activate)
             else:
                 asset = kpi.json(
@@ -228,6 +232,7 @@ class KoboToolboxConnector:
                     json={"name": name, "asset_type": "survey", "content": content},
                     what="a new form",
                 )
+                upload_form_media(kpi, str(asset["uid"]), files)  # before the deployment
                 asset = self._deploy(kpi, asset, activate=activate)
             uid = str(asset["uid"])
             deployed = asset.get("deployed_version_id") or asset.get("version_id")
@@ -415,6 +420,7 @@ class KoboToolboxConnector:
             answers_from_submission(submission),
             response_id=response_id(submission),
             submitted_at=submitted_at(submission),
+            language=language_of(submission, instrument.languages),
             round=deployment.round,
             subject=deployment.subject,
             deployment=deployment.key,

@@ -22,7 +22,7 @@ def _expand(row: dict[str, str], translations: list[str], translated: set[str]) 
     out: dict[str, Any] = {}
     for key, value in row.items():
         if "::" in key:
-            base, lang = key.split("::", 1)
+            base, lang = key.rsplit("::", 1)
             cells = out.setdefault(base, [None] * len(translations))
             cells[translations.index(lang)] = value
             translated.add(base)

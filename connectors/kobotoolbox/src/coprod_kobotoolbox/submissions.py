@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from coprod_connectors import Flag, FlagKind, is_generated_name
+from coprod_connectors import LANGUAGE_FIELD, Flag, FlagKind, is_generated_name
 
 NOT_APPROVED = "validation_status_not_approved"
 _META_ROOTS = frozenset({"meta", "formhub"})
@@ -108,6 +108,18 @@ def response_id(submission: Mapping[str, Any]) -> str:
     return str(submission.get("_id", ""))
 
 
+def language_of(submission: Mapping[str, Any], languages: list[str]) -> str | None:
+    """The language the form was shown in, as the form recorded it (None if unknown).
+
+    Forms rendered by this connector keep it in ``coprod_language``; older forms
+    did not, and the response then takes the instrument's default language.
+    """
+    value = submission.get(LANGUAGE_FIELD)
+    if isinstance(value, str) and value.strip() in languages:
+        return value.strip()
+    return None
+
+
 def validation_status(submission: Mapping[str, Any]) -> str | None:
     """The validation status uid (``validation_status_approved`` ...), if a reviewer set one."""
     status = submission.get("_validation_status")
@@ -153,6 +165,7 @@ __all__ = [
     "answers_from_submission",
     "is_answer_key",
     "is_not_approved",
+    "language_of",
     "last_segment",
     "response_id",
     "submitted_at",

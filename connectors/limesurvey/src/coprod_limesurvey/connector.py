@@ -35,6 +35,7 @@ from coprod_connectors import (
     integer_cursor,
     prefetch,
 )
+from coprod_limesurvey.attachments import response_ids_with_uploads, save_uploads
 from coprod_limesurvey.participants import (
     ParticipantList,
     ParticipantsReport,
@@ -527,6 +528,38 @@ class LimeSurveyConnector:
             msg = f"LimeSurvey answered a request for responses from {low} with {following}"
             raise PlatformError(msg, hint="run the sync again; if it repeats, report it")
         return following
+
+    # -- attachments -------------------------------------------------------------------
+
+    def download_attachments(
+        self,
+        deployment: Deployment,
+        profile: Profile,
+        folder: Path,
+        *,
+        since: str | None = None,
+    ) -> list[Path]:
+        """Download the files people uploaded into ``folder/<response id>/<file name>``.
+
+        Responses after ``since`` (a response id) only; files already there with
+        the same size are not written again.
+        """
+        sid = int(deployment.remote_id)
+        written: list[Path] = []
+        last = integer_cursor(since, platform="LimeSurvey", unit="a response id") or 0
+        with self.session(profile) as rc:
+            for rows, _, _, _ in self._batches(rc, sid, CompletionStatus.ALL, last):
+                for response_id in response_ids_with_uploads(rows):
+                    try:
+                        files = rc.call("get_uploaded_files", sid, None, int(response_id))
+                    except PlatformError as exc:
+                        if type(exc) is not PlatformError:
+                            raise  # logged out, locked out, unreachable...: stop
+                        # one response whose files are gone never stops the others
+                        logger.warning("response %s: %s", response_id, exc.message)
+                        continue
+                    written.extend(save_uploads(folder, response_id, files))
+        return written
 
     # -- status ------------------------------------------------------------------------
 

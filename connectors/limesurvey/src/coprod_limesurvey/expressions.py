@@ -17,14 +17,24 @@ from dataclasses import dataclass
 
 from coprod_connectors import (
     AllOf,
+    AllTrue,
     Answered,
     AnswerIn,
     AnyOf,
+    AnyTrue,
     Condition,
+    Equals,
     Instrument,
+    IsAnswered,
+    Join,
+    Literal,
     Not,
     Question,
     QuestionKind,
+    SummaryExpr,
+    SummaryTest,
+    Value,
+    When,
 )
 from coprod_limesurvey.layout import row_code
 
@@ -137,6 +147,47 @@ def started(instrument: Instrument, repeat: Question, row: int) -> str:
     return _either(parts) if parts else TRUE
 
 
+def em_places(instrument: Instrument) -> dict[str, str]:
+    """answer code -> Expression Manager variable, for questions outside repeats."""
+    places: dict[str, str] = {}
+    for _, repeat, question in instrument.iter_questions():
+        if repeat is not None:
+            continue
+        places[question.code] = question.code
+        for row in question.rows or ():
+            places[row.code] = f"{question.code}_{row.code}"
+    return places
+
+
+def em_expression(expr: SummaryExpr | SummaryTest, places: dict[str, str]) -> str:
+    """A summary expression (:mod:`coprod_connectors.summary`) in Expression Manager syntax.
+
+    Literals never hold ``"`` or braces (the core swaps them), so they sit in
+    double-quoted strings as they are.
+    """
+    if isinstance(expr, Literal):
+        return f'"{expr.text}"'
+    if isinstance(expr, Value):
+        return f"{places[expr.code]}.NAOK"
+    if isinstance(expr, Equals):
+        return f'{places[expr.code]}.NAOK == "{expr.choice}"'
+    if isinstance(expr, IsAnswered):
+        return f"!is_empty({places[expr.code]}.NAOK)"
+    if isinstance(expr, AllTrue):
+        return "(" + " and ".join(em_expression(p, places) for p in expr.parts) + ")"
+    if isinstance(expr, AnyTrue):
+        return "(" + " or ".join(em_expression(p, places) for p in expr.parts) + ")"
+    if isinstance(expr, When):
+        test, then, otherwise = (
+            em_expression(part, places) for part in (expr.test, expr.then, expr.otherwise)
+        )
+        return f"if({test}, {then}, {otherwise})"
+    if isinstance(expr, Join):
+        return "join(" + ", ".join(em_expression(p, places) for p in expr.parts) + ")"
+    counts = ", ".join(f'if({places[c]}.NAOK == "{expr.choice}", 1, 0)' for c in expr.codes)
+    return f"sum({counts})"
+
+
 def both(*expressions: str) -> str:
     """The conjunction of expressions, leaving out the always-true ones."""
     parts = [e for e in expressions if e != TRUE]
@@ -147,4 +198,4 @@ def both(*expressions: str) -> str:
     return " and ".join(Translator._group(p) for p in parts)
 
 
-__all__ = ["TRUE", "Translator", "both", "started"]
+__all__ = ["TRUE", "Translator", "both", "em_expression", "em_places", "started"]

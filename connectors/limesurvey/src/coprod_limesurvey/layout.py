@@ -22,11 +22,19 @@ repeat as a list of objects.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coprod_connectors import Instrument, InstrumentError, Problem, Question, QuestionKind
+from coprod_connectors import (
+    MEDIA_KINDS,
+    Instrument,
+    InstrumentError,
+    Problem,
+    Question,
+    QuestionKind,
+)
 
 #: LimeSurvey's limit on question codes.
 CODE_MAX = 20
@@ -75,6 +83,7 @@ class Target:
     repeat: str | None = None
     row: int | None = None
     choice: str | None = None
+    media: bool = False
 
 
 def _question_columns(
@@ -108,10 +117,15 @@ def columns(instrument: Instrument) -> dict[str, Target]:
                                 repeat=question.code,
                                 row=n - 1,
                                 choice=choice,
+                                media=inner.kind in MEDIA_KINDS,
                             )
             else:
                 for column, code, choice in _question_columns(instrument, question, question.code):
-                    found[column] = Target(code=code or question.code, choice=choice)
+                    found[column] = Target(
+                        code=code or question.code,
+                        choice=choice,
+                        media=question.kind in MEDIA_KINDS,
+                    )
     return found
 
 
@@ -127,6 +141,27 @@ def generated_codes(instrument: Instrument) -> Iterator[tuple[str, str]]:
                         yield row_code(inner.code, n), f"{path}.questions[{j}] (row {n})"
             else:
                 yield question.code, path
+
+
+def _free_code(instrument: Instrument, stem: str, suffix: str) -> str:
+    """``stem + suffix``, or with a number when an instrument code has that name."""
+    taken = {code.lower() for code, _ in generated_codes(instrument)}
+    code = f"{stem}{suffix}"[:CODE_MAX]
+    n = 1
+    while code.lower() in taken:
+        n += 1
+        code = f"{stem[: CODE_MAX - len(suffix) - 1]}{suffix}{n}"
+    return code
+
+
+def intro_code(instrument: Instrument, section_code: str) -> str:
+    """The code of the text display that opens a section when a page holds one question."""
+    return _free_code(instrument, section_code, "Intro")
+
+
+def language_code(instrument: Instrument) -> str:
+    """The code of the hidden equation that keeps the language a person finished in."""
+    return _free_code(instrument, "answer", "Lang")
 
 
 def check_codes(instrument: Instrument) -> None:
@@ -159,6 +194,44 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: A file upload question's second column: how many files came with the answer
+#: (``code[filecount]`` in an export with code headings, ``..._filecount`` in the database).
+FILECOUNT_SUFFIXES = ("[filecount]", "_filecount")
+
+
+def is_filecount(column: str, targets: Mapping[str, Target]) -> bool:
+    """True for the file count column of a file upload question the survey has."""
+    for suffix in FILECOUNT_SUFFIXES:
+        if column.endswith(suffix):
+            target = targets.get(column[: -len(suffix)])
+            return target is not None and target.media
+    return False
+
+
+def uploaded_file_names(value: Any) -> list[str]:
+    """The file names in a file upload answer (LimeSurvey keeps a JSON list of files).
+
+    Answers are the uploaded files' own names, as KoboToolbox answers are: the
+    names ``coprod attachments`` saves them under. A value that is not such a
+    list is returned as it came, so that it is flagged, not lost.
+    """
+    files: Any = value
+    if not isinstance(value, list):
+        try:
+            files = json.loads(str(value))
+        except ValueError:
+            return [str(value)]
+    if not isinstance(files, list):
+        return [str(value)]
+    names = []
+    for item in files:
+        if isinstance(item, Mapping):
+            name = item.get("name") or item.get("filename")
+            if isinstance(name, str) and name:
+                names.append(name)
+    return names
+
+
 def assemble(
     instrument: Instrument, row: Mapping[str, Any], targets: Mapping[str, Target] | None = None
 ) -> dict[str, Any]:
@@ -177,8 +250,15 @@ def assemble(
             continue
         target = targets.get(column)
         if target is None:
+            if is_filecount(column, targets):
+                continue
             answers[column] = value
             continue
+        if target.media:
+            names = uploaded_file_names(value)
+            if not names:
+                continue
+            value = names[0] if len(names) == 1 else names
         if target.repeat is not None:
             slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
         else:
@@ -231,6 +311,7 @@ def disassemble(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str,
 
 __all__ = [
     "CODE_MAX",
+    "FILECOUNT_SUFFIXES",
     "META_COLUMNS",
     "RESERVED_CODES",
     "Target",
@@ -239,5 +320,9 @@ __all__ = [
     "columns",
     "disassemble",
     "generated_codes",
+    "intro_code",
+    "is_filecount",
+    "language_code",
     "row_code",
+    "uploaded_file_names",
 ]

@@ -16,9 +16,18 @@ long_text          ``T`` long free text
 integer            ``N`` numerical input, whole numbers, with min/max
 date               ``D`` date
 note               ``X`` text display
-audio, image       ``T`` long free text, with a line saying it is collected as text
+audio, image       ``|`` file upload: the file types phones record, one file
 repeat             a text display and numbered questions per row (see layout)
 =================  ==============================================================
+
+Pictures and sounds go first in question and answer texts, as ``data:`` URIs
+(LimeSurvey's API cannot upload files to a survey); a picture beside words that
+say the same thing has empty alternative text, so a screen reader says it once.
+A choice's longer ``details`` sit in a ``<details>`` element, one tap away. The
+end page thanks the person, says what happens next and sums up their own
+answers with Expression Manager expressions generated from the core's summary
+rules. The sources an instrument is based on are for admins: an HTML comment in
+the description, never on the end page.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -36,15 +46,27 @@ from markupsafe import Markup, escape
 
 from coprod_connectors import (
     MEDIA_KINDS,
+    Choice,
     Instrument,
     Question,
     QuestionKind,
     Section,
     Text,
+    easy_read,
+    is_pictogram,
+    resolve_media,
+    summaries,
     templates_dir,
 )
-from coprod_limesurvey.expressions import TRUE, Translator, both, started
-from coprod_limesurvey.layout import check_codes, row_code
+from coprod_limesurvey.expressions import (
+    TRUE,
+    Translator,
+    both,
+    em_expression,
+    em_places,
+    started,
+)
+from coprod_limesurvey.layout import check_codes, intro_code, language_code, row_code
 
 #: The database version LimeSurvey 6.14 writes into its exports.
 DB_VERSION = 630
@@ -61,24 +83,42 @@ TYPES: dict[QuestionKind, tuple[str, str]] = {
     QuestionKind.INTEGER: ("N", "numerical"),
     QuestionKind.DATE: ("D", "date"),
     QuestionKind.NOTE: ("X", "boilerplate"),
-    QuestionKind.AUDIO: ("T", "longfreetext"),
-    QuestionKind.IMAGE: ("T", "longfreetext"),
+    QuestionKind.AUDIO: ("|", "file_upload"),
+    QuestionKind.IMAGE: ("|", "file_upload"),
 }
+
+#: What phones record: voice notes and camera photos, in the formats they save. LimeSurvey
+#: also checks the type it reads from the file's content against this list, under the
+#: extension its MIME table gives (an .m4a read as audio/mp4 is "mp4a", as video/mp4
+#: "mp4"; a browser's recording is "weba" or "webm"), so those names are listed too.
+UPLOAD_TYPES: dict[QuestionKind, str] = {
+    QuestionKind.AUDIO: "m4a, mp4a, mp4, aac, 3gp, amr, ogg, opus, oga, weba, webm, mp3, wav",
+    QuestionKind.IMAGE: "jpg, jpeg, png, heic, heif, webp",
+}
+#: The largest upload, in KB (a few minutes of voice, or a phone photo).
+UPLOAD_MAX_KB = 20480
+#: The text colour of a grid's statements: 13:1 on the theme's grey band (#f9f9fb).
+STATEMENT_COLOUR = "#2b2f3a"
+#: Picture sizes in CSS pixels: beside a question or choice, and in easy read.
+IMAGE_SIZE = 48
+EASY_IMAGE_SIZE = 96
 
 #: Texts this connector adds, per language (English is the fallback).
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
-        "audio": "This survey collects this answer as text: please write down what you would say.",
-        "image": "This survey collects this answer as text: please describe what the photo "
-        "would show.",
+        "audio": "On a phone, choose the button to record your voice, or pick a recording "
+        "you already have.",
+        "image": "On a phone, choose the button to take a photo, or pick one you already have.",
         "row": "{label} ({n} of {count})",
+        "more": "More about this",
     },
     "cy": {
-        "audio": "Mae'r arolwg hwn yn casglu'r ateb hwn fel testun: ysgrifennwch yr hyn y "
-        "byddech chi'n ei ddweud.",
-        "image": "Mae'r arolwg hwn yn casglu'r ateb hwn fel testun: disgrifiwch beth fyddai'r "
-        "llun yn ei ddangos.",
+        "audio": "Ar ffôn, dewiswch y botwm i recordio eich llais, neu dewiswch recordiad "
+        "sydd gennych chi'n barod.",
+        "image": "Ar ffôn, dewiswch y botwm i dynnu llun, neu dewiswch un sydd gennych chi'n "
+        "barod.",
         "row": "{label} ({n} o {count})",
+        "more": "Rhagor am hyn",
     },
 }
 
@@ -157,9 +197,25 @@ def html(text: str | None, *, inline: bool = False, note: str | None = None) -> 
     return str(rendered).strip()
 
 
-def choice_html(label: str, description: str | None) -> str:
+def choice_html(
+    label: str,
+    description: str | None,
+    *,
+    image: str = "",
+    details: str | None = None,
+    more: str = "",
+) -> str:
+    """An answer option's HTML; ``image`` is markup this module made (see :func:`media_html`)."""
     template = environment().get_template("choice.html")
-    return str(template.render(label=label, description=description)).strip()
+    return str(
+        template.render(
+            label=label,
+            description=description,
+            image=Markup(image),  # noqa: S704 - built here from a data: URI, escaped
+            details=details,
+            more=more,
+        )
+    ).strip()
 
 
 # --- the plan ----------------------------------------------------------------------------
@@ -201,6 +257,47 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
 
 
+#: LimeSurvey's page formats: a question per page, a group per page, all on one page.
+PAGE_FORMATS = ("S", "G", "A")
+
+
+def page_format(options: dict[str, Any]) -> str:
+    """The page format asked for, or a question per page (what suits a phone).
+
+    ``format`` may also name the file type (``lss``) when it comes from ``coprod
+    build``; only LimeSurvey's own letters are taken as a page format.
+    """
+    value = str(options.get("page_format") or options.get("format") or "S").upper()
+    return value if value in PAGE_FORMATS else "S"
+
+
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>")
+_SVG_TITLE = re.compile(r"<title\b[^>]*>.*?</title>\s*", re.DOTALL)
+
+
+@cache
+def inline_svg(path: Path, size: int) -> str:
+    """A pictogram's SVG, to write straight into a LimeSurvey text.
+
+    The words beside a picture say the same thing, so the picture is hidden
+    from screen readers (read once, not twice) and its ``<title>`` (English
+    only, with an id that would repeat on the page) is dropped.
+    """
+    text = path.read_text(encoding="utf-8")
+    text = _SVG_TITLE.sub("", text)
+    root = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96" width="{size}"'
+        f' height="{size}" aria-hidden="true" focusable="false"'
+        ' style="display:block;margin-bottom:0.5em">'
+    )
+    return _SVG_ROOT.sub(root, text, count=1).strip().replace("\n", "")
+
+
+def heading(text: str) -> str:
+    """A page's heading (``text`` is HTML already): the theme gives a page none."""
+    return f'<h1 style="font-size:1.3em;line-height:1.3;margin:0">{text}</h1>'
+
+
 def survey_title(instrument: Instrument, language: str | None = None) -> str:
     """The survey title as LimeSurvey stores it (HTML, like every text it shows)."""
     return html(instrument.title[language or instrument.default_language], inline=True)
@@ -234,7 +331,15 @@ MARKER_PATTERN = re.compile(r"<!--\s*(coprod:[^ ]*)\s*-->")
 
 class _Planner:
     def __init__(self, instrument: Instrument, options: dict[str, Any]) -> None:
+        self.original = instrument
+        self.easy = bool(options.get("easy_read"))
+        if self.easy:
+            instrument = easy_read(instrument)
+            options = {"format": "S", **options}
         self.instrument = instrument
+        self.image_size = EASY_IMAGE_SIZE if self.easy else IMAGE_SIZE
+        # a question per page: the question is the page's heading (the theme has none)
+        self.heading = page_format(options) == "S"
         self.languages = instrument.languages
         self.translate = Translator(instrument)
         self.qids = _Counter()
@@ -245,7 +350,6 @@ class _Planner:
         sid = int(options.get("survey_id") or survey_id(instrument))
         note = marker(instrument, round=options.get("round"), subject=options.get("subject"))
         self.plan = Plan(survey=self._survey(sid, note, options))
-        self._media_warned: set[QuestionKind] = set()
 
     # -- texts -------------------------------------------------------------------------
 
@@ -263,13 +367,51 @@ class _Planner:
             hint = self._in(question.hint, lang)
             media = message(lang, question.kind.value) if question.kind in MEDIA_KINDS else None
             help_text = "\n\n".join(t for t in (hint, media, extra_help) if t)
+            text = html(label if label is not None else question.label[lang], inline=True)
+            pictures = self.media_html(question.code, question.image, question.audio, lang)
+            if self.heading and text:
+                text = heading(text)
             return {
                 "id": self.l10n_ids(),
-                "question": html(label if label is not None else question.label[lang], inline=True),
+                "question": f"{pictures}{text}",
                 "help": html(help_text, inline=True),
             }
 
         return self._texts(make)
+
+    # -- pictures and sounds -------------------------------------------------------------
+
+    def media_html(
+        self, where: str, image: str | None, audio: str | dict[str, str] | None, lang: str
+    ) -> str:
+        """A picture as inline SVG to go first in a text ("" when there is none).
+
+        LimeSurvey removes ``data:`` URIs from every text it imports, and its API
+        cannot upload files to a survey; so the built-in pictograms (plain SVG
+        shapes) are written into the text itself, and an organisation's own
+        picture and sound files are left out with a warning (add them in
+        LimeSurvey's editor, or use an XLSForm platform, which takes form media).
+        """
+        sound = audio.get(lang) if isinstance(audio, dict) else audio
+        if sound is not None:
+            self._warn_once(
+                f"{where}: LimeSurvey cannot take sound files through its API; {sound} was left "
+                "out (add it in LimeSurvey's question editor)"
+            )
+        if image is None:
+            return ""
+        if not is_pictogram(image):
+            resolve_media(self.instrument, image, where=where)  # still checked
+            self._warn_once(
+                f"{where}: LimeSurvey cannot take picture files through its API; {image} was left "
+                "out (add it in LimeSurvey's question editor)"
+            )
+            return ""
+        return inline_svg(resolve_media(self.instrument, image, where=where).path, self.image_size)
+
+    def _warn_once(self, warning: str) -> None:
+        if warning not in self.plan.warnings:
+            self.plan.warnings.append(warning)
 
     # -- survey ------------------------------------------------------------------------
 
@@ -281,7 +423,7 @@ class _Planner:
             ("admin", str(options.get("admin", ""))),
             ("adminemail", str(options.get("admin_email", ""))),
             ("anonymized", "N"),
-            ("format", str(options.get("format", "G"))),
+            ("format", page_format(options)),
             ("savetimings", "N"),
             ("template", str(options.get("theme", "fruity_twentythree"))),
             ("language", instrument.default_language),
@@ -309,8 +451,9 @@ class _Planner:
             ("usetokens", "N"),
             ("tokenlength", "15"),
             ("showxquestions", "N"),
-            ("showgroupinfo", "B"),
-            ("shownoanswer", "Y"),
+            # a question per page: the section's title and description are a page of their own
+            ("showgroupinfo", "X" if page_format(options) == "S" else "B"),
+            ("shownoanswer", "N"),
             ("showqnumcode", "X"),
             ("bounceprocessing", "N"),
             ("showwelcome", "Y" if options.get("welcome", True) else "N"),
@@ -321,13 +464,19 @@ class _Planner:
             ("alloweditaftercompletion", "N"),
         ]
 
+        found = summaries(self.original)
+        # the sources are for admins (and the report's credits), not for the end page
+        sources = " | ".join(instrument.attribution).replace("--", "-")
+
         def make(lang: str) -> dict[str, Any]:
-            attribution = "\n".join(f"- {a}" for a in instrument.attribution)
+            description = html(self._in(instrument.description, lang), note=note)
+            if sources:
+                description += f"<!-- sources: {escape(sources)} -->"
             return {
                 "title": survey_title(instrument, lang),
-                "description": html(self._in(instrument.description, lang), note=note),
+                "description": description,
                 "welcome": "",
-                "end": html(attribution) if attribution else "",
+                "end": self._end_html(lang, found.get(lang)),
             }
 
         return {
@@ -338,12 +487,49 @@ class _Planner:
             "date_format": DATE_FORMAT,
         }
 
+    def _end_html(self, lang: str, summary: Any) -> str:
+        """Thanks, what happens next, and the person's answers summed up (Expression Manager)."""
+        end = self._in(self.instrument.end, lang)
+        parts: list[str] = []
+        if end:
+            # the first paragraph (the thanks) is the page's heading: the theme gives none
+            first, _, rest = end.strip().partition("\n\n")
+            parts += [heading(html(first, inline=True)), html(rest)]
+        if summary is not None:
+            places = em_places(self.instrument)
+            items = "".join(f"<li>{{{em_expression(line, places)}}}</li>" for line in summary.lines)
+            parts.append(f"<h2>{escape(summary.heading)}</h2><ul>{items}</ul>")
+        return "".join(p for p in parts if p)
+
     # -- groups and questions ----------------------------------------------------------
 
     def build(self) -> Plan:
         for order, section in enumerate(self.instrument.sections):
             self._group(section, order)
+        self._language_equation()
         return self.plan
+
+    def _language_equation(self) -> None:
+        """A hidden equation on the last page: the language the person finished in.
+
+        LimeSurvey's ``startlanguage`` keeps the language a person started in,
+        even when they switch half way; ``{LANG}`` is the language on screen.
+        """
+        last = self.plan.groups[-1]["gid"]
+        planned = PlannedQuestion(
+            qid=self.qids(),
+            gid=last,
+            type="*",
+            theme="equation",
+            title=language_code(self.instrument),
+            order=10_000,
+            texts=self._texts(lambda _: {"id": self.l10n_ids(), "question": "{LANG}", "help": ""}),
+        )
+        self.plan.questions.append(planned)
+        for name, value in (("equation", "{LANG}"), ("hidden", "1")):
+            self.plan.attributes.append(
+                {"qid": planned.qid, "name": name, "value": value, "language": ""}
+            )
 
     def _group(self, section: Section, order: int) -> None:
         gid = order + 1
@@ -364,11 +550,39 @@ class _Planner:
             }
         )
         position = _Counter()
+        if self.heading and section.description is not None:
+            self._intro(section, gid, position())
         for question in section.questions:
             if question.kind is QuestionKind.REPEAT:
                 self._repeat(question, gid, position)
             else:
                 self._question(question, gid, position(), question.code)
+
+    def _intro(self, section: Section, gid: int, order: int) -> None:
+        """The section's title and description as the first page of the section."""
+        code = intro_code(self.instrument, section.code)
+        description = section.description
+        assert description is not None
+
+        def make(lang: str) -> dict[str, Any]:
+            title = html(section.title[lang], inline=True)
+            return {
+                "id": self.l10n_ids(),
+                "question": heading(title) + html(description[lang]),
+                "help": "",
+            }
+
+        self.plan.questions.append(
+            PlannedQuestion(
+                qid=self.qids(),
+                gid=gid,
+                type="X",
+                theme="boilerplate",
+                title=code,
+                order=order,
+                texts=self._texts(make),
+            )
+        )
 
     def _repeat(self, repeat: Question, gid: int, position: _Counter) -> None:
         count = repeat.max_count or 1
@@ -409,6 +623,8 @@ class _Planner:
         outer: str = TRUE,
     ) -> None:
         ls_type, theme = TYPES[question.kind]
+        if self.easy and question.kind is QuestionKind.SINGLE_CHOICE:
+            theme = "bootstrap_buttons"  # big answer buttons
         relevance = both(outer, self.translate(question.relevant, repeat=repeat, row=row))
         planned = PlannedQuestion(
             qid=self.qids(),
@@ -422,12 +638,6 @@ class _Planner:
             texts=self._question_texts(question),
         )
         self.plan.questions.append(planned)
-        if question.kind in MEDIA_KINDS and question.kind not in self._media_warned:
-            self._media_warned.add(question.kind)
-            self.plan.warnings.append(
-                f"LimeSurvey cannot record {question.kind.value}: {question.kind.value} "
-                "questions become long text questions that ask for a written description"
-            )
         choices = self.instrument.choices_for(question)
         if question.kind is QuestionKind.MULTIPLE_CHOICE:
             for i, choice in enumerate(choices):
@@ -449,6 +659,7 @@ class _Planner:
                         i,
                         grid_row.label,
                         grid_row.hint,
+                        image=grid_row.image,
                     )
                 )
         if question.kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
@@ -461,10 +672,8 @@ class _Planner:
                         "code": choice.code,
                         "sortorder": i,
                         "texts": self._answer_texts(
-                            choice.label,
-                            choice.description
-                            if question.kind is QuestionKind.SINGLE_CHOICE
-                            else None,
+                            choice,
+                            single=question.kind is QuestionKind.SINGLE_CHOICE,
                         ),
                     }
                 )
@@ -474,12 +683,24 @@ class _Planner:
             )
 
     def _subquestion(
-        self, parent: PlannedQuestion, code: str, order: int, label: Text, note: Text | None
+        self,
+        parent: PlannedQuestion,
+        code: str,
+        order: int,
+        label: Text,
+        note: Text | None,
+        *,
+        image: str | None = None,
     ) -> PlannedQuestion:
         def make(lang: str) -> dict[str, Any]:
+            picture = self.media_html(code, image, None, lang)
             return {
                 "id": self.l10n_ids(),
-                "question": choice_html(label[lang], self._in(note, lang)),
+                # the theme greys a grid's statements on a grey band (4.39:1): darker text
+                "question": (
+                    f'<span style="color:{STATEMENT_COLOUR}">'
+                    f"{choice_html(label[lang], self._in(note, lang), image=picture)}</span>"
+                ),
                 "help": "",
             }
 
@@ -494,11 +715,21 @@ class _Planner:
             texts=self._texts(make),
         )
 
-    def _answer_texts(self, label: Text, description: Text | None) -> list[dict[str, Any]]:
+    def _answer_texts(self, choice: Choice, *, single: bool) -> list[dict[str, Any]]:
         def make(lang: str) -> dict[str, Any]:
+            # a grid's answers are column headings: words only, kept short
+            picture = (
+                self.media_html(choice.code, choice.image, choice.audio, lang) if single else ""
+            )
             return {
                 "id": self.answer_l10n_ids(),
-                "text": choice_html(label[lang], self._in(description, lang)),
+                "text": choice_html(
+                    choice.label[lang],
+                    self._in(choice.description, lang) if single else None,
+                    image=picture,
+                    details=self._in(choice.details, lang) if single else None,
+                    more=message(lang, "more"),
+                ),
             }
 
         return self._texts(make)
@@ -506,16 +737,25 @@ class _Planner:
     def _header_texts(self, repeat: Question, n: int, count: int) -> list[dict[str, Any]]:
         def make(lang: str) -> dict[str, Any]:
             label = message(lang, "row", label=repeat.label[lang], n=n, count=count)
+            text = html(label, inline=True)
+            if self.heading:
+                text = heading(text)
             return {
                 "id": self.l10n_ids(),
-                "question": html(label, inline=True),
+                "question": text,
                 "help": html(self._in(repeat.hint, lang), inline=True),
             }
 
         return self._texts(make)
 
-    @staticmethod
-    def _attributes(question: Question) -> Iterator[tuple[str, str]]:
+    def _attributes(self, question: Question) -> Iterator[tuple[str, str]]:
+        if question.kind in MEDIA_KINDS:
+            yield "allowed_filetypes", UPLOAD_TYPES[question.kind]
+            yield "max_filesize", str(UPLOAD_MAX_KB)
+            yield "max_num_of_files", "1"
+            yield "min_num_of_files", "0"
+            yield "show_title", "0"
+            yield "show_comment", "0"
         if question.kind is QuestionKind.INTEGER:
             yield "num_value_int_only", "1"
             if question.min is not None:

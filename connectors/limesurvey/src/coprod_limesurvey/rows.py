@@ -19,7 +19,7 @@ from coprod_connectors import (
     build_response,
     default_round,
 )
-from coprod_limesurvey.layout import META_COLUMNS, Target, assemble, columns
+from coprod_limesurvey.layout import META_COLUMNS, Target, assemble, columns, language_code
 from coprod_limesurvey.render import choice_html
 
 PLATFORM = "limesurvey"
@@ -85,6 +85,7 @@ class RowConverter:
         self.deployment = deployment
         self.tz = tz
         self.targets: dict[str, Target] = columns(instrument)
+        self.language_column = language_code(instrument)
         self._labels = _label_index(instrument) if labels else {}
 
     def response_id(self, row: Mapping[str, Any]) -> str:
@@ -102,8 +103,13 @@ class RowConverter:
             or parse_time(row.get("startdate"), self.tz)
             or _EPOCH
         )
-        language = str(row.get("startlanguage") or "").strip()
-        raw = assemble(self.instrument, self._codes(row), self.targets)
+        # the language they finished in (a hidden equation), else the one they started in
+        finished = str(row.get(self.language_column) or "").strip()
+        started = str(row.get("startlanguage") or "").strip()
+        language = finished if finished in self.instrument.languages else started
+        codes = self._codes(row)
+        codes.pop(self.language_column, None)
+        raw = assemble(self.instrument, codes, self.targets)
         return build_response(
             self.instrument,
             raw,

@@ -91,6 +91,7 @@ SAFE_METHODS = frozenset(
         "list_participants",
         "get_survey_properties",
         "get_language_properties",
+        "get_uploaded_files",
         "get_participant_properties",
         "get_summary",
         "get_fieldmap",
