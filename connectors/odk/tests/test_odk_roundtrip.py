@@ -133,6 +133,7 @@ def test_push_submit_pull_each_builtin(
     assert deployment.details["form_id"] == form_id
     assert deployment.details["versions"] == {instrument.version: instrument.version}
     assert deployment.remote_id == f"{deployment.details['project_id']}/{form_id}"
+    assert deployment.details["missing_media"] == []  # every pictogram went with the form
     handover = pushed.handover
     assert handover.summary is not None
     assert handover.summary.startswith("created: form")
@@ -206,7 +207,7 @@ def test_two_form_versions_pull_and_score_as_answered(
 ) -> None:
     v1 = builtin_instrument("checklist")
     data = v1.model_dump(by_alias=True, exclude_none=True)
-    data["version"] = "1.0.1"
+    data["version"] = f"{v1.version}.1"
     data["sections"][0]["questions"][1]["label"]["en"] = "Which service are you thinking about?"
     v2 = Instrument.model_validate(data)
     connector = OdkCentralConnector()
@@ -220,9 +221,9 @@ def test_two_form_versions_pull_and_score_as_answered(
         v2, central.profile, round=ROUND, existing=first.deployment, options=options
     )
     assert second.deployment.remote_id == first.deployment.remote_id
-    assert second.deployment.instrument_version == "1.0.1"
-    assert second.deployment.details["versions"] == {"1.0.0": "1.0.0", "1.0.1": "1.0.1"}
-    assert second.deployment.details["published_versions"] == ["1.0.1", "1.0.0"]
+    assert second.deployment.instrument_version == v2.version
+    assert second.deployment.details["versions"] == {v1.version: v1.version, v2.version: v2.version}
+    assert second.deployment.details["published_versions"] == [v2.version, v1.version]
     assert second.handover.summary is not None
     assert second.handover.summary.startswith("new version")
     new_form = phone.download_form(form_id)
@@ -245,7 +246,7 @@ def test_two_form_versions_pull_and_score_as_answered(
         assert pulled[rid].instrument_version == instrument.version
         assert pulled[rid].answers == _expected(instrument, answers)
         assert pulled[rid].flags == []
-    _assert_same_scores({"1.0.0": v1, "1.0.1": v2}, list(pulled.values()), sent)
+    _assert_same_scores({v1.version: v1, v2.version: v2}, list(pulled.values()), sent)
 
     # Central's CSV export, read by `coprod import`, gives the same responses
     export = tmp_path / "export.zip"

@@ -26,11 +26,12 @@ Decisions:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from coprod_connectors import LANGUAGE_FIELD
 from coprod_odk.cursor import parse_time
 
 REJECTED = "rejected"
@@ -82,6 +83,15 @@ def _collect(node: Mapping[str, Any], answers: dict[str, Any]) -> None:
             answers[key] = value
 
 
+def language_of(row: Mapping[str, Any], languages: Sequence[str]) -> str | None:
+    """The language the form was shown in, as the form recorded it (the writer's
+    ``coprod_language`` calculate, at the top of the row); None if unknown."""
+    value = row.get(LANGUAGE_FIELD)
+    if isinstance(value, str) and value.strip() in languages:
+        return value.strip()
+    return None
+
+
 def review_state(row: Mapping[str, Any]) -> str | None:
     system = row.get("__system")
     state = system.get("reviewState") if isinstance(system, Mapping) else None
@@ -114,6 +124,7 @@ __all__ = [
     "form_version",
     "is_code",
     "is_held",
+    "language_of",
     "response_id",
     "review_state",
     "submitted_at",

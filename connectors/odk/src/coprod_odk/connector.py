@@ -38,6 +38,7 @@ from coprod_connectors import (
     FlagKind,
     Handover,
     HttpPolicy,
+    InstrumentMedia,
     Link,
     MediaFile,
     NotFoundError,
@@ -52,7 +53,14 @@ from coprod_connectors import (
     prefetch,
     xlsx_bytes,
 )
-from coprod_odk.answers import answers_from_row, form_version, is_held, response_id, submitted_at
+from coprod_odk.answers import (
+    answers_from_row,
+    form_version,
+    is_held,
+    language_of,
+    response_id,
+    submitted_at,
+)
 from coprod_odk.client import POLICY, CentralClient, segment
 from coprod_odk.collect import CollectSettings
 from coprod_odk.export import read_export
@@ -190,6 +198,10 @@ class OdkCentralConnector:
     ) -> Pushed:
         """Publish the form (or a new version of it), make the app user, hand over the QR code.
 
+        The pictures and sounds the form names (the instrument's, and ``media`` given on
+        top) are uploaded to the draft before it is published, so phones download them
+        with the form.
+
         ``update`` and ``activate`` change nothing here: a new instrument version
         always publishes a new form version, and a Central form is open once published.
         """
@@ -210,7 +222,9 @@ class OdkCentralConnector:
         form_id = str(before.get("form_id") or form_id_for(instrument, round, subject))
         form = build_xlsform(instrument)
         form.settings["form_id"] = form_id
-        files = [_media(file) for file in media]
+        # the pictures and sounds the form names (the instrument's), and those given on top
+        given: list[MediaFile | InstrumentMedia] = [*form.media, *media]
+        files = [_media(file) for file in given]
         with self.client(profile) as client:
             done = publish(
                 client,
@@ -359,6 +373,7 @@ class OdkCentralConnector:
             response_id=response_id(str(row.get("__id"))),
             submitted_at=submitted_at(submitted if isinstance(submitted, str) else None),
             round=deployment.round,
+            language=language_of(row, instrument.languages),
             subject=deployment.subject,
             deployment=deployment.key,
             platform=PLATFORM,
@@ -466,7 +481,7 @@ def _where(deployment: Deployment) -> tuple[int, str]:
     return project_id, form_id
 
 
-def _media(file: MediaFile) -> Media:
+def _media(file: MediaFile | InstrumentMedia) -> Media:
     try:
         content = file.path.read_bytes()
     except OSError as exc:
