@@ -40,10 +40,9 @@ from coprod_connectors import (
     Deployment,
     Instrument,
     Profile,
-    QuestionKind,
     builtin_instrument,
 )
-from coprod_connectors.synthetic import holds
+from coprod_testkit.roundtrip import sample_answers
 
 #: The server the cassettes were recorded against (replayed requests go "there").
 RECORDED_URL = "http://127.0.0.1:8383"
@@ -207,68 +206,6 @@ def xlsform(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-# --- answers, as a person gives them on a phone (the same as the KoboToolbox tests') ------------
-
-
-def sample_answers(
-    instrument: Instrument, n: int, *, media: bool = False, roles: list[str] | None = None
-) -> dict[str, Any]:
-    """Deterministic answers for respondent ``n``; respects relevance like a phone."""
-    answers: dict[str, Any] = {}
-
-    def value(code: str, kind: QuestionKind, i: int, choices: list[str], q: Any) -> Any:
-        if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
-            return choices[(n + i) % len(choices)]
-        if kind is QuestionKind.MULTIPLE_CHOICE:
-            return [choices[(n + i) % len(choices)], choices[(n + i + 1) % len(choices)]]
-        if kind is QuestionKind.SHORT_TEXT:
-            return f"{code} {n} <b>&amp; ]]> 'quoted' ${{role}}"
-        if kind is QuestionKind.LONG_TEXT:
-            return f"Line one for {code}, respondent {n}.\nLine two: café, Cymraeg ŵ ŷ."
-        if kind is QuestionKind.INTEGER:
-            low = q.min if q.min is not None else 0
-            high = q.max if q.max is not None else low + 50
-            return low + (n * 7 + i) % (high - low + 1)
-        if kind is QuestionKind.DATE:
-            return f"2026-{(n % 9) + 1:02d}-{(i % 27) + 1:02d}"
-        if kind is QuestionKind.AUDIO:
-            return f"{code}-{n}.m4a" if media else None
-        if kind is QuestionKind.IMAGE:
-            return f"{code}-{n}.jpg" if media else None
-        return None
-
-    i = 0
-    for section in instrument.sections:
-        if not holds(section.relevant, answers):
-            continue
-        for question in section.questions:
-            i += 1
-            if not holds(question.relevant, answers):
-                continue
-            choices = [c.code for c in instrument.choices_for(question)]
-            if question.code == "role" and roles:
-                answers["role"] = roles[n % len(roles)]
-            elif question.kind is QuestionKind.MATRIX:
-                for j, row in enumerate(question.rows or ()):
-                    answers[row.code] = value(row.code, question.kind, i + j, choices, question)
-            elif question.kind is QuestionKind.REPEAT:
-                items = []
-                for k in range(min(2, question.max_count or 2)):
-                    item: dict[str, Any] = {}
-                    for inner in question.questions or ():
-                        inner_choices = [c.code for c in instrument.choices_for(inner)]
-                        v = value(inner.code, inner.kind, i + k, inner_choices, inner)
-                        if v is not None:
-                            item[inner.code] = v
-                    items.append(item)
-                answers[question.code] = items
-            elif question.kind is not QuestionKind.NOTE:
-                v = value(question.code, question.kind, i, choices, question)
-                if v is not None:
-                    answers[question.code] = v
-    return answers
 
 
 # --- a phone ------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import stat
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,17 +19,14 @@ from coprod_connectors import (
     Deployment,
     Instrument,
     Page,
-    Response,
-    build_response,
     builtin_instrument,
 )
-from coprod_connectors.responses import normalise_answers
-from coprod_connectors.scoring import score
 from coprod_connectors.store import Store
 from coprod_connectors.sync import sync_deployment
 from coprod_odk import OdkCentralConnector
 from coprod_odk.client import CentralClient
 from coprod_odk.collect import decode_payload
+from coprod_testkit.roundtrip import assert_same_scores, expected_answers, responses_by_id
 
 if TYPE_CHECKING:
     from conftest import CentralTarget, Collect
@@ -56,45 +52,6 @@ def _pull(
     return list(
         connector.pull(deployment, central.profile, instrument=instrument, since=since, full=full)
     )
-
-
-def _expected(instrument: Instrument, answers: dict[str, Any]) -> dict[str, Any]:
-    normalised, flags = normalise_answers(instrument, answers)
-    assert flags == []
-    return normalised
-
-
-def _by_id(pages: list[Page]) -> dict[str, Response]:
-    return {
-        r.response.response_id: r.response
-        for page in pages
-        for r in page.records
-        if r.response is not None
-    }
-
-
-def _assert_same_scores(
-    instruments: dict[str, Instrument], pulled: list[Response], sent: dict[str, dict[str, Any]]
-) -> None:
-    """Scores of the pulled responses equal those of the same answers given directly."""
-    direct = [
-        build_response(
-            instruments[r.instrument_version],
-            sent[r.response_id],
-            response_id=r.response_id,
-            submitted_at=r.submitted_at,
-            round=r.round,
-            subject=r.subject,
-            deployment=r.deployment,
-            platform=r.platform,
-        )
-        for r in pulled
-    ]
-    when = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    from_central = score(pulled, k=1, generated_at=when).model_dump(mode="json")
-    from_answers = score(direct, k=1, generated_at=when).model_dump(mode="json")
-    assert from_central == from_answers
-    assert from_central["results"], from_central
 
 
 def _files(answers: dict[str, Any]) -> dict[str, bytes]:
@@ -166,16 +123,16 @@ def test_push_submit_pull_each_builtin(
 
     pages = _pull(connector, deployment, central, instrument)
     assert [len(p.records) for p in pages] == [2, 1]
-    pulled = _by_id(pages)
+    pulled = responses_by_id(pages)
     assert set(pulled) == set(sent)
     for rid, answers in sent.items():
         response = pulled[rid]
-        assert response.answers == _expected(instrument, answers), rid
+        assert response.answers == expected_answers(instrument, answers), rid
         assert response.flags == []
         assert response.instrument_version == instrument.version
         assert response.role == answers["role"]
         assert response.deployment == deployment.key
-    _assert_same_scores({instrument.version: instrument}, list(pulled.values()), sent)
+    assert_same_scores({instrument.version: instrument}, list(pulled.values()), sent)
 
     # nothing new: the login and one request, nothing read again (the rows of the last
     # minute are read again to catch late commits: with the usual pages, one request)
@@ -239,14 +196,14 @@ def test_two_form_versions_pull_and_score_as_answered(
     new_id = phone.submit(phone.fill(new_form, new_answers)).removeprefix("uuid:")
     sent[new_id] = new_answers
 
-    pulled = _by_id(_pull(connector, second.deployment, central, v2))
+    pulled = responses_by_id(_pull(connector, second.deployment, central, v2))
     assert set(pulled) == set(sent)
     for rid, answers in sent.items():
         instrument = v2 if rid == new_id else v1
         assert pulled[rid].instrument_version == instrument.version
-        assert pulled[rid].answers == _expected(instrument, answers)
+        assert pulled[rid].answers == expected_answers(instrument, answers)
         assert pulled[rid].flags == []
-    _assert_same_scores({v1.version: v1, v2.version: v2}, list(pulled.values()), sent)
+    assert_same_scores({v1.version: v1, v2.version: v2}, list(pulled.values()), sent)
 
     # Central's CSV export, read by `coprod import`, gives the same responses
     export = tmp_path / "export.zip"
@@ -311,7 +268,7 @@ def test_reviews_edits_and_late_submissions_through_the_store(
     root = [i.removeprefix("uuid:") for i in ids]
     assert set(kept) == set(root) - {root[1]}  # the rejected one is held: raw, no response
     assert kept[root[0]].role == "nosay"
-    assert kept[root[0]].answers == _expected(instrument, edited)
+    assert kept[root[0]].answers == expected_answers(instrument, edited)
     assert store.count_responses(deployment.key) == 8
     assert store.count_responses(deployment.key, held=True) == 1
 
