@@ -43,6 +43,7 @@ from coprod_connectors import (
     builtin_instrument,
 )
 from coprod_testkit.roundtrip import sample_answers
+from coprod_testkit.xforms import fill, form_key, local
 
 #: The server the cassettes were recorded against (replayed requests go "there").
 RECORDED_URL = "http://127.0.0.1:8383"
@@ -211,10 +212,6 @@ def xlsform(
 # --- a phone ------------------------------------------------------------------------------
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 class Collect:
     """Does what ODK Collect does with an app user's settings: list forms, download one,
     fill it in, send it (OpenRosa multipart with the instance XML and its files)."""
@@ -245,9 +242,9 @@ class Collect:
     def download_form(self, form_id: str) -> str:
         listing = self._get(f"{self.server_url}/formList")
         for xform in ET.fromstring(listing.content).iter():
-            if _local(xform.tag) != "xform":
+            if local(xform.tag) != "xform":
                 continue
-            fields = {_local(child.tag): (child.text or "") for child in xform}
+            fields = {local(child.tag): (child.text or "") for child in xform}
             if fields.get("formID") == form_id:
                 return self._get(fields["downloadUrl"]).text
         msg = f"{form_id} is not in the form list"
@@ -255,49 +252,10 @@ class Collect:
 
     def fill(self, xform: str, answers: Mapping[str, Any], *, edit_of: str | None = None) -> bytes:
         """The instance XML a phone would send, with a new (deterministic) instanceID."""
-        root = ET.fromstring(xform)
-        model = next(e for e in root.iter() if _local(e.tag) == "model")
-        primary = next(e for e in model if _local(e.tag) == "instance")
-        template = next(iter(primary))
-        calculated = {}
-        for bind in model.iter("{http://www.w3.org/2002/xforms}bind"):
-            calculate = bind.get("calculate", "")
-            if calculate.startswith("'") and calculate.endswith("'"):
-                calculated[bind.get("nodeset", "").rsplit("/", 1)[-1]] = calculate[1:-1]
         self.count += 1
-        seed = f"{self.run}/{template.get('id')}/{template.get('version')}/{self.count}"
+        seed = f"{self.run}/{form_key(xform)}/{self.count}"
         instance_id = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
-        out = self._copy(template, {**calculated, **answers}, instance_id, edit_of)
-        return ET.tostring(out, encoding="utf-8", xml_declaration=True)
-
-    def _copy(
-        self, element: ET.Element, answers: Mapping[str, Any], instance_id: str, edit_of: str | None
-    ) -> ET.Element:
-        out = ET.Element(
-            _local(element.tag), {k: v for k, v in element.attrib.items() if "}" not in k}
-        )
-        seen_repeat: set[str] = set()
-        for child in element:
-            name = _local(child.tag)
-            if "{http://openrosa.org/javarosa}template" in child.attrib or name in seen_repeat:
-                if name not in seen_repeat:
-                    seen_repeat.add(name)
-                    for item in answers.get(name) or []:
-                        out.append(self._copy(child, item, instance_id, edit_of))
-                continue
-            if len(child):
-                copied = self._copy(child, answers, instance_id, edit_of)
-                if name == "meta" and edit_of:
-                    ET.SubElement(copied, "deprecatedID").text = edit_of
-                out.append(copied)
-                continue
-            leaf = ET.SubElement(out, name)
-            if name == "instanceID":
-                leaf.text = instance_id
-            elif answers.get(name) not in (None, ""):
-                value = answers[name]
-                leaf.text = " ".join(value) if isinstance(value, list) else str(value)
-        return out
+        return fill(xform, answers, instance_id=instance_id, edit_of=edit_of)
 
     def submit(self, xml: bytes, files: Mapping[str, bytes] | None = None) -> str:
         """POST to ``/submission`` like Collect; returns the instanceID."""
