@@ -15,10 +15,17 @@ resident memory is its own), in the same run:
   store: every submission converted to a response (types, codes, flags); with
   ``--latency``, also ``pull-serial``: the same without fetching the next page
   while this one is converted;
+- ``raw+insert``: the insert floor: ``raw`` plus a plain ``executemany`` of
+  (``_id``, ``json.dumps(submission)``) tuples into SQLite, one transaction a page;
 - ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then
   an incremental re-sync with nothing new (requests made and time).
 
-Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak
+``raw`` is the decode floor of ``pull``, ``raw+insert`` the insert floor of
+``sync``; both are measured in the same run.
+
+Printed: responses, seconds, responses/s, the client's CPU time per row (the
+measuring process's own, every thread), the ratio to ``raw``, the ratio to the
+floor, the peak
 resident memory of the process and how much of it the pull added (peak minus
 the memory after imports). ``--latency`` makes the server take that long for
 each data page before answering (a real KPI takes time to query its database;
@@ -31,7 +38,10 @@ Not part of the test run.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -45,21 +55,35 @@ sys.path.insert(0, str(HERE))
 import _util  # noqa: E402 - the benchmarks' shared helpers (this folder is no package)
 from _util import max_rss_mib, rss_mib  # noqa: E402
 
+#: The fake server's module (coprod_kobotoolbox.fake before the test kit, so that this script can
+#: measure an older checkout side by side).
+FAKE = (
+    "coprod_testkit.kobotoolbox_fake"
+    if importlib.util.find_spec("coprod_testkit")
+    else "coprod_kobotoolbox.fake"
+)
+
 INSTRUMENT = "self-reflection"
 SEED = 2026
 PAGE = 1000
 
 
 # --- in the child process: one measurement -------------------------------------------
-def _raw(url: str, count: int) -> dict[str, Any]:
+def _raw(url: str, count: int, *, insert: bool = False) -> dict[str, Any]:
+    import sqlite3
+
     import httpx
 
-    from coprod_testkit.kobotoolbox_fake import FakeKpi
+    fake_class = importlib.import_module(FAKE).FakeKpi
 
-    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     headers = {"Authorization": f"Token {fake.token}", "Accept": "application/json"}
+    folder = tempfile.TemporaryDirectory()
+    db = sqlite3.connect(Path(folder.name) / "floor.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
     with httpx.Client(headers=headers, timeout=120) as client:
         following: str | None = f"{url}/api/v2/assets/{fake.uid}/data/?format=json&limit={PAGE}"
@@ -69,46 +93,76 @@ def _raw(url: str, count: int) -> dict[str, Any]:
             body = reply.json()
             requests += 1
             responses += len(body["results"])
+            if insert:
+                db.execute("BEGIN")
+                db.executemany(
+                    "INSERT INTO rows VALUES (?, ?)",
+                    [(s["_id"], json.dumps(s)) for s in body["results"]],
+                )
+                db.execute("COMMIT")
             following = body["next"]
             del body, reply
     seconds = time.perf_counter() - started
-    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+    cpu = time.process_time() - started_cpu
+    db.close()
+    folder.cleanup()
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
+
+
+def _raw_insert(url: str, count: int) -> dict[str, Any]:
+    return _raw(url, count, insert=True)
 
 
 def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
     from coprod_kobotoolbox import KoboToolboxConnector
-    from coprod_testkit.kobotoolbox_fake import FakeKpi
 
-    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    fake_class = importlib.import_module(FAKE).FakeKpi
+
+    fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE, prefetch=prefetch)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
     for page in connector.pull(deployment, profile, instrument=fake.instrument):
         responses += sum(1 for r in page.records if r.response is not None)
         requests += page.requests
         del page
     seconds = time.perf_counter() - started
-    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+    cpu = time.process_time() - started_cpu
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
 
 
 def _sync(url: str, count: int) -> dict[str, Any]:
     from coprod_connectors.store import Store
     from coprod_connectors.sync import sync_deployment
     from coprod_kobotoolbox import KoboToolboxConnector
-    from coprod_testkit.kobotoolbox_fake import FakeKpi
 
-    fake = FakeKpi(count, instrument=INSTRUMENT, seed=SEED)
+    fake_class = importlib.import_module(FAKE).FakeKpi
+
+    fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
         store.record_deployment(deployment, fake.instrument)
         start_rss = rss_mib()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         first = sync_deployment(store, connector, deployment, profile)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
         assert first.ok, first.error
         started = time.perf_counter()
         again = sync_deployment(store, connector, deployment, profile)
@@ -120,6 +174,7 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     return {
         "responses": stored,
         "seconds": seconds,
+        "cpu": cpu,
         "requests": first.requests,
         "rss": start_rss,
         "quiet_requests": again.requests,
@@ -144,6 +199,7 @@ def _pull_traced(url: str, count: int) -> dict[str, Any]:
 
 MODES = {
     "raw": _raw,
+    "raw+insert": _raw_insert,
     "pull": _pull,
     "pull-serial": _pull_serial,
     "pull-traced": _pull_traced,
@@ -167,7 +223,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "coprod_testkit.kobotoolbox_fake",
+            FAKE,
             "--count",
             str(count),
             "--instrument",
@@ -207,12 +263,26 @@ def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
     return min(runs, key=lambda r: float(r["seconds"]))
 
 
+def _cpu_ratio(floor: dict[str, Any] | None, measured: dict[str, Any]) -> str:
+    """The floor's CPU time per row over this method's: steadier than wall time on a busy
+    machine."""
+    if floor is None:
+        return "-"
+    per_row = measured["cpu"] / max(1, measured["responses"])
+    return f"{floor['cpu'] / max(1, floor['responses']) / per_row:.2f}x"
+
+
+def _ratio(rate: float, floor: float | None, note: str = "") -> str:
+    return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="submission counts")
     parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
     parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
     parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument("--modes", help="only these methods, e.g. pull (for large sizes)")
     parser.add_argument(
         "--traced", action="store_true", help="also the pull's peak traced Python memory"
     )
@@ -230,13 +300,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.latency:
         modes.append("pull-serial")
     if not args.no_store:
-        modes.append("sync")
+        modes += ["raw+insert", "sync"]
+    modes = args.modes.split(",") if args.modes else modes
     print("KoboToolbox pull: the connector against the raw API calls")
     print(f"Machine: {util.machine()}")
     print(
         f"Fake KPI over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions "
         f"(~3.9 kB of JSON each), pages of {PAGE:,}; server time per page: {args.latency:g} s"
     )
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     print()
     rows: list[list[str]] = []
     quiet: list[list[str]] = []
@@ -252,10 +324,11 @@ def main(argv: list[str] | None = None) -> None:
                 traced.append([f"{count:,}", f"{traced_run['traced']:.1f}"])
         finally:
             server.stop()
-        raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
+        rate_of = {m: r["responses"] / r["seconds"] for m, r in results.items()}
         for mode in modes:
             result = results[mode]
-            rate = result["responses"] / result["seconds"]
+            rate = rate_of[mode]
+            floor = "raw+insert" if mode in {"sync", "raw+insert"} else "raw"
             added = result["peak"] - result["rss"]
             memory[mode, count] = added
             rows.append(
@@ -266,7 +339,10 @@ def main(argv: list[str] | None = None) -> None:
                     f"{result['requests']:,}",
                     f"{result['seconds']:.2f}",
                     f"{rate:,.0f}",
-                    f"{rate / raw_rate:.2f}x",
+                    f"{result['cpu'] / max(1, result['responses']) * 1e6:.0f}",
+                    _ratio(rate, rate_of.get("raw")),
+                    _ratio(rate, rate_of.get(floor), "(insert)" if floor != "raw" else ""),
+                    _cpu_ratio(results.get(floor), result),
                     f"{result['peak']:.0f}",
                     f"{added:.0f}",
                 ]
@@ -289,7 +365,10 @@ def main(argv: list[str] | None = None) -> None:
                 "requests",
                 "seconds",
                 "responses/s",
+                "CPU us/row",
                 "vs raw",
+                "vs floor",
+                "vs floor, CPU",
                 "peak RSS MiB",
                 "added MiB",
             ],
@@ -315,11 +394,15 @@ def main(argv: list[str] | None = None) -> None:
             )
     print()
     print(
-        "raw = httpx GET following `next`, JSON-decoding each page; pull = the connector's "
+        "raw = httpx GET following `next`, JSON-decoding each page (the decode floor); "
+        "raw+insert = raw plus a plain executemany of (_id, json.dumps) into SQLite (the "
+        "insert floor); vs floor: pull to raw, sync to raw+insert, measured in this run; "
+        "pull = the connector's "
         "pull, every submission converted to a response (pull-serial: without fetching the "
         "next page meanwhile); sync = pull + SQLite store. "
         "'added MiB' = peak resident memory minus the memory after imports."
     )
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -18,15 +18,23 @@ same run:
   connector does it (codes mapped back, types, flags): what scoring needs. Not
   what a user would do, but it shows what the transport costs apart from the
   conversion;
-- ``pull``: the connector's pull in response-id ranges (``--page-size``, the
-  connector's default otherwise), consuming the pages as a sync would, with no
-  store;
+- ``floor``: the decode floor: the same calls by hand, in fixed ranges of
+  ``--page-size`` ids (else 1,000, the connector's first range), base64 + ``json.loads``
+  of each, nothing converted; what no client can beat;
+- ``floor+insert``: the insert floor: ``floor`` plus a plain ``executemany`` of
+  (id, ``json.dumps(row)``) tuples into SQLite, one transaction a range;
+- ``pull``: the connector's pull in response-id ranges (starting at
+  ``--page-size``, the connector's default otherwise, and growing while the
+  server answers fast), consuming the pages as a sync would, with no store;
 - ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then
   an incremental re-sync with nothing new (requests made and time).
 
-Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak
-resident memory of the process and how much of it the pull added (peak minus
-the memory after imports). ``--latency`` and ``--row-cost`` make the server
+Printed: responses, seconds, responses/s, the client's CPU time per row (the
+measuring process's own, every thread), the ratio to ``raw``, the ratio to its
+floor (``pull`` and the ``raw`` modes to ``floor``, ``sync`` to
+``floor+insert``, all measured in the same run), the peak resident memory of
+the process and how much of it the pull added (peak minus the memory after
+imports). ``--latency`` and ``--row-cost`` make the server
 wait before each export_responses answer, that long plus that much per row (a
 real LimeSurvey spends time in PHP and its database on every call);
 ``--real-costs`` uses what a real LimeSurvey 6.14 took on this machine. The
@@ -39,6 +47,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -54,22 +64,33 @@ sys.path.insert(0, str(HERE))
 import _util  # noqa: E402 - the benchmarks' shared helpers (this folder is no package)
 from _util import max_rss_mib, rss_mib  # noqa: E402
 
+#: The fake server's module (coprod_limesurvey.fake before the test kit, so that this script can
+#: measure an older checkout side by side).
+FAKE = (
+    "coprod_testkit.limesurvey_fake"
+    if importlib.util.find_spec("coprod_testkit")
+    else "coprod_limesurvey.fake"
+)
+
 INSTRUMENT = "checklist"
 SEED = 2026
 #: What one export_responses call cost a real LimeSurvey 6.14 (php -S, MariaDB, the
 #: checklist, 2,000 responses) on the benchmark machine: 250 rows 83 ms, 500 rows
 #: 139 ms, 1,000 rows 286 ms, 2,000 rows 472 ms (the whole survey in one call: 599 ms).
 REAL_LATENCY = 0.027
+#: The floors' fixed id ranges: the connector's first range.
+DEFAULT_RANGE = 1000
 REAL_ROW_COST = 0.00022
 
 
 # --- in the child process: one measurement -------------------------------------------
 def _fake(count: int) -> Any:
     from coprod_connectors.instruments import builtin_instrument
-    from coprod_testkit.limesurvey_fake import FakeLimeSurvey
+
+    fake_class = importlib.import_module(FAKE).FakeLimeSurvey
 
     # the same account, survey id and instrument as the server process (rows are not made)
-    return FakeLimeSurvey(count, instrument=builtin_instrument(INSTRUMENT), seed=SEED)
+    return fake_class(count, instrument=builtin_instrument(INSTRUMENT), seed=SEED)
 
 
 def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict[str, Any]:
@@ -81,7 +102,7 @@ def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict
     endpoint = f"{url}/index.php/admin/remotecontrol"
     converter = RowConverter(fake.instrument, round="2026-H1", labels=False)
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     with httpx.Client(timeout=600) as client:
 
         def call(method: str, *params: Any) -> Any:
@@ -98,12 +119,80 @@ def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict
     if convert:
         responses = len([converter(row) for row in rows])
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - started_cpu
     del rows
-    return {"responses": responses, "seconds": seconds, "requests": 3, "rss": start_rss}
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": 3,
+        "rss": start_rss,
+    }
 
 
 def _raw_convert(url: str, count: int, page_size: int) -> dict[str, Any]:
     return _raw(url, count, page_size, convert=True)
+
+
+def _floor(url: str, count: int, page_size: int, *, insert: bool = False) -> dict[str, Any]:
+    import sqlite3
+
+    import httpx
+
+    fake = _fake(count)
+    endpoint = f"{url}/index.php/admin/remotecontrol"
+    last = max(fake.ids("complete"), default=0)
+    with tempfile.TemporaryDirectory() as folder:
+        db = sqlite3.connect(Path(folder) / "floor.db", isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+        start_rss = rss_mib()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        responses = requests = 0
+        with httpx.Client(timeout=600) as client:
+
+            def call(method: str, *params: Any) -> Any:
+                reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
+                reply.raise_for_status()
+                return reply.json()["result"]
+
+            key = call("get_session_key", fake.user, fake.password)
+            requests += 1
+            size = page_size or DEFAULT_RANGE
+            for low in range(1, last + 1, size):
+                exported = call(
+                    "export_responses", key, fake.sid, "json", None, "complete", "code", "short",
+                    low, low + size - 1,
+                )  # fmt: skip
+                requests += 1
+                if not isinstance(exported, str):
+                    continue  # no rows in this range
+                rows = json.loads(base64.b64decode(exported))["responses"]
+                responses += len(rows)
+                if insert:
+                    db.execute("BEGIN")
+                    db.executemany(
+                        "INSERT INTO rows VALUES (?, ?)",
+                        [(int(row["id"]), json.dumps(row)) for row in rows],
+                    )
+                    db.execute("COMMIT")
+                del rows, exported
+            call("release_session_key", key)
+            requests += 1
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
+        db.close()
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
+
+
+def _floor_insert(url: str, count: int, page_size: int) -> dict[str, Any]:
+    return _floor(url, count, page_size, insert=True)
 
 
 class _Counting:
@@ -131,19 +220,23 @@ def _pull(url: str, count: int, page_size: int, *, prefetch: bool = True) -> dic
     fake = _fake(count)
     counting = _Counting()
     client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
-    connector = LimeSurveyConnector(client=client, page_size=page_size, prefetch=prefetch)
+    # 0: the connector's own ranges (adaptive); else fixed ranges of that many ids
+    sized: dict[str, Any] = {"page_size": page_size} if page_size else {}
+    connector = LimeSurveyConnector(client=client, prefetch=prefetch, **sized)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = 0
     for page in connector.pull(deployment, profile, instrument=fake.instrument):
         responses += sum(1 for r in page.records if r.response is not None)
         del page  # a sync would store the page here and let it go
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - started_cpu
     client.close()
     return {
         "responses": responses,
         "seconds": seconds,
+        "cpu": cpu,
         "requests": counting.requests,
         "rss": start_rss,
     }
@@ -163,15 +256,17 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     fake = _fake(count)
     counting = _Counting()
     client = httpx.Client(transport=counting, timeout=120)  # type: ignore[arg-type]
-    connector = LimeSurveyConnector(client=client, page_size=page_size)
+    sized: dict[str, Any] = {"page_size": page_size} if page_size else {}
+    connector = LimeSurveyConnector(client=client, **sized)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
         store.record_deployment(deployment, fake.instrument)
         start_rss = rss_mib()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         first = sync_deployment(store, connector, deployment, profile)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
         assert first.ok, first.error
         requests = counting.requests
         started = time.perf_counter()
@@ -185,6 +280,7 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     return {
         "responses": stored,
         "seconds": seconds,
+        "cpu": cpu,
         "requests": requests,
         "rss": start_rss,
         "quiet_requests": counting.requests - requests,
@@ -193,6 +289,8 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
 
 
 MODES = {
+    "floor": _floor,
+    "floor+insert": _floor_insert,
     "raw": _raw,
     "raw+convert": _raw_convert,
     "pull": _pull,
@@ -217,7 +315,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "coprod_testkit.limesurvey_fake",
+            FAKE,
             "--count",
             str(count),
             "--instrument",
@@ -270,12 +368,28 @@ def best(mode: str, url: str, count: int, page_size: int, repeat: int) -> dict[s
     return min(runs, key=lambda r: float(r["seconds"]))
 
 
-def main(argv: list[str] | None = None) -> None:
-    from coprod_limesurvey.connector import DEFAULT_PAGE_SIZE
+def _cpu_ratio(floor: dict[str, Any] | None, measured: dict[str, Any]) -> str:
+    """The floor's CPU time per row over this method's: steadier than wall time on a busy
+    machine."""
+    if floor is None:
+        return "-"
+    per_row = measured["cpu"] / max(1, measured["responses"])
+    return f"{floor['cpu'] / max(1, floor['responses']) / per_row:.2f}x"
 
+
+def _ratio(rate: float, floor: float | None, note: str = "") -> str:
+    return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="response counts")
-    parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, help="ids per range")
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=0,
+        help="fixed ranges of this many ids (default: the connector's own, growing ranges)",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="server seconds per export")
     parser.add_argument("--row-cost", type=float, default=0.0, help="server seconds per row")
     parser.add_argument(
@@ -286,6 +400,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--serial", action="store_true", help="also pull without prefetching")
     parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
     parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument("--modes", help="only these methods, e.g. pull (for large sizes)")
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -298,11 +413,19 @@ def main(argv: list[str] | None = None) -> None:
         args.latency, args.row_cost = REAL_LATENCY, REAL_ROW_COST
     util = _util
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    modes = ["raw", "raw+convert", "pull"]
+    modes = ["floor", "raw", "raw+convert", "pull"]
     modes += ["pull-serial"] if args.serial else []
-    modes += [] if args.no_store else ["sync"]
+    modes += [] if args.no_store else ["floor+insert", "sync"]
+    modes = args.modes.split(",") if args.modes else modes
     print(
-        f"LimeSurvey pull, {INSTRUMENT}, ranges of {args.page_size} ids; server time per "
+        f"LimeSurvey pull, {INSTRUMENT}, "
+        + (
+            f"fixed ranges of {args.page_size} ids"
+            if args.page_size
+            else f"the connector's ranges (from {DEFAULT_RANGE} ids, adapting; floors: fixed "
+            f"ranges of {DEFAULT_RANGE})"
+        )
+        + "; server time per "
         f"export {args.latency:g} s + {args.row_cost:g} s a row"
     )
     print(util.machine())
@@ -316,10 +439,11 @@ def main(argv: list[str] | None = None) -> None:
             results = {m: best(m, server.url, count, args.page_size, repeat) for m in modes}
         finally:
             server.stop()
-        raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
+        rate_of = {m: r["responses"] / r["seconds"] for m, r in results.items()}
         for mode in modes:
             r = results[mode]
-            rate = r["responses"] / r["seconds"]
+            rate = rate_of[mode]
+            floor = "floor+insert" if mode in {"sync", "floor+insert"} else "floor"
             rows.append(
                 [
                     f"{count:,}",
@@ -327,7 +451,10 @@ def main(argv: list[str] | None = None) -> None:
                     f"{r['requests']:,}",
                     f"{r['seconds']:.2f}",
                     f"{rate:,.0f}",
-                    f"{rate / raw_rate:.2f}x",
+                    f"{r['cpu'] / max(1, r['responses']) * 1e6:.0f}",
+                    _ratio(rate, rate_of.get("raw")),
+                    _ratio(rate, rate_of.get(floor), "(insert)" if floor != "floor" else ""),
+                    _cpu_ratio(results.get(floor), r),
                     f"{r['peak']:.0f}",
                     f"{r['peak'] - r['rss']:.0f}",
                 ]
@@ -343,7 +470,10 @@ def main(argv: list[str] | None = None) -> None:
         "requests",
         "seconds",
         "responses/s",
+        "CPU us/row",
         "vs raw",
+        "vs floor",
+        "vs floor, CPU",
         "peak RSS MiB",
         "added MiB",
     ]
@@ -351,6 +481,10 @@ def main(argv: list[str] | None = None) -> None:
     if quiet:
         print("\nincremental re-sync with nothing new (sync, SQLite store):\n")
         print(util.table(["responses stored", "requests", "ms"], quiet))
+    print(
+        "\nvs floor: pull and raw to the decode floor (floor), sync to the insert floor "
+        "(floor+insert), both measured in this run"
+    )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 

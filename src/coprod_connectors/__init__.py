@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         user_agent,
     )
     from coprod_connectors.connectors.paging import integer_cursor, prefetch
+    from coprod_connectors.conversion import ConversionPlan, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
         AuthenticationError,
@@ -148,6 +149,7 @@ _EXPORTS: dict[str, str] = {
     "Choice": "coprod_connectors.instruments.model",
     "Condition": "coprod_connectors.instruments.model",
     "ConfigError": "coprod_connectors.errors",
+    "ConversionPlan": "coprod_connectors.conversion",
     "Connector": "coprod_connectors.connectors",
     "CoprodError": "coprod_connectors.errors",
     "Deployment": "coprod_connectors.connectors",
@@ -201,10 +203,12 @@ _EXPORTS: dict[str, str] = {
     "prefetch": "coprod_connectors.connectors.paging",
     "builtin_instrument": "coprod_connectors.instruments",
     "builtin_instruments": "coprod_connectors.instruments",
+    "construct": "coprod_connectors.conversion",
     "default_round": "coprod_connectors.responses",
     "discover": "coprod_connectors.connectors",
     "language_name": "coprod_connectors.instruments.model",
     "load_instrument": "coprod_connectors.instruments",
+    "plan_for": "coprod_connectors.conversion",
     "resolve_instrument": "coprod_connectors.instruments",
     "templates_dir": "coprod_connectors.templating",
     "IMAGE_MAX_PIXELS": "coprod_connectors.xlsform",
@@ -256,6 +260,7 @@ __all__ = [
     "Condition",
     "ConfigError",
     "Connector",
+    "ConversionPlan",
     "CoprodError",
     "CountEquals",
     "Deployment",
@@ -314,6 +319,7 @@ __all__ = [
     "build_xlsform",
     "builtin_instrument",
     "builtin_instruments",
+    "construct",
     "default_round",
     "discover",
     "easy_read",
@@ -326,6 +332,7 @@ __all__ = [
     "language_name",
     "load_instrument",
     "pictograms",
+    "plan_for",
     "prefetch",
     "printable",
     "resolve_instrument",

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coprod_connectors.errors import ResponseDataError
-from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
+from coprod_connectors.instruments.model import Instrument
 
 SCHEMA = "coprod.response/1"
+_T = TypeVar("_T")
 
 #: Roles and the perspective group each belongs to (INSTRUMENTS.md).
 PERSPECTIVES: dict[str, str] = {
@@ -119,101 +123,8 @@ class Response(BaseModel):
 
 
 # --- converting platform values ------------------------------------------------------
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
-
-
-def _convert(
-    instrument: Instrument, question: Question, code: str, value: Any, flags: list[Flag]
-) -> Any:
-    """``value`` as the question's type; flags (and keeps) what does not fit."""
-    kind = question.kind
-    if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
-        text = _scalar_text(value)
-        offered = _offered(instrument, question)
-        if text not in offered:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message=f"{text!r} is not one of the choices ({', '.join(sorted(offered))})",
-                )
-            )
-        return text
-    if kind is QuestionKind.MULTIPLE_CHOICE:
-        items = value.split() if isinstance(value, str) else [_scalar_text(v) for v in value]
-        offered = _offered(instrument, question)
-        bad = [i for i in items if i not in offered]
-        if bad:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message=f"{', '.join(map(repr, bad))} not among the choices",
-                )
-            )
-        return sorted(set(items), key=items.index)
-    if kind is QuestionKind.INTEGER:
-        number = _whole_number(value)
-        if number is None:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message="not a whole number",
-                )
-            )
-            return value
-        if (question.min is not None and number < question.min) or (
-            question.max is not None and number > question.max
-        ):
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.OUT_OF_RANGE,
-                    value=number,
-                    message=f"{number} is outside {question.min}..{question.max}",
-                )
-            )
-        return number
-    if kind is QuestionKind.DATE:
-        text = _scalar_text(value)
-        try:
-            return date.fromisoformat(text[:10]).isoformat()
-        except ValueError:
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.INVALID_VALUE,
-                    value=value,
-                    message="not a date (YYYY-MM-DD)",
-                )
-            )
-            return text
-    return _scalar_text(value)
-
-
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else None
-
-
-def _scalar_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+# The work is done by the instrument's conversion plan (``coprod_connectors.conversion``),
+# made once per instrument version and reused for every record.
 
 
 def normalise_answers(
@@ -225,124 +136,9 @@ def normalise_answers(
     each converted the same way. Unknown codes and values that do not fit are
     kept as they came and flagged.
     """
-    flags: list[Flag] = []
-    answers: dict[str, Any] = {}
-    index = _answer_index(instrument)
-    for code, value in raw.items():
-        if _blank(value):
-            continue
-        question = index.get(code)
-        if question is None:
-            answers[code] = value
-            flags.append(
-                Flag(
-                    code=code,
-                    kind=FlagKind.UNKNOWN_CODE,
-                    value=value,
-                    message=f"{instrument.id} {instrument.version} has no question {code!r}",
-                )
-            )
-        elif question.kind is QuestionKind.REPEAT:
-            answers[code] = _repeat(instrument, question, code, value, flags)
-        elif question.kind is QuestionKind.NOTE:
-            continue
-        else:
-            answers[code] = _convert(instrument, question, code, value, flags)
-    return answers, flags
+    from coprod_connectors.conversion import plan_for
 
-
-def _repeat(
-    instrument: Instrument, question: Question, code: str, value: Any, flags: list[Flag]
-) -> Any:
-    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-        flags.append(
-            Flag(
-                code=code,
-                kind=FlagKind.INVALID_VALUE,
-                value=value,
-                message="a repeat must be a list of objects",
-            )
-        )
-        return value
-    inner = {q.code: q for q in question.questions or ()}
-    rows: list[dict[str, Any]] = []
-    for i, item in enumerate(value):
-        row: dict[str, Any] = {}
-        for inner_code, inner_value in item.items():
-            if _blank(inner_value):
-                continue
-            inner_q = inner.get(inner_code)
-            path = f"{code}[{i}].{inner_code}"
-            if inner_q is None:
-                row[inner_code] = inner_value
-                flags.append(
-                    Flag(
-                        code=path,
-                        kind=FlagKind.UNKNOWN_CODE,
-                        value=inner_value,
-                        message=f"{code} has no question {inner_code!r}",
-                    )
-                )
-            else:
-                row[inner_code] = _convert(instrument, inner_q, path, inner_value, flags)
-        if row:
-            rows.append(row)
-    if len(rows) > (question.max_count or len(rows)):
-        flags.append(
-            Flag(
-                code=code,
-                kind=FlagKind.OUT_OF_RANGE,
-                value=len(rows),
-                message=f"{len(rows)} rows; the instrument allows {question.max_count}",
-            )
-        )
-    return rows
-
-
-class _InstrumentLookups:
-    """What converting answers asks of an instrument again and again, worked out once."""
-
-    def __init__(self, instrument: Instrument) -> None:
-        self.instrument = instrument
-        self.index: dict[str, Question] = {}
-        for _, repeat, question in instrument.iter_questions():
-            if repeat is not None:
-                continue
-            if question.kind is QuestionKind.MATRIX:
-                for row in question.rows or ():
-                    self.index[row.code] = question
-            else:
-                self.index[question.code] = question
-        self.offered: dict[str, frozenset[str]] = {
-            q.code: frozenset(c.code for c in instrument.choices_for(q))
-            for _, _, q in instrument.iter_questions()
-        }
-
-
-# Instruments are frozen, so their lookups never go stale; keyed by id() and
-# checked by identity, since a model with dict fields cannot be hashed.
-_LOOKUPS: dict[int, _InstrumentLookups] = {}
-_LOOKUPS_MAX = 64
-
-
-def _lookups(instrument: Instrument) -> _InstrumentLookups:
-    found = _LOOKUPS.get(id(instrument))
-    if found is None or found.instrument is not instrument:
-        if len(_LOOKUPS) >= _LOOKUPS_MAX:
-            _LOOKUPS.clear()
-        found = _LOOKUPS[id(instrument)] = _InstrumentLookups(instrument)
-    return found
-
-
-def _answer_index(instrument: Instrument) -> dict[str, Question]:
-    return _lookups(instrument).index
-
-
-def _offered(instrument: Instrument, question: Question) -> frozenset[str]:
-    offered = _lookups(instrument).offered.get(question.code)
-    if offered is None:  # a question from another instrument version
-        return frozenset(c.code for c in instrument.choices_for(question))
-    return offered
+    return plan_for(instrument).convert(raw)
 
 
 def build_response(
@@ -363,27 +159,20 @@ def build_response(
 
     ``subject`` fixed by a deployment wins over the answer to ``subject``.
     """
-    answers, flags = normalise_answers(instrument, raw_answers)
-    role = answers.get("role")
-    return Response(
-        instrument=instrument.id,
-        instrument_version=instrument.version,
+    from coprod_connectors.conversion import plan_for
+
+    return plan_for(instrument).response(
+        raw_answers,
         response_id=response_id,
         submitted_at=submitted_at,
-        language=language or instrument.default_language,
         round=round,
-        subject=subject or _text_or_none(answers.get("subject")),
-        role=role if isinstance(role, str) else None,
+        language=language,
+        subject=subject,
         deployment=deployment,
         platform=platform,
         complete=complete,
-        answers=answers,
-        flags=[*flags, *extra_flags],
+        extra_flags=extra_flags,
     )
-
-
-def _text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 # --- JSON lines ------------------------------------------------------------------------
@@ -423,6 +212,67 @@ def read_responses(source: Path | IO[str], *, name: str | None = None) -> Iterat
             handle.close()
 
 
+class Reread(Iterable[_T]):
+    """An iterable that reads its source again from the start each time it is iterated
+    (a store query, a file), so that a reader such as the scorer can go through it
+    twice without holding it."""
+
+    def __init__(self, read: Callable[[], Iterator[_T]]) -> None:
+        self._read = read
+
+    def __iter__(self) -> Iterator[_T]:
+        return self._read()
+
+
+def noting_deployments(responses: Iterable[Response], seen: set[str | None]) -> Iterable[Response]:
+    """``responses`` as they are (read again each time if they can be), each one's
+    deployment added to ``seen`` as it goes by: what a report names as its sources,
+    found without holding the responses."""
+
+    def note(items: Iterable[Response]) -> Iterator[Response]:
+        add = seen.add
+        for response in items:
+            add(response.deployment)
+            yield response
+
+    if isinstance(responses, Iterator):  # one-shot
+        return note(responses)
+    return Reread(lambda: note(responses))
+
+
+#: Responses from standard input are kept in memory up to this size, then in a temporary file.
+SPOOL_MAX = 64 * 1024 * 1024
+
+
+def responses_from(source: Path | IO[str], *, name: str | None = None) -> Iterable[Response]:
+    """The responses in a JSON-lines file (or a stream, such as standard input) as an
+    iterable that can be read more than once (see :class:`Reread`), one line at a time.
+
+    A stream is copied as it is read into a temporary file (in memory up to
+    :data:`SPOOL_MAX`), which later readings read again.
+    """
+    if isinstance(source, Path):
+        return Reread(lambda: read_responses(source, name=name))
+    label = name or getattr(source, "name", "<stdin>")
+    spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed with the iterable
+        max_size=SPOOL_MAX, mode="w+", encoding="utf-8", newline=""
+    )
+    try:
+        shutil.copyfileobj(source, spool)
+    except UnicodeDecodeError as exc:
+        spool.close()
+        msg = f"{label}: not UTF-8 text; save it as UTF-8"
+        raise ResponseDataError(msg) from exc
+
+    def again() -> Iterator[Response]:
+        spool.seek(0)
+        return read_responses(spool, name=label)
+
+    found = Reread(again)
+    weakref.finalize(found, spool.close)
+    return found
+
+
 def write_responses(responses: Iterable[Response], target: IO[str]) -> int:
     """Write responses as JSON lines; returns how many."""
     count = 0
@@ -443,14 +293,18 @@ __all__ = [
     "PERSPECTIVES",
     "PERSPECTIVE_NAMES",
     "SCHEMA",
+    "SPOOL_MAX",
     "Flag",
     "FlagKind",
+    "Reread",
     "Response",
     "build_response",
     "default_round",
     "normalise_answers",
+    "noting_deployments",
     "perspective",
     "read_responses",
     "response_as_dict",
+    "responses_from",
     "write_responses",
 ]

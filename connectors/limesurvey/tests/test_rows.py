@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coprod_connectors.errors import ResponseDataError
-from coprod_connectors.instruments import BUILTIN_IDS, Instrument
+from coprod_connectors.instruments import BUILTIN_IDS, Instrument, builtin_instrument
 from coprod_connectors.responses import FlagKind
-from coprod_limesurvey.layout import assemble, columns, disassemble
+from coprod_limesurvey.layout import (
+    META_COLUMNS,
+    UNTICKED,
+    Assembler,
+    Target,
+    assemble,
+    columns,
+    disassemble,
+    is_filecount,
+    uploaded_file_names,
+)
 from coprod_limesurvey.rows import RowConverter, parse_time, read_export
 
 DATA = Path(__file__).parent / "data"
@@ -138,6 +150,82 @@ def test_import_multiline_text(bilingual: Instrument) -> None:
     )
     (response,) = read_export(io.StringIO(text), bilingual)
     assert response.answers["story"] == "line one\nline; two"
+
+
+# --- the compiled assembler gives what assemble gave, cell for cell ------------------------
+
+
+def _reference_assemble(
+    instrument: Instrument, row: Mapping[str, Any], targets: Mapping[str, Target]
+) -> dict[str, Any]:
+    """``layout.assemble`` as it was before the Assembler (main at 11efe2c), unchanged."""
+    answers: dict[str, Any] = {}
+    repeats: dict[str, dict[int, dict[str, Any]]] = {}
+    for column, value in row.items():
+        if column in META_COLUMNS or (
+            value is None or (isinstance(value, str) and not value.strip())
+        ):
+            continue
+        target = targets.get(column)
+        if target is None:
+            if is_filecount(column, targets):
+                continue
+            answers[column] = value
+            continue
+        if target.media:
+            names = uploaded_file_names(value)
+            if not names:
+                continue
+            value = names[0] if len(names) == 1 else names
+        if target.repeat is not None:
+            slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
+        else:
+            slot = answers
+        if target.choice is not None:
+            if str(value).strip().upper() not in UNTICKED:
+                slot.setdefault(target.code, []).append(target.choice)
+        else:
+            slot[target.code] = value
+    for repeat, rows in repeats.items():
+        answers[repeat] = [rows[n] for n in sorted(rows) if rows[n]]
+    return answers
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "Y", "N", "n/a", "N/A", "0", "1", "A1", " 3 ", "yes", "2026-01-02"]),
+    st.text(max_size=5),
+    st.integers(-2, 5),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.sampled_from(
+        ['[{"name": "a.jpg", "size": 1}]', '[{"filename": "b.m4a"}, {"name": "c"}]', "[]"]
+    ),
+)
+
+
+@pytest.mark.parametrize("name", BUILTIN_IDS)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_assembler_assembles_as_before(name: str, data: st.DataObject) -> None:
+    instrument = builtin_instrument(name)
+    targets = columns(instrument)
+    counts = [f"{column}[filecount]" for column, t in targets.items() if t.media]
+    headings = [*sorted(targets), *sorted(META_COLUMNS), *counts, "zzz", "q[x]", "x[filecount]"]
+    row = data.draw(st.dictionaries(st.sampled_from(headings), CELLS, max_size=40))
+    assembled = Assembler(instrument, targets)(row)
+    reference = _reference_assemble(instrument, row, targets)
+    assert repr(assembled) == repr(reference)
+    assert list(assembled) == list(reference)
+
+
+def test_a_row_is_read_not_changed() -> None:
+    convert = RowConverter(builtin_instrument("ladder-check"), round="2026-H2", labels=False)
+    row = {"id": "1", "submitdate": "2026-12-01 10:00:00", "answerLang": "cy", "ideaInv": "2"}
+    before = dict(row)
+    convert(row)
+    assert row == before
 
 
 def test_the_language_a_person_finished_in_wins_over_the_one_they_started_in() -> None:

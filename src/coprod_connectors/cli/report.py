@@ -62,13 +62,15 @@ def report(
     paper: PaperOption = Paper.a4,
 ) -> None:
     """Score what the store holds and write a report (text, md, json, csv, html or pdf)."""
+    from coprod_connectors.responses import noting_deployments
     from coprod_connectors.scoring import score
     from coprod_connectors.store import Store
 
     with Store(store) as db:
-        responses = list(db.responses(instrument=instrument, subject=subject, round=round_))
-        results = score(responses, ladder=ladder, k=k)
-        used = {r.deployment for r in responses}
+        # read in chunks and counted as they go by: never every response at once
+        used: set[str | None] = set()
+        responses = db.responses(instrument=instrument, subject=subject, round=round_)
+        results = score(noting_deployments(responses, used), ladder=ladder, k=k)
         sources = [describe(d) for d in db.deployments() if d.key in used]
     if None in used:
         sources.append("responses imported without a deployment")

@@ -107,11 +107,11 @@ def score(
     """Score responses and print, per subject and round, the rung and the reasons for it."""
     import sys
 
-    from coprod_connectors.responses import read_responses
+    from coprod_connectors.responses import responses_from
     from coprod_connectors.scoring import score as score_responses
 
     source = sys.stdin if str(file) == "-" else file
-    results = score_responses(read_responses(source), ladder=ladder, k=k)
+    results = score_responses(responses_from(source), ladder=ladder, k=k)
     where = "standard input" if source is sys.stdin else f"responses file {file.name}"
     context = report_context(organisation, made_on, [where])
     write_report(results, fmt, output, lang=lang, context=context, paper=paper)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -92,73 +93,207 @@ def plain(value: object) -> bool:
     return value is None or type(value) is str
 
 
-def count_choices(values: Sequence[Any], allowed: Collection[str]) -> Counter[Any]:
-    """How many of ``values`` (raw answers) are each of ``allowed``, or MISSING / INVALID.
+def choice_key(value: Any) -> Any:
+    """What :func:`choice_value` makes of ``value`` before looking at the choices allowed:
+    :data:`MISSING`, :data:`INVALID` or the text to look up. Counting these keys keeps
+    everything :func:`choice_value` would tell apart, whatever the choices."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return MISSING
+    if isinstance(value, bool):
+        return INVALID
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
-    Keys are exactly what :func:`choice_value` gives. The raw values are
-    counted first (in C) and each distinct one normalised once; when a value
-    is not a string (a number, a list) every answer is normalised on its own,
-    which is slower but exact.
+
+def _choice_of(key: Any, allowed: Collection[str]) -> Any:
+    """:func:`choice_value` of a value whose :func:`choice_key` is ``key``."""
+    if key is MISSING or key is INVALID or key in allowed:
+        return key
+    return INVALID
+
+
+def count_keys(values: Sequence[Any]) -> Counter[Any]:
+    """How many of ``values`` (raw answers) have each :func:`choice_key`.
+
+    The raw values are counted first (in C) and each distinct one keyed once;
+    when a value is not a string (a number, a list) every value is keyed on its
+    own, as 1, 1.0 and True are equal in a Counter but not the same answer.
     """
     try:
         raw = Counter(values)
     except TypeError:  # an unhashable answer, such as a list where a choice belongs
-        raw = None
-    if raw is None or not all(plain(v) for v in raw):
-        return Counter(choice_value(v, allowed) for v in values)
+        return Counter(map(choice_key, values))
+    if not {*map(type, raw)} <= _PLAIN_TYPES:
+        return Counter(map(choice_key, values))
     out: Counter[Any] = Counter()
     for value, n in raw.items():
-        out[choice_value(value, allowed)] += n
+        out[choice_key(value)] += n
     return out
 
 
-def count_choice_pairs(
-    first: Sequence[Any],
-    second: Sequence[Any],
-    allowed_first: Collection[str],
-    allowed_second: Collection[str],
-) -> Counter[tuple[Any, Any]]:
-    """Counts of each person's pair of answers (``first[i]``, ``second[i]``), normalised."""
+_PLAIN_TYPES = frozenset({str, type(None)})
+
+
+def count_choices(values: Sequence[Any], allowed: Collection[str]) -> Counter[Any]:
+    """How many of ``values`` (raw answers) are each of ``allowed``, or MISSING / INVALID."""
+    return choices_of_keys(count_keys(values), allowed)
+
+
+def choices_of_keys(keys: Mapping[Any, int], allowed: Collection[str]) -> Counter[Any]:
+    """Counts of :func:`choice_key` keys as counts of choices (as :func:`choice_value`)."""
+    out: Counter[Any] = Counter()
+    for key, n in keys.items():
+        out[_choice_of(key, allowed)] += n
+    return out
+
+
+def table_text(value: Any) -> str | None:
+    """A cell of a table answer (an action plan row) as text; None when blank."""
+    return None if value is None or str(value).strip() == "" else str(value)
+
+
+def count_table_rows(plans: Sequence[Any], columns: tuple[str, ...]) -> Counter[tuple[Any, ...]]:
+    """How many rows of the table answers ``plans`` (lists of objects) have each texts,
+    the cells of ``columns`` as :func:`table_text`. Anything else is left out.
+
+    Rows are counted as they came (a tuple of the raw values, built in C) and
+    each distinct value is turned into text once.
+    """
+    raw: list[tuple[Any, ...]] = []
+    # only the people who wrote a plan: filter out the rest in C
+    for plan in filter(None, plans):
+        if not isinstance(plan, list):
+            continue
+        # a plain loop rather than extend(generator): no generator made per plan
+        for row in plan:
+            if isinstance(row, dict):
+                raw.append(tuple(map(row.get, columns)))  # noqa: PERF401
+    out: Counter[tuple[Any, ...]] = Counter()
     try:
-        raw = Counter(zip(first, second, strict=True))
-    except TypeError:
-        raw = None
-    if raw is None or not all(plain(a) and plain(b) for a, b in raw):
-        return Counter(
-            (choice_value(a, allowed_first), choice_value(b, allowed_second))
-            for a, b in zip(first, second, strict=True)
-        )
-    out: Counter[tuple[Any, Any]] = Counter()
-    for (a, b), n in raw.items():
-        out[choice_value(a, allowed_first), choice_value(b, allowed_second)] += n
+        distinct = Counter(raw)
+        values = set(chain.from_iterable(distinct))
+        exact = set(map(type, values)) <= _PLAIN_TYPES
+    except TypeError:  # an unhashable value, such as a list where text belongs
+        exact = False
+    if exact:
+        texts = {value: table_text(value) for value in values}
+        for row, n in distinct.items():
+            out[tuple(map(texts.__getitem__, row))] += n
+    else:
+        # values that compare equal can still read differently (1, 1.0 and True)
+        out.update(tuple(map(table_text, row)) for row in raw)
     return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a scorer reads of each response: choice ``codes`` (counted one by one),
+    ``pairs`` of them (counted together, per person) and ``tables`` (a code whose
+    answer is a list of rows, with the columns read)."""
+
+    codes: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+    tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def read(self) -> tuple[str, ...]:
+        """Every code read, each once, in a fixed order."""
+        every = (*self.codes, *chain.from_iterable(self.pairs), *(c for c, _ in self.tables))
+        return tuple(dict.fromkeys(every))
+
+
+NOTHING = Reading()
+
+
+def _subtract(counts: Counter[Any], taken: Mapping[Any, int]) -> None:
+    for key, n in taken.items():
+        left = counts[key] - n
+        if left > 0:
+            counts[key] = left
+        else:
+            del counts[key]
 
 
 class Answers:
-    """The raw answers to some codes from a number of people, read one person at a time.
+    """The answers of a number of people to what a scorer reads, counted.
 
-    The values are kept in one flat list, person after person, ``len(codes)``
-    values each. Reading all of a person's answers while their dict is in the
-    CPU cache, and appending them to one list (nothing allocated per person),
-    is what makes a million people quick: a pass per code would fetch every
-    dict from memory again for each code.
+    Responses are read in chunks: :func:`read_answers` copies each person's raw
+    answers to the codes read into one flat list (``len(codes)`` values a person;
+    reading all of a person's answers while their dict is in the CPU cache, and
+    appending to one list, is what makes a million people quick), and
+    :meth:`fold` then counts them (``Counter``, in C) and lets them go, so
+    memory holds counts, not people.
     """
 
-    __slots__ = ("codes", "people", "unknown_codes", "values")
+    __slots__ = (
+        "codes",
+        "pair_counts",
+        "people",
+        "reading",
+        "row_counts",
+        "single_counts",
+        "unknown_codes",
+        "values",
+    )
 
-    def __init__(self, codes: tuple[str, ...]) -> None:
-        self.codes = codes
+    def __init__(self, reading: Reading) -> None:
+        self.reading = reading
+        self.codes = reading.read
         self.values: list[Any] = []
         self.people = 0
         self.unknown_codes = 0
+        self.single_counts: dict[str, Counter[Any]] = {c: Counter() for c in reading.codes}
+        self.pair_counts: dict[tuple[str, str], Counter[Any]] = {
+            p: Counter() for p in reading.pairs
+        }
+        self.row_counts: dict[str, Counter[tuple[Any, ...]]] = {
+            t: Counter() for t, _ in reading.tables
+        }
 
     def __len__(self) -> int:
         return self.people
 
-    def column(self, code: str) -> list[Any]:
-        """Everyone's raw answer to ``code`` (None when unanswered), in order."""
-        # every len(codes)-th value, starting at the code's own position
-        return self.values[self.codes.index(code) :: len(self.codes)]
+    def fold(self) -> None:
+        """Count the values read since the last fold, and let them go."""
+        values, width = self.values, len(self.codes)
+        if not values or not width:
+            self.values = []
+            return
+        where = {code: i for i, code in enumerate(self.codes)}
+        for code, counts in self.single_counts.items():
+            counts.update(count_keys(values[where[code] :: width]))
+        for (a, b), counts in self.pair_counts.items():
+            pairs = list(zip(values[where[a] :: width], values[where[b] :: width], strict=True))
+            counts.update(_count_pairs(pairs))
+        for code, columns in self.reading.tables:
+            self.row_counts[code].update(count_table_rows(values[where[code] :: width], columns))
+        self.values = []
+
+    def take_away(self, other: Answers) -> None:
+        """Take ``other``'s counts (of people counted here too) away from these."""
+        self.people = max(0, self.people - other.people)
+        self.unknown_codes = max(0, self.unknown_codes - other.unknown_codes)
+        for code, counts in self.single_counts.items():
+            _subtract(counts, other.single_counts[code])
+        for pair, counts in self.pair_counts.items():
+            _subtract(counts, other.pair_counts[pair])
+        for code, counts in self.row_counts.items():
+            _subtract(counts, other.row_counts[code])
+
+
+def _count_pairs(pairs: list[tuple[Any, Any]]) -> Counter[tuple[Any, Any]]:
+    """Counts of each pair of :func:`choice_key` keys (see :func:`count_keys`)."""
+    try:
+        raw = Counter(pairs)
+    except TypeError:
+        raw = None
+    if raw is None or not {*map(type, chain.from_iterable(raw))} <= _PLAIN_TYPES:
+        return Counter((choice_key(a), choice_key(b)) for a, b in pairs)
+    out: Counter[tuple[Any, Any]] = Counter()
+    for (a, b), n in raw.items():
+        out[choice_key(a), choice_key(b)] += n
+    return out
 
 
 #: How responses are split before scoring: instrument, subject, round and role.
@@ -167,19 +302,22 @@ _FIELDS = attrgetter("instrument", "subject", "round", "role", "answers", "flags
 
 
 def read_answers(
-    responses: Iterable[Response], codes: Mapping[str, tuple[str, ...]]
+    responses: Iterable[Response],
+    readings: Mapping[str, Reading],
+    buckets: dict[Bucket, Answers] | None = None,
 ) -> dict[Bucket, Answers]:
-    """Each instrument's, subject's, round's and role's :class:`Answers` to its ``codes``.
+    """Each instrument's, subject's, round's and role's :class:`Answers` to what it reads.
 
     One pass, in the responses' own order (what memory fetches fastest);
-    ``attrgetter`` reads each response's fields in one call.
+    ``attrgetter`` reads each response's fields in one call. The answers are
+    added to ``buckets`` (new ones when not given) and left to :meth:`Answers.fold`.
     """
-    buckets: dict[Bucket, Answers] = {}
+    buckets = {} if buckets is None else buckets
     for instrument, subject, round_, role, answers, flags in map(_FIELDS, responses):
         key = (instrument, subject, round_, role)
         bucket = buckets.get(key)
         if bucket is None:
-            bucket = buckets[key] = Answers(codes.get(instrument, ()))
+            bucket = buckets[key] = Answers(readings.get(instrument, NOTHING))
         # what Answers would do in an ``add`` method, written out here: this runs a
         # million times, and a method call would cost as much as the rest together
         bucket.values.extend(map(answers.get, bucket.codes))
@@ -194,7 +332,7 @@ class Group:
     """One instrument's responses for one subject and round, split by perspective group.
 
     Holds what the scorers read: for each perspective group (every group of
-    :data:`GROUPS`, in that order, even when nobody is in it) the
+    :data:`GROUPS`, in that order, even when nobody is in it) the counted
     :class:`Answers` of the roles in it, and the numbers of duplicates
     dropped and of answers to unknown codes. The order of people within a
     group does not matter to any result.
@@ -206,15 +344,15 @@ class Group:
     duplicates: int = 0
 
     @classmethod
-    def of(
-        cls, responses: Iterable[Response], codes: tuple[str, ...], *, duplicates: int = 0
-    ) -> Group:
-        """The group of ``responses`` (one instrument, subject and round), reading ``codes``."""
+    def of(cls, responses: Iterable[Response], reading: Reading, *, duplicates: int = 0) -> Group:
+        """The group of ``responses`` (one instrument, subject and round)."""
         responses = list(responses)
         if not responses:
             msg = "a group needs at least one response"
             raise ValueError(msg)
-        buckets = read_answers(responses, {r.instrument: codes for r in responses})
+        buckets = read_answers(responses, {r.instrument: reading for r in responses})
+        for bucket in buckets.values():
+            bucket.fold()
         by_role = {role: bucket for (_, _, _, role), bucket in buckets.items()}
         first = responses[0]
         return cls.from_roles(first.subject, first.round, by_role, duplicates=duplicates)
@@ -228,7 +366,7 @@ class Group:
         *,
         duplicates: int = 0,
     ) -> Group:
-        """The group of answers already read and split by role."""
+        """The group of answers already read, counted and split by role."""
         answers: dict[str, list[Answers]] = {g: [] for g in GROUPS}
         for role, bucket in by_role.items():
             answers[perspective(role)].append(bucket)
@@ -248,28 +386,38 @@ class Group:
         """Answers to codes the instrument does not have."""
         return sum(b.unknown_codes for buckets in self.answers.values() for b in buckets)
 
-    def column(self, g: str, code: str) -> list[Any]:
-        """Perspective group ``g``'s raw answers to ``code``, one per person (None: none)."""
-        out: list[Any] = []
-        for bucket in self.answers[g]:
-            out += bucket.column(code)
-        return out
-
     def choices(self, code: str, allowed: tuple[str, ...]) -> dict[str, Counter[Any]]:
-        """Each perspective group's counts of the answers to ``code``, as :func:`count_choices`."""
-        return {g: count_choices(self.column(g, code), allowed) for g in self.answers}
+        """Each perspective group's counts of the answers to ``code``: each of ``allowed``,
+        or MISSING / INVALID (as :func:`choice_value`)."""
+        out: dict[str, Counter[Any]] = {}
+        for g, buckets in self.answers.items():
+            keys: Counter[Any] = Counter()
+            for bucket in buckets:
+                keys.update(bucket.single_counts[code])
+            out[g] = choices_of_keys(keys, allowed)
+        return out
 
     def choice_pairs(
         self, first: tuple[str, tuple[str, ...]], second: tuple[str, tuple[str, ...]]
     ) -> dict[str, Counter[tuple[Any, Any]]]:
         """Each perspective group's counts of each person's pair of answers to two codes."""
         (code_a, allowed_a), (code_b, allowed_b) = first, second
-        return {
-            g: count_choice_pairs(
-                self.column(g, code_a), self.column(g, code_b), allowed_a, allowed_b
-            )
-            for g in self.answers
-        }
+        out: dict[str, Counter[tuple[Any, Any]]] = {}
+        for g, buckets in self.answers.items():
+            counts: Counter[tuple[Any, Any]] = Counter()
+            for bucket in buckets:
+                for (a, b), n in bucket.pair_counts[code_a, code_b].items():
+                    counts[_choice_of(a, allowed_a), _choice_of(b, allowed_b)] += n
+            out[g] = counts
+        return out
+
+    def table_rows(self, code: str) -> Counter[tuple[Any, ...]]:
+        """Everyone's table rows for ``code`` (texts, see :func:`count_table_rows`), counted."""
+        out: Counter[tuple[Any, ...]] = Counter()
+        for buckets in self.answers.values():
+            for bucket in buckets:
+                out.update(bucket.row_counts[code])
+        return out
 
 
 @dataclass

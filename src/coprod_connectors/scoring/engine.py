@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import compress
+from itertools import islice
 from operator import attrgetter
 
 from coprod_connectors.errors import ConfigError
@@ -15,7 +16,7 @@ from coprod_connectors.ladder import Evidence, LadderModel, Placement, load_ladd
 from coprod_connectors.responses import Response
 from coprod_connectors.scoring import checklist, ladder_check, self_reflection
 from coprod_connectors.scoring.checklist import score_checklist
-from coprod_connectors.scoring.common import Answers, Group, read_answers
+from coprod_connectors.scoring.common import Answers, Bucket, Group, Reading, read_answers
 from coprod_connectors.scoring.ladder_check import score_ladder_check
 from coprod_connectors.scoring.models import Result, Results
 from coprod_connectors.scoring.self_reflection import score_self_reflection
@@ -46,11 +47,20 @@ def score(
     never shown on its own. The same responses in any order give the same
     results. A response id seen twice for one instrument counts once: the
     latest submission wins.
+
+    The responses are read in chunks of :data:`CHUNK`, counted and let go, so
+    that memory holds counts, not responses: give an iterable that can be read
+    again (each ``iter()`` starting over, as a list, the store's
+    :meth:`~coprod_connectors.store.Store.scoring_source` or a file's) to score
+    more responses than fit in memory. It is read a second time only when a
+    response id appears twice. A one-shot iterator is read into a list first.
     """
     if k < 1:
         msg = f"the privacy threshold k must be 1 or more, not {k}"
         raise ConfigError(msg)
     model = load_ladder(ladder)
+    if isinstance(responses, Iterator):  # one-shot: it cannot be read twice
+        responses = list(responses)
     with _collector_paused():
         groups, unscored = _collect(responses)
         results = [
@@ -106,22 +116,38 @@ def _order(key: Key) -> tuple[int, str, str, str]:
     )
 
 
+#: How many responses are read before their answers are counted and let go.
+CHUNK = 20_000
+
+
 def _collect(responses: Iterable[Response]) -> tuple[dict[Key, Group], Counter[str]]:
-    """The responses kept, grouped by instrument, subject and round; and those not scored.
+    """The responses kept, counted and grouped by instrument, subject and round; and how
+    many of each unscored instrument.
 
     A response id seen twice for one instrument and deployment counts once: the latest
     submission wins (see :func:`_deduplicate`). Each group's ``duplicates``
     counts the copies dropped.
     """
-    responses = responses if isinstance(responses, list) else list(responses)
-    ids = list(map(_ID, responses))
+    readings = _readings()
+    buckets: dict[Bucket, Answers] = {}
+    # each response's id, hashed: 8 bytes a response, to find the ids seen twice
+    ids = array("q")
+    source = iter(responses)
+    while True:
+        before = len(ids)
+        read_answers(_hashing(islice(source, CHUNK), ids), readings, buckets)
+        for bucket in buckets.values():
+            bucket.fold()
+        if len(ids) - before < CHUNK:
+            break
     duplicates: Counter[Key] = Counter()
-    # a quick check first, in C: when no id appears twice there is nothing to drop
-    if len(set(ids)) < len(ids):
-        responses, duplicates = _deduplicate(responses, ids)
+    repeated = _repeated(ids)
+    del ids
+    if repeated:
+        duplicates = _deduplicate(responses, repeated, readings, buckets)
     roles: defaultdict[Key, dict[str | None, Answers]] = defaultdict(dict)
     unscored: Counter[str] = Counter()
-    for (instrument, subject, round_, role), bucket in read_answers(responses, _codes()).items():
+    for (instrument, subject, round_, role), bucket in buckets.items():
         if instrument in SCORERS:
             roles[(instrument, subject, round_)][role] = bucket
         else:
@@ -133,12 +159,12 @@ def _collect(responses: Iterable[Response]) -> tuple[dict[Key, Group], Counter[s
     return groups, unscored
 
 
-def _codes() -> dict[str, tuple[str, ...]]:
-    """The codes each instrument's scorer reads."""
+def _readings() -> dict[str, Reading]:
+    """What each instrument's scorer reads."""
     return {
-        "self-reflection": self_reflection.CODES,
-        "checklist": checklist.codes(),
-        "ladder-check": ladder_check.CODES,
+        "self-reflection": self_reflection.READING,
+        "checklist": Reading(codes=checklist.codes()),
+        "ladder-check": Reading(codes=ladder_check.CODES),
     }
 
 
@@ -147,40 +173,68 @@ def _codes() -> dict[str, tuple[str, ...]]:
 _ID = attrgetter("deployment", "response_id")
 
 
-def _deduplicate(
-    responses: list[Response], ids: list[tuple[str | None, str]]
-) -> tuple[list[Response], Counter[Key]]:
-    """Each (deployment, response id) once per instrument: the latest copy, ties by JSON text.
+def _hashing(responses: Iterable[Response], ids: array[int]) -> Iterator[Response]:
+    """``responses``, with each one's identity hashed into ``ids`` on the way."""
+    add = ids.append
+    for response in responses:
+        add(hash(_ID(response)))
+        yield response
 
-    ``ids`` are the responses' ids, in order. The tie-break makes the result
-    independent of the order of the input. Returns the responses kept, in
-    their order, and how many copies were dropped for each instrument,
-    subject and round (the kept copy's). Only the responses whose id appears
-    more than once (for any instrument) are looked at one by one; finding them
-    and leaving the dropped ones out runs in C.
+
+def _repeated(ids: array[int]) -> frozenset[int]:
+    """The hashes that appear more than once (a quick check first, in C)."""
+    if len(set(ids)) == len(ids):
+        return frozenset()
+    return frozenset(h for h, n in Counter(ids).items() if n > 1)
+
+
+def _deduplicate(
+    responses: Iterable[Response],
+    repeated: frozenset[int],
+    readings: Mapping[str, Reading],
+    buckets: dict[Bucket, Answers],
+) -> Counter[Key]:
+    """Take the copies dropped away from ``buckets``: each (deployment, response id) once per
+    instrument, the latest copy, ties by JSON text.
+
+    ``responses`` is read again for the responses whose id's hash is in
+    ``repeated`` (only those are held). The tie-break makes the result
+    independent of the order of the input. Returns how many copies were dropped
+    for each instrument, subject and round (the kept copy's).
     """
-    copies = Counter(ids)
-    repeated = {i for i, n in copies.items() if n > 1}
-    positions = list(compress(range(len(ids)), map(repeated.__contains__, ids)))
-    latest: dict[
-        tuple[str, tuple[str | None, str]], int
-    ] = {}  # the position of the copy kept so far
-    for i in positions:
-        key = (responses[i].instrument, ids[i])
-        j = latest.setdefault(key, i)
-        if j != i and _newer(responses[i], responses[j]):
-            latest[key] = i
-    keep = [True] * len(responses)
-    for i in positions:
-        keep[i] = False
-    for i in latest.values():
-        keep[i] = True
-    seen = Counter((responses[i].instrument, ids[i]) for i in positions)
+    latest: dict[tuple[str, tuple[str | None, str]], Response] = {}  # the copy kept so far
+    copies: Counter[tuple[str, tuple[str | None, str]]] = Counter()
+    dropped: list[Response] = []
+    for response in responses:
+        identity = _ID(response)
+        if hash(identity) not in repeated:
+            continue
+        key = (response.instrument, identity)
+        copies[key] += 1
+        if copies[key] == 1:
+            latest[key] = response
+            continue
+        kept = latest[key]
+        if _newer(response, kept):
+            latest[key] = response
+            dropped.append(kept)
+        else:
+            dropped.append(response)
+    taken = read_answers(dropped, readings)
+    for bucket_key, bucket in taken.items():
+        bucket.fold()
+        # a source that changed between the readings (a store synced meanwhile) may
+        # hand over a copy the first reading did not count: never below nothing
+        left = buckets.get(bucket_key)
+        if left is None:
+            continue
+        left.take_away(bucket)
+        if left.people <= 0:
+            del buckets[bucket_key]
     duplicates: Counter[Key] = Counter()
-    for key, i in latest.items():
-        r = responses[i]
-        duplicates[(r.instrument, r.subject, r.round)] += seen[key] - 1
-    return list(compress(responses, keep)), duplicates
+    for key, r in latest.items():
+        duplicates[(r.instrument, r.subject, r.round)] += copies[key] - 1
+    return duplicates
 
 
 def _newer(a: Response, b: Response) -> bool:
@@ -191,4 +245,4 @@ def _newer(a: Response, b: Response) -> bool:
     return a.to_json() > b.to_json()
 
 
-__all__ = ["SCORERS", "classify", "score"]
+__all__ = ["CHUNK", "SCORERS", "classify", "score"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from coprod_connectors.ladder import LadderModel, LevelEvidence, place
@@ -13,6 +13,7 @@ from coprod_connectors.scoring.common import (
     INVALID,
     MISSING,
     Group,
+    Reading,
     Tally,
     answered,
     as_levels,
@@ -203,36 +204,14 @@ ROW_CODES = ("actPrin", "actWhat", "actWho", "actWhen", "actHow")
 def _actions(group: Group) -> list[Action]:
     """Every action plan row, sorted by principle, date and text.
 
-    Rows are counted as they came (a tuple of the raw values, built in C);
-    each distinct value is turned into text once, and each distinct row into
-    an :class:`Action` once (the model is frozen, so identical rows share one
-    object). Rows that sort equal are identical, so the order is the same as
-    sorting every row.
+    The rows come counted by their texts (see :meth:`Group.table_rows`); each
+    distinct row becomes an :class:`Action` once (the model is frozen, so
+    identical rows share one object). Rows that sort equal are identical, so
+    the order is the same as sorting every row.
     """
-    raw: list[tuple[Any, ...]] = []
-    for g in group.sizes:
-        # only the people who wrote a plan: filter out the rest in C
-        for plan in filter(None, group.column(g, "actions")):
-            if not isinstance(plan, list):
-                continue
-            # a plain loop rather than extend(generator): no generator made per plan
-            for row in plan:
-                if isinstance(row, dict):
-                    raw.append(tuple(map(row.get, ROW_CODES)))  # noqa: PERF401
     rows: Counter[Row] = Counter()
-    try:
-        distinct = Counter(raw)
-        values = set(chain.from_iterable(distinct))
-        exact = set(map(type, values)) <= {str, type(None)}
-    except TypeError:  # an unhashable value, such as a list where text belongs
-        exact = False
-    if exact:
-        texts = {value: _text(value) for value in values}
-        for row, n in distinct.items():
-            rows[_row(tuple(map(texts.__getitem__, row)))] += n
-    else:
-        # values that compare equal can still read differently (1, 1.0 and True)
-        rows.update(_row(tuple(map(_text, row))) for row in raw)
+    for texts, n in group.table_rows("actions").items():
+        rows[_row(texts)] += n
     order = {p: i for i, p in enumerate(PRINCIPLES)}
     out: list[Action] = []
     for row in sorted(
@@ -259,5 +238,9 @@ def _row(texts: tuple[str | None, ...]) -> Row:
     return Row(ACTION_PRINCIPLES.get(prin or "", prin), what, who, when, how)
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None or str(value).strip() == "" else str(value)
+#: What the scorer reads of each response: each principle's stage and RAG rating
+#: together (a RAG rating contradicts a stage), and the action plan's rows.
+READING = Reading(
+    pairs=tuple((f"{p}Stage", f"{p}Rag") for p in PRINCIPLES),
+    tables=(("actions", ROW_CODES),),
+)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from coprod_connectors.connectors import Deployment, Page
 from coprod_connectors.errors import NotAStoreError, StoreError
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.responses import Response
+from coprod_connectors.responses import Reread, Response
 from coprod_connectors.store.migrations import (
     MIGRATIONS,
     ForeignDatabase,
@@ -380,31 +380,39 @@ class Store:
                     .where(responses_table.c.remote_id.in_(chunk))
                 )
                 existing.update({r[0]: (r[1], bool(r[2])) for r in rows})
-            batch: list[dict[str, Any]] = []
+            batch: list[tuple[Any, ...]] = []
+            append = batch.append
             for record in page.records:
-                raw = json.dumps(record.raw, sort_keys=True, ensure_ascii=False)
+                remote_id = record.remote_response_id
+                raw = _raw_json(record.raw)
                 response = record.response
-                values = {
-                    "deployment": deployment,
-                    "remote_id": record.remote_response_id,
-                    "instrument": response.instrument if response else None,
-                    "round": response.round if response else None,
-                    "subject": response.subject if response else None,
-                    "submitted_at": response.submitted_at.isoformat() if response else None,
-                    "raw": raw,
-                    "response": response.to_json() if response else None,
-                    "deleted": False,
-                    "seen_run": run_id,
-                }
-                before = existing.get(record.remote_response_id)
+                if response is None:
+                    append(
+                        (deployment, remote_id, None, None, None, None, raw, None, False, run_id)
+                    )
+                else:
+                    append(
+                        (
+                            deployment,
+                            remote_id,
+                            response.instrument,
+                            response.round,
+                            response.subject,
+                            response.submitted_at.isoformat(),
+                            raw,
+                            response.to_json(),
+                            False,
+                            run_id,
+                        )
+                    )
+                before = existing.get(remote_id)
                 if before is None:
                     new += 1
                 elif before[0] != raw or before[1]:
                     updated += 1
                 else:
                     unchanged += 1
-                batch.append(values)
-            self._upsert_many(conn, responses_table, ["deployment", "remote_id"], batch)
+            self._write_responses(conn, batch)
             self._upsert(
                 conn,
                 cursors,
@@ -488,8 +496,13 @@ class Store:
         subject: str | None = None,
         round: str | None = None,  # noqa: A002
         batch: int = 2000,
-    ) -> Iterator[Response]:
-        """Stored responses (not deleted), streamed in a fixed order."""
+    ) -> Iterable[Response]:
+        """Stored responses (not deleted), in a fixed order, ``batch`` rows at a time.
+
+        An iterable that queries the store again each time it is iterated, so
+        that the scorer can read it twice (when an id is repeated) and never
+        hold every response at once.
+        """
         query = (
             sa.select(responses_table.c.response)
             .where(responses_table.c.deleted.is_(False))
@@ -502,6 +515,9 @@ class Store:
             query = query.where(responses_table.c.subject == subject)
         if round:
             query = query.where(responses_table.c.round == round)
+        return Reread(lambda: self._stream(query, batch))
+
+    def _stream(self, query: sa.Select[Any], batch: int) -> Iterator[Response]:
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
             try:
@@ -575,6 +591,23 @@ class Store:
         except SQLAlchemyError as exc:
             raise _store_error(exc, self.url) from exc
 
+    def _write_responses(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Upsert rows of :data:`_RESPONSE_COLUMNS` (plain tuples) with ONE executemany.
+
+        The statement is written out for the driver (SQLite and PostgreSQL share
+        the ``ON CONFLICT`` syntax), so that nothing is done per row but what the
+        driver does; other databases go through SQLAlchemy.
+        """
+        if not rows:
+            return
+        dialect = conn.dialect
+        if dialect.name not in {"sqlite", "postgresql"}:  # pragma: no cover - other databases
+            named = [dict(zip(_RESPONSE_COLUMNS, row, strict=True)) for row in rows]
+            self._upsert_many(conn, responses_table, ["deployment", "remote_id"], named)
+            return
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(_upsert_responses_sql(marker), rows)
+
     def _upsert_many(
         self, conn: Connection, table: sa.Table, keys: list[str], rows: list[dict[str, Any]]
     ) -> None:
@@ -615,6 +648,38 @@ class Store:
                 conn.execute(table.update().where(where).values(**values))
             else:
                 conn.execute(table.insert().values(**key, **values))
+
+
+#: The columns :meth:`Store._write_responses` writes, in the order of its tuples.
+_RESPONSE_COLUMNS = (
+    "deployment",
+    "remote_id",
+    "instrument",
+    "round",
+    "subject",
+    "submitted_at",
+    "raw",
+    "response",
+    "deleted",
+    "seen_run",
+)
+_RESPONSE_KEY = ("deployment", "remote_id")
+
+#: A raw record as stored: JSON with sorted keys (so the same record is the same text),
+#: what json.dumps(..., sort_keys=True, ensure_ascii=False) writes, with one encoder.
+_raw_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
+def _upsert_responses_sql(marker: str) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE of every response column (SQLite and PostgreSQL)."""
+    names = ", ".join(_RESPONSE_COLUMNS)
+    values = ", ".join([marker] * len(_RESPONSE_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _RESPONSE_COLUMNS if c not in _RESPONSE_KEY)
+    # every name is a constant of this module; the values go as parameters
+    return (
+        f"INSERT INTO responses ({names}) VALUES ({values}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(_RESPONSE_KEY)}) DO UPDATE SET {updates}"
+    )
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -37,6 +37,7 @@ from coprod_connectors import (
     Response,
     build_response,
     build_xlsform,
+    construct,
     integer_cursor,
     prefetch,
 )
@@ -405,8 +406,8 @@ class KoboToolboxConnector:
         )
         # the submission is a JSON object and the response is built and validated:
         # no need to validate them again, field by field, for every record
-        return PulledRecord.model_construct(
-            remote_response_id=remote_id, raw=submission, response=response
+        return construct(
+            PulledRecord, {"remote_response_id": remote_id, "raw": submission, "response": response}
         )
 
     @staticmethod

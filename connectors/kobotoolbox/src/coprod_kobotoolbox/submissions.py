@@ -22,7 +22,7 @@ Decisions (see the README):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -61,20 +61,41 @@ def answer_code(key: str) -> str | None:
     return last_segment(key) if is_answer_key(key) else None
 
 
+#: answer_code's results by key, read with a plain dict lookup (every submission of a
+#: form has the same keys; a lookup here costs a third of a call to the cached function)
+_CODES: dict[str, str | None] = {}
+_CODES_MAX = 8192
+
+
+def _codes_of(keys: Iterable[str]) -> None:
+    """Make sure :data:`_CODES` knows ``keys``."""
+    if len(_CODES) > _CODES_MAX:
+        _CODES.clear()
+    for key in keys:
+        if key not in _CODES:
+            _CODES[key] = answer_code(key)
+
+
 def answers_from_submission(submission: Mapping[str, Any]) -> dict[str, Any]:
     """The answers in one KPI submission, keyed by codes (repeats as lists of dicts)."""
     answers: dict[str, Any] = {}
-    code_of = answer_code
+    codes = _CODES
+    if not codes.keys() >= submission.keys():
+        _codes_of(submission)
     for key, value in submission.items():
-        code = code_of(key)
+        code = codes[key]
         if code is None:
             continue
-        if isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+        if isinstance(value, list) and all(
+            type(v) is dict or isinstance(v, Mapping) for v in value
+        ):
             rows = []
             for item in value:
+                if not codes.keys() >= item.keys():
+                    _codes_of(item)
                 row = {}
                 for k, v in item.items():
-                    inner = code_of(k)
+                    inner = codes[k]
                     if inner is not None:
                         row[inner] = v
                 rows.append(row)

@@ -6,8 +6,10 @@ import base64
 import binascii
 import codecs
 import logging
+import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -32,6 +34,7 @@ from coprod_connectors import (
     PushOptions,
     ResponseDataError,
     UnavailableError,
+    construct,
     integer_cursor,
     prefetch,
 )
@@ -58,10 +61,50 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Response ids asked for per export_responses call; memory use is bounded by this.
-#: LimeSurvey 6.14 spends ~27 ms on a call plus ~0.22 ms a row: 1,000 rows keep the
-#: per-call part small (benchmarks/bench_pull_limesurvey.py) and a page near 1 MB.
+#: Response ids asked for by a pull's first export_responses call. LimeSurvey 6.14
+#: spends ~27 ms on a call plus ~0.22 ms a row (benchmarks/bench_pull_limesurvey.py):
+#: a first range of 1,000 comes back in about a quarter of a second, near 1 MB.
 DEFAULT_PAGE_SIZE = 1000
+#: The bounds of the ranges when they adapt: memory is bounded by the largest (a
+#: range of 5,000 is about 5 MB of export), the smallest is what a slow or failing
+#: server is asked for at worst.
+DEFAULT_MAX_PAGE_SIZE = 5000
+DEFAULT_MIN_PAGE_SIZE = 100
+#: An export answered within this many seconds makes the next range twice as large;
+#: one slower than SLOW_EXPORT makes it half as large.
+FAST_EXPORT = 1.0
+SLOW_EXPORT = 10.0
+#: No pull makes more export calls than this (a server that makes up ids forever).
+MAX_EXPORTS = 100_000
+
+
+@dataclass
+class RangeSizes:
+    """How many response ids the next export asks for, between ``smallest`` and ``largest``.
+
+    The range doubles while the server answers within ``fast`` seconds (so a
+    full pull makes few calls), halves when an answer takes ``slow`` seconds
+    or more, and halves again before a failed export is tried once more.
+    """
+
+    size: int
+    smallest: int
+    largest: int
+    fast: float = FAST_EXPORT
+    slow: float = SLOW_EXPORT
+
+    def answered(self, seconds: float) -> None:
+        if seconds <= self.fast:
+            self.size = min(self.largest, self.size * 2)
+        elif seconds >= self.slow:
+            self.size = max(self.smallest, self.size // 2)
+
+    def failed(self) -> bool:
+        """Halve after a failure; False when the range is already the smallest (give up)."""
+        if self.size <= self.smallest:
+            return False
+        self.size = max(self.smallest, self.size // 2)
+        return True
 
 
 def survey_urls(site_url: str, sid: int | str, languages: list[str]) -> dict[str, str]:
@@ -91,10 +134,13 @@ class LimeSurveyPushOptions(PushOptions):
 class LimeSurveyConnector:
     """Renders instruments as LimeSurvey 6 surveys (.lss) and runs them over RemoteControl.
 
-    ``transport`` or ``client`` (httpx) can be injected; ``page_size`` bounds
-    how many responses one pull request reads; ``timeout``, ``retries``,
-    ``backoff`` and ``sleep`` change those of the core's HTTP policy (tests
-    pass a ``sleep`` that does not);
+    ``transport`` or ``client`` (httpx) can be injected; a pull asks for
+    response ids in ranges that start at ``page_size`` and grow while the server
+    answers fast, up to ``max_page_size`` (which bounds memory), and shrink when
+    it is slow or fails (see :class:`RangeSizes`; ``clock`` times the answers);
+    a ``page_size`` given without ``max_page_size`` keeps every range that size.
+    ``timeout``, ``retries``, ``backoff`` and ``sleep`` change those of the core's
+    HTTP policy (tests pass a ``sleep`` that does not);
     ``prefetch`` asks for the next id ranges (in a helper thread) while a page
     is converted and stored.
     """
@@ -112,16 +158,27 @@ class LimeSurveyConnector:
         transport: httpx.BaseTransport | None = None,
         client: httpx.Client | None = None,
         timeout: httpx.Timeout | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int | None = None,
+        max_page_size: int | None = None,
         retries: int | None = None,
         backoff: float | None = None,
         sleep: Callable[[float], None] | None = None,
         prefetch: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._transport = transport
         self._client = client
         self._timeout = timeout
-        self.page_size = max(1, page_size)
+        self.page_size = max(1, page_size or DEFAULT_PAGE_SIZE)
+        # ranges adapt by default; a page size given alone keeps every range that size
+        largest = max_page_size or (DEFAULT_MAX_PAGE_SIZE if page_size is None else self.page_size)
+        self.max_page_size = max(self.page_size, largest)
+        self.min_page_size = (
+            min(self.page_size, DEFAULT_MIN_PAGE_SIZE)
+            if self.max_page_size > self.page_size
+            else self.page_size
+        )
+        self._clock = clock
         self._retries = retries
         self._backoff = backoff
         self._sleep = sleep
@@ -449,8 +506,9 @@ class LimeSurveyConnector:
                 for rows, ids, cursor, requests in source:
                     # built without re-validation: every field is already of its type
                     records = [
-                        PulledRecord.model_construct(
-                            remote_response_id=str(n), raw=row, response=convert(row)
+                        construct(
+                            PulledRecord,
+                            {"remote_response_id": str(n), "raw": row, "response": convert(row)},
                         )
                         for n, row in zip(ids, rows, strict=True)
                     ]
@@ -462,11 +520,26 @@ class LimeSurveyConnector:
         self, rc: RemoteControl, sid: int, status: CompletionStatus, last: int
     ) -> Generator[tuple[list[dict[str, Any]], list[int], int, int], None, None]:
         """(rows, their ids, the cursor after them, requests made) for each id range after
-        ``last`` that has rows; a range with none is skipped by asking for the next id."""
-        while True:
+        ``last`` that has rows; a range with none is skipped by asking for the next id.
+
+        The ranges adapt (see :class:`RangeSizes`). Every export must move the
+        cursor on: a server that answers with ids outside the range asked for
+        (one that ignores the range) is a PlatformError, and no pull makes more
+        than :data:`MAX_EXPORTS` calls, so a pull always ends.
+        """
+        sizes = RangeSizes(self.page_size, self.min_page_size, self.max_page_size)
+        for _ in range(MAX_EXPORTS):
             before = rc.requests
-            low, high = last + 1, last + self.page_size
-            rows = self._export(rc, sid, status, low, high)
+            low, high = last + 1, last + sizes.size
+            started = self._clock()
+            try:
+                rows = self._export(rc, sid, status, low, high)
+            except UnavailableError:
+                if sizes.failed():  # a smaller range may get through
+                    logger.info("export of %s-%s failed; asking for %s ids", low, high, sizes.size)
+                    continue
+                raise
+            sizes.answered(self._clock() - started)
             if rows is None:
                 return
             if not rows:
@@ -488,6 +561,8 @@ class LimeSurveyConnector:
                 )
             last = max(ids)
             yield rows, ids, last, rc.requests - before
+        msg = f"a pull of survey {sid} made {MAX_EXPORTS:,} exports and had not finished"
+        raise PlatformError(msg, hint="check the survey's response ids; run the sync again")
 
     @staticmethod
     def _export(
@@ -646,9 +721,12 @@ def _as_int(result: Any, method: str) -> int:
 
 
 __all__ = [
+    "DEFAULT_MAX_PAGE_SIZE",
+    "DEFAULT_MIN_PAGE_SIZE",
     "DEFAULT_PAGE_SIZE",
     "LimeSurveyConnector",
     "LimeSurveyPushOptions",
+    "RangeSizes",
     "decode_export",
     "survey_urls",
 ]

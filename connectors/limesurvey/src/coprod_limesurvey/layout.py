@@ -23,7 +23,7 @@ repeat as a list of objects.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,6 +232,70 @@ def uploaded_file_names(value: Any) -> list[str]:
     return names
 
 
+class Assembler:
+    """:func:`assemble` for one instrument, its columns looked at once (build once per pull)."""
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        targets: Mapping[str, Target] | None = None,
+        *,
+        ignore: Collection[str] = (),
+    ) -> None:
+        self.targets = columns(instrument) if targets is None else targets
+        #: columns that are never answers: LimeSurvey's own, and ``ignore``
+        self.skipped = META_COLUMNS | frozenset(ignore)
+        #: columns that hold one answer to one code as it is (most of them)
+        self.simple: dict[str, str] = {}
+        #: the others: a multiple choice's columns, a repeat's, a file upload's
+        self.placed: dict[str, Target] = {}
+        for column, target in self.targets.items():
+            if column in self.skipped:
+                continue
+            if target.repeat is None and target.choice is None and not target.media:
+                self.simple[column] = target.code
+            else:
+                self.placed[column] = target
+
+    def __call__(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        answers: dict[str, Any] = {}
+        repeats: dict[str, dict[int, dict[str, Any]]] = {}
+        simple, placed = self.simple, self.placed
+        for column, value in row.items():
+            # blank cells are left out (``_blank``, written out: this runs for every cell)
+            if type(value) is str:
+                if not value.strip():
+                    continue
+            elif value is None or _blank(value):
+                continue
+            code = simple.get(column)
+            if code is not None:
+                answers[code] = value
+                continue
+            target = placed.get(column)
+            if target is None:
+                if column not in self.skipped and not is_filecount(column, self.targets):
+                    answers[column] = value
+                continue
+            if target.media:
+                names = uploaded_file_names(value)
+                if not names:
+                    continue
+                value = names[0] if len(names) == 1 else names
+            if target.repeat is not None:
+                slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
+            else:
+                slot = answers
+            if target.choice is not None:
+                if str(value).strip().upper() not in UNTICKED:
+                    slot.setdefault(target.code, []).append(target.choice)
+            else:
+                slot[target.code] = value
+        for repeat, rows in repeats.items():
+            answers[repeat] = [rows[n] for n in sorted(rows) if rows[n]]
+        return answers
+
+
 def assemble(
     instrument: Instrument, row: Mapping[str, Any], targets: Mapping[str, Target] | None = None
 ) -> dict[str, Any]:
@@ -239,38 +303,12 @@ def assemble(
 
     Blank cells are left out; a multiple choice becomes the list of its ticked
     choices; a repeat becomes a list of row objects (rows with no answer are
-    dropped). A column the instrument does not know is kept under its own name
-    so that it is flagged, not lost.
+    dropped); a file upload becomes the uploaded file's name (a list of names
+    for several); its file count column is left out. A column the instrument
+    does not know is kept under its own name so that it is flagged, not lost.
+    (For many rows, build an :class:`Assembler` once.)
     """
-    targets = columns(instrument) if targets is None else targets
-    answers: dict[str, Any] = {}
-    repeats: dict[str, dict[int, dict[str, Any]]] = {}
-    for column, value in row.items():
-        if column in META_COLUMNS or _blank(value):
-            continue
-        target = targets.get(column)
-        if target is None:
-            if is_filecount(column, targets):
-                continue
-            answers[column] = value
-            continue
-        if target.media:
-            names = uploaded_file_names(value)
-            if not names:
-                continue
-            value = names[0] if len(names) == 1 else names
-        if target.repeat is not None:
-            slot = repeats.setdefault(target.repeat, {}).setdefault(target.row or 0, {})
-        else:
-            slot = answers
-        if target.choice is not None:
-            if str(value).strip().upper() not in UNTICKED:
-                slot.setdefault(target.code, []).append(target.choice)
-        else:
-            slot[target.code] = value
-    for repeat, rows in repeats.items():
-        answers[repeat] = [rows[n] for n in sorted(rows) if rows[n]]
-    return answers
+    return Assembler(instrument, targets)(row)
 
 
 def disassemble(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str, str]:
@@ -314,6 +352,7 @@ __all__ = [
     "FILECOUNT_SUFFIXES",
     "META_COLUMNS",
     "RESERVED_CODES",
+    "Assembler",
     "Target",
     "assemble",
     "check_codes",

@@ -19,7 +19,7 @@ from coprod_connectors import (
     build_response,
     default_round,
 )
-from coprod_limesurvey.layout import META_COLUMNS, Target, assemble, columns, language_code
+from coprod_limesurvey.layout import META_COLUMNS, Assembler, Target, columns, language_code
 from coprod_limesurvey.render import choice_html
 
 PLATFORM = "limesurvey"
@@ -86,6 +86,8 @@ class RowConverter:
         self.tz = tz
         self.targets: dict[str, Target] = columns(instrument)
         self.language_column = language_code(instrument)
+        # the language column is read here, never an answer
+        self._assemble = Assembler(instrument, self.targets, ignore={self.language_column})
         self._labels = _label_index(instrument) if labels else {}
 
     def response_id(self, row: Mapping[str, Any]) -> str:
@@ -107,9 +109,7 @@ class RowConverter:
         finished = str(row.get(self.language_column) or "").strip()
         started = str(row.get("startlanguage") or "").strip()
         language = finished if finished in self.instrument.languages else started
-        codes = self._codes(row)
-        codes.pop(self.language_column, None)
-        raw = assemble(self.instrument, codes, self.targets)
+        raw = self._assemble(self._codes(row))
         return build_response(
             self.instrument,
             raw,
@@ -123,10 +123,10 @@ class RowConverter:
             complete=submitted is not None,
         )
 
-    def _codes(self, row: Mapping[str, Any]) -> dict[str, Any]:
+    def _codes(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
         """Map full-text answers (a 'full answers' export) back to choice codes."""
         if not self._labels:
-            return dict(row)
+            return row  # only read: no copy
         fixed: dict[str, Any] = {}
         for column, value in row.items():
             target = self.targets.get(column)

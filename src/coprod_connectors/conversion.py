@@ -1,0 +1,413 @@
+"""Answers keyed by codes -> typed answers and flags: a plan compiled once per instrument version.
+
+Every connector turns a platform's record into answers keyed by the
+instrument's codes and hands them to :func:`~coprod_connectors.responses.build_response`,
+which runs the :class:`ConversionPlan` of that instrument version. The plan
+looks at the instrument once (which code is which question, its kind, the
+choices it offers, its range) and keeps one small converter per code, so a
+pull of a hundred thousand records does not ask the instrument the same
+questions a hundred thousand times.
+
+The rules are those of the interchange format (see ``responses``): blank
+answers are left out, values are converted to the question's type, and what
+does not fit is kept as it came and flagged. The :class:`Response` is built
+as ``model_construct`` builds it (:func:`construct`, without its per-field
+loop) once the plan has checked every field the model's validation would
+check; anything unusual (a value of another type, a bad round name, an empty
+id...) goes through the model's full validation instead, so the result, and
+any error, is exactly what validation gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timezone
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
+from coprod_connectors.responses import _ROUND, Flag, FlagKind, Response
+
+#: A converter: (the code or path to name in a flag, the value, the flags to add to) -> value.
+Converter = Callable[[str, Any, list[Flag]], Any]
+
+_UTC = timezone.utc
+_STR = frozenset({str})
+_TEXT_KINDS = frozenset(
+    {QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT, QuestionKind.AUDIO, QuestionKind.IMAGE}
+)
+#: Stands for "any text" among the choices a code accepts.
+_ANY_TEXT: frozenset[str] = frozenset({"\x00any"})
+_UNKNOWN: Any = object()
+_CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX})
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
+
+
+def _scalar_text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _invalid(code: str, value: Any, message: str) -> Flag:
+    return Flag(code=code, kind=FlagKind.INVALID_VALUE, value=value, message=message)
+
+
+def _choice(offered: frozenset[str]) -> Converter:
+    listed = ", ".join(sorted(offered))
+
+    def convert(code: str, value: Any, flags: list[Flag]) -> Any:
+        text = value.strip() if type(value) is str else _scalar_text(value)
+        if text not in offered:
+            flags.append(_invalid(code, value, f"{text!r} is not one of the choices ({listed})"))
+        return text
+
+    return convert
+
+
+def _multiple(offered: frozenset[str]) -> Converter:
+    def convert(code: str, value: Any, flags: list[Flag]) -> Any:
+        items = value.split() if isinstance(value, str) else [_scalar_text(v) for v in value]
+        bad = [i for i in items if i not in offered]
+        if bad:
+            flags.append(
+                _invalid(code, value, f"{', '.join(map(repr, bad))} not among the choices")
+            )
+        return sorted(set(items), key=items.index)
+
+    return convert
+
+
+def _integer(low: int | None, high: int | None) -> Converter:
+    def convert(code: str, value: Any, flags: list[Flag]) -> Any:
+        number = value if type(value) is int else _whole_number(value)
+        if number is None:
+            flags.append(_invalid(code, value, "not a whole number"))
+            return value
+        if (low is not None and number < low) or (high is not None and number > high):
+            flags.append(
+                Flag(
+                    code=code,
+                    kind=FlagKind.OUT_OF_RANGE,
+                    value=number,
+                    message=f"{number} is outside {low}..{high}",
+                )
+            )
+        return number
+
+    return convert
+
+
+def _date(code: str, value: Any, flags: list[Flag]) -> Any:
+    text = _scalar_text(value)
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        flags.append(_invalid(code, value, "not a date (YYYY-MM-DD)"))
+        return text
+
+
+def _text(code: str, value: Any, flags: list[Flag]) -> Any:
+    del code, flags
+    return value.strip() if type(value) is str else _scalar_text(value)
+
+
+class ConversionPlan:
+    """How to convert the answers to one instrument version (build with :func:`plan_for`).
+
+    ``convert(raw)`` is :func:`~coprod_connectors.responses.normalise_answers`
+    and ``response(raw, ...)`` is :func:`~coprod_connectors.responses.build_response`,
+    for this instrument.
+    """
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        offered: dict[str, frozenset[str]] = {
+            q.code: frozenset(c.code for c in instrument.choices_for(q))
+            for _, _, q in instrument.iter_questions()
+        }
+        index: dict[str, Question] = {}
+        for _, repeat, question in instrument.iter_questions():
+            if repeat is not None:
+                continue
+            if question.kind is QuestionKind.MATRIX:
+                for row in question.rows or ():
+                    index[row.code] = question
+            else:
+                index[question.code] = question
+        made: dict[int, Converter | None] = {}
+        self._steps: dict[str, Converter | None] = {}
+        #: the text a code takes as it is (stripped): its choices, or any text
+        self._accepts: dict[str, frozenset[str]] = {}
+        for code, question in index.items():
+            step = made.get(id(question))
+            if id(question) not in made:
+                step = made[id(question)] = self._step(question, offered)
+            self._steps[code] = step
+            if question.kind in _CHOICE_KINDS:
+                self._accepts[code] = offered[question.code]
+            elif question.kind in _TEXT_KINDS:
+                self._accepts[code] = _ANY_TEXT
+        self._id = instrument.id
+        self._version = instrument.version
+        self._language = instrument.default_language
+
+    def _step(self, question: Question, offered: Mapping[str, frozenset[str]]) -> Converter | None:
+        """The converter of a top-level question (None for a note: never an answer)."""
+        if question.kind is QuestionKind.NOTE:
+            return None
+        if question.kind is QuestionKind.REPEAT:
+            return self._repeat(question, offered)
+        return self._converter(question, offered)
+
+    def _converter(self, question: Question, offered: Mapping[str, frozenset[str]]) -> Converter:
+        kind = question.kind
+        choices = offered.get(question.code)
+        if choices is None:  # pragma: no cover - every question of the instrument is there
+            choices = frozenset(c.code for c in self.instrument.choices_for(question))
+        if kind in _CHOICE_KINDS:
+            return _choice(choices)
+        if kind is QuestionKind.MULTIPLE_CHOICE:
+            return _multiple(choices)
+        if kind is QuestionKind.INTEGER:
+            return _integer(question.min, question.max)
+        if kind is QuestionKind.DATE:
+            return _date
+        return _text
+
+    def _repeat(self, question: Question, offered: Mapping[str, frozenset[str]]) -> Converter:
+        inner: dict[str, Converter] = {
+            q.code: self._converter(q, offered) for q in question.questions or ()
+        }
+        max_count = question.max_count
+
+        def convert(code: str, value: Any, flags: list[Flag]) -> Any:
+            if not isinstance(value, list) or not all(
+                type(v) is dict or isinstance(v, Mapping) for v in value
+            ):
+                flags.append(_invalid(code, value, "a repeat must be a list of objects"))
+                return value
+            rows: list[dict[str, Any]] = []
+            for i, item in enumerate(value):
+                row: dict[str, Any] = {}
+                for inner_code, inner_value in item.items():
+                    if type(inner_value) is str:
+                        if not inner_value.strip():
+                            continue
+                    elif inner_value is None or _blank(inner_value):
+                        continue
+                    step = inner.get(inner_code)
+                    path = f"{code}[{i}].{inner_code}"
+                    if step is None:
+                        row[inner_code] = inner_value
+                        flags.append(
+                            Flag(
+                                code=path,
+                                kind=FlagKind.UNKNOWN_CODE,
+                                value=inner_value,
+                                message=f"{code} has no question {inner_code!r}",
+                            )
+                        )
+                    else:
+                        row[inner_code] = step(path, inner_value, flags)
+                if row:
+                    rows.append(row)
+            if len(rows) > (max_count or len(rows)):
+                flags.append(
+                    Flag(
+                        code=code,
+                        kind=FlagKind.OUT_OF_RANGE,
+                        value=len(rows),
+                        message=f"{len(rows)} rows; the instrument allows {max_count}",
+                    )
+                )
+            return rows
+
+        return convert
+
+    def convert(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Flag]]:
+        """Answers converted to their types, and the flags of what did not fit."""
+        flags: list[Flag] = []
+        answers: dict[str, Any] = {}
+        steps, accepts = self._steps, self._accepts
+        for code, value in raw.items():
+            # what the converters would do, written out for the common case (text that
+            # fits) as this runs for every answer; blank answers are left out
+            if type(value) is str:
+                text = value.strip()
+                if not text:
+                    continue
+                taken = accepts.get(code)
+                if taken is not None and (taken is _ANY_TEXT or text in taken):
+                    answers[code] = text
+                    continue
+            elif value is None or _blank(value):
+                continue
+            step = steps.get(code, _UNKNOWN)
+            if step is _UNKNOWN:
+                answers[code] = value
+                flags.append(
+                    Flag(
+                        code=code,
+                        kind=FlagKind.UNKNOWN_CODE,
+                        value=value,
+                        message=f"{self._id} {self._version} has no question {code!r}",
+                    )
+                )
+            elif step is not None:  # None: a note, never an answer
+                answers[code] = step(code, value, flags)
+        return answers, flags
+
+    def response(
+        self,
+        raw_answers: Mapping[str, Any],
+        *,
+        response_id: str,
+        submitted_at: datetime,
+        round: str,  # noqa: A002 - the interchange format's own name
+        language: str | None = None,
+        subject: str | None = None,
+        deployment: str | None = None,
+        platform: str | None = None,
+        complete: bool = True,
+        extra_flags: Iterable[Flag] = (),
+    ) -> Response:
+        """A :class:`Response` from answers keyed by codes, converted and flagged.
+
+        ``subject`` fixed by a deployment wins over the answer to ``subject``.
+        """
+        answers, flags = self.convert(raw_answers)
+        role = answers.get("role")
+        if extra_flags:
+            flags.extend(extra_flags)
+        if not subject:
+            found = answers.get("subject")
+            subject = found if isinstance(found, str) and found else None
+        fields: dict[str, Any] = {
+            "instrument": self._id,
+            "instrument_version": self._version,
+            "response_id": response_id,
+            "submitted_at": submitted_at,
+            "language": language or self._language,
+            "round": round,
+            "subject": subject,
+            "role": role if isinstance(role, str) else None,
+            "deployment": deployment,
+            "platform": platform,
+            "complete": complete,
+            "answers": answers,
+            "flags": flags,
+        }
+        if not ({*map(type, answers)} <= _STR and _checked(fields)):
+            # something unusual: the model's own validation decides (and explains)
+            return Response(**fields)
+        when = fields["submitted_at"]
+        fields["submitted_at"] = (
+            when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
+        )
+        return construct(Response, fields)
+
+
+def _checked(fields: dict[str, Any]) -> bool:
+    """Whether ``Response``'s validation would take ``fields`` as they are (but the date's zone).
+
+    Only exact types pass: a subclass, or a value validation would convert, is
+    left to the validation.
+    """
+    text_or_none = (str, type(None))
+    return (
+        type(fields["response_id"]) is str
+        and fields["response_id"] != ""
+        and type(fields["submitted_at"]) is datetime
+        and type(fields["language"]) is str
+        and type(fields["round"]) is str
+        and _ROUND.fullmatch(fields["round"]) is not None
+        and type(fields["subject"]) in text_or_none
+        and type(fields["role"]) in text_or_none
+        and type(fields["deployment"]) in text_or_none
+        and type(fields["platform"]) in text_or_none
+        and type(fields["complete"]) is bool
+        and (not fields["flags"] or all(type(f) is Flag for f in fields["flags"]))
+    )
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_PLAIN: dict[type[BaseModel], tuple[str, ...] | None] = {}
+
+
+def _plain_fields(cls: type[BaseModel]) -> tuple[str, ...] | None:
+    """The field names of a model ``construct`` can build directly, or None (use model_construct).
+
+    Directly: no aliases, no extra fields kept, no private attributes, nothing run after init.
+    """
+    if cls not in _PLAIN:
+        fields = cls.model_fields
+        plain = (
+            not cls.__pydantic_root_model__
+            and not cls.__pydantic_post_init__
+            and not cls.__private_attributes__
+            and cls.model_config.get("extra") != "allow"
+            and all(f.alias is None and f.validation_alias is None for f in fields.values())
+        )
+        _PLAIN[cls] = tuple(fields) if plain else None
+    return _PLAIN[cls]
+
+
+def construct(cls: type[_M], fields: dict[str, Any]) -> _M:
+    """``cls.model_construct(**fields)``, the same object, made quicker when ``fields`` has
+    every field of ``cls`` in the model's order (and the model is plain: no aliases...).
+
+    Like ``model_construct`` it checks nothing: only for values already checked.
+    pydantic's ``model_construct`` walks every field's aliases and defaults in
+    Python and costs more than validating a small model; here the instance's
+    ``__dict__`` is ``fields`` itself, as ``model_construct`` would make it.
+    """
+    names = _plain_fields(cls)
+    if names is None or tuple(fields) != names:
+        return cls.model_construct(**fields)
+    made = cls.__new__(cls)
+    _set(made, "__dict__", fields)
+    _set(made, "__pydantic_fields_set__", set(names))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
+
+
+_set = object.__setattr__
+
+
+# Instruments are frozen, so their plans never go stale; keyed by id() and
+# checked by identity, since a model with dict fields cannot be hashed.
+_PLANS: dict[int, ConversionPlan] = {}
+_PLANS_MAX = 64
+
+
+def plan_for(instrument: Instrument) -> ConversionPlan:
+    """The conversion plan of ``instrument`` (made on first use, then reused)."""
+    found = _PLANS.get(id(instrument))
+    if found is None or found.instrument is not instrument:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        found = _PLANS[id(instrument)] = ConversionPlan(instrument)
+    return found
+
+
+__all__ = ["ConversionPlan", "Converter", "construct", "plan_for"]
