@@ -99,6 +99,15 @@ def push(
     subject: SubjectOption = None,
     option: OptionOption = None,
     media: MediaOption = None,
+    easy_read: Annotated[
+        bool | None,
+        typer.Option(
+            "--easy-read/--standard",
+            help="Easy read: pictures first, one question per screen, big choices; "
+            "--standard for the usual form (default: as the round's last push, else standard).",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -127,6 +136,8 @@ def push(
 
     with Store(store) as db:
         existing = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
+        if easy_read is None:
+            easy_read = existing is not None and existing.easy_read
         pushed = live.push(
             model,
             profile,
@@ -136,6 +147,7 @@ def push(
             options=options,
             media=tuple(files),
             handover_dir=db.folder(),
+            easy_read=easy_read,
         )
         deployment = pushed.deployment
         db.record_deployment(deployment, model)
@@ -143,9 +155,11 @@ def push(
         existing is not None
         and existing.remote_id == deployment.remote_id
         and existing.instrument_version == deployment.instrument_version
+        and existing.easy_read == deployment.easy_read
     )
     typer.echo(
-        f"{'already live' if reused else 'live'}: {model.id} {model.version} on {profile.name} "
+        f"{'already live' if reused else 'live'}: {model.id} {model.version}"
+        f"{' (easy read)' if deployment.easy_read else ''} on {profile.name} "
         f"({profile.platform} {printable(deployment.remote_id)}), round {round_name}"
     )
     lines = pushed.handover.lines() or [f"url: {deployment.url}"]

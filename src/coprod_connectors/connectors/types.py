@@ -71,6 +71,11 @@ class Deployment(BaseModel):
         """The deployment's id in the store and in responses: ``platform:profile:remote_id``."""
         return f"{self.platform}:{self.profile}:{self.remote_id}"
 
+    @property
+    def easy_read(self) -> bool:
+        """Pushed in the easy-read presentation (``details["easy_read"]``, set by push)."""
+        return self.details.get("easy_read") is True
+
 
 class Link(BaseModel):
     """A labelled address for people: the form, a language's version, the admin page."""

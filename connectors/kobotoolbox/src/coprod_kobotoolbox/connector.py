@@ -172,14 +172,16 @@ class KoboToolboxConnector:
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
         """Create and deploy the asset, or reuse / redeploy ``existing``.
 
-        - ``existing`` with the same instrument version (and not ``update``):
-          reused, re-activated if it was archived;
-        - ``existing`` with another version (or ``update``): the SAME asset gets
-          the new content and is redeployed with the new version id, so phones
-          still holding the old form version keep submitting to it;
+        - ``existing`` with the same instrument version and presentation (and not
+          ``update``): reused, re-activated if it was archived;
+        - ``existing`` with another version or presentation (or ``update``): the
+          SAME asset gets the new content and is redeployed with the new version
+          id, so phones still holding the old form version keep submitting to it;
+        - ``easy_read``: the easy-read form (recorded as ``details["easy_read"]``);
         - ``share`` (:class:`KoboPushOptions`): usernames given ``view_asset`` and
           ``add_submissions``.
 
@@ -196,7 +198,7 @@ class KoboToolboxConnector:
                 "it cannot be reused"
             )
             raise ConfigError(msg)
-        form = build_xlsform(instrument)
+        form = build_xlsform(instrument, easy_read=easy_read)
         files: list[FormFile] = [*form.media, *media]
         content = kpi_content(form)
         name = instrument.title[instrument.default_language]
@@ -206,7 +208,11 @@ class KoboToolboxConnector:
                 uid = existing.remote_id
                 versions.update(existing.details.get("versions") or {})
                 asset = kpi.get(f"/api/v2/assets/{uid}/", what=f"form {uid}")
-                same = existing.instrument_version == instrument.version and not update
+                same = (
+                    existing.instrument_version == instrument.version
+                    and existing.easy_read == easy_read
+                    and not update
+                )
                 if same and asset.get("has_deployment"):
                     if activate and not asset.get("deployment__active"):
                         kpi.json(
@@ -255,6 +261,7 @@ class KoboToolboxConnector:
                 versions=versions,
                 shared=sorted(shared),
                 collect=collect,
+                easy_read=easy_read,
             )
         return Pushed(deployment=deployment, handover=self.describe(deployment))
 
@@ -609,6 +616,7 @@ def _deployment(
     versions: dict[str, str],
     shared: list[str],
     collect: str,
+    easy_read: bool = False,
 ) -> Deployment:
     uid = str(asset["uid"])
     base = kpi.base_url
@@ -634,6 +642,8 @@ def _deployment(
         "collect_owner_url": f"{collect}/{owner}" if owner else collect,
         "shared_with": shared,
     }
+    if easy_read:
+        details["easy_read"] = True
     details["instructions"] = _instructions(details, instrument)
     url = links.get("url") or links.get("offline_url") or _form_page(base, uid)
     return Deployment(
