@@ -52,7 +52,9 @@ def build(
         ),
     ] = False,
 ) -> None:
-    """Write an instrument as the platform's own file (to import by hand)."""
+    """Write an instrument as the platform's own file (to import by hand), and the
+    pictures and sounds it refers to into a folder beside it (NAME-media/), to upload
+    with it as form media."""
     from coprod_connectors.instruments import resolve_instrument
 
     model = resolve_instrument(instrument)
@@ -64,9 +66,14 @@ def build(
     artefact = found.render(model, options)
     target = output or Path(artefact.filename)
     artefact.write(target)
+    media = artefact.write_media(target.with_name(f"{target.stem}-media"))
     for warning in artefact.warnings:
         typer.echo(f"note: {warning}", err=True)
     typer.echo(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
+    if media:
+        typer.echo(f"wrote {len(media)} media files to upload with it as form media:")
+    for path in media:
+        typer.echo(f"  {printable(str(path))}")
 
 
 OptionOption = Annotated[

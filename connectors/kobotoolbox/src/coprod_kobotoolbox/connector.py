@@ -135,16 +135,20 @@ class KoboToolboxConnector:
     # -- render -----------------------------------------------------------------------
 
     def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
-        """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
+        """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``),
+        with the pictures and sounds it names as the artefact's ``media``."""
         fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
         form = build_xlsform(instrument, easy_read=bool((options or {}).get("easy_read")))
         stem = f"{instrument.id}-{instrument.version}"
+        # the pictures and sounds the form names: uploaded as form media with it
+        media = tuple(MediaFile(m.name, m.path, m.media_type) for m in form.media)
         if fmt == "xlsx":
             return Artefact(
                 content=xlsx_bytes(form),
                 filename=f"{stem}.xlsx",
                 media_type=XLSX_MEDIA_TYPE,
                 warnings=tuple(form.warnings),
+                media=media,
             )
         if fmt == "json":
             text = json.dumps(kpi_content(form), ensure_ascii=False, indent=2) + "\n"
@@ -153,6 +157,7 @@ class KoboToolboxConnector:
                 filename=f"{stem}.json",
                 media_type=JSON_MEDIA_TYPE,
                 warnings=tuple(form.warnings),
+                media=media,
             )
         msg = f"the kobotoolbox connector renders xlsx or json, not {fmt!r}"
         raise ConfigError(msg, hint="use --format xlsx (upload by hand) or json (KPI content)")
