@@ -14,6 +14,8 @@ from coprod_connectors.instruments import builtin_instrument
 from coprod_limesurvey import LimeSurveyConnector
 from coprod_testkit.limesurvey_fake import FakeLimeSurvey
 
+REAL_ROUND = "cassette-easy-read"
+
 
 class Importing(FakeLimeSurvey):
     """The testkit's fake (a live checklist survey with no marker), taking imports too."""
@@ -106,3 +108,35 @@ def test_the_same_presentation_reuses_the_survey(
     assert deployment.remote_id == str(fake.sid)
     assert deployment.easy_read
     assert "import_survey" not in fake.calls
+
+
+@pytest.mark.vcr
+def test_an_easy_read_push_on_a_real_server(server: Any) -> None:
+    """Recorded against LimeSurvey 6.14: the easy-read checklist, a question a page."""
+    checklist = builtin_instrument("checklist")
+    connector = LimeSurveyConnector()
+    deployment = connector.push(
+        checklist, server.profile, round=REAL_ROUND, easy_read=True
+    ).deployment
+    sid = int(deployment.remote_id)
+    try:
+        assert deployment.easy_read
+        assert deployment.details["active"] is True
+        with connector.session(server.profile) as rc:
+            assert rc.call("get_survey_properties", sid, ["format"]) == {"format": "S"}
+            listed = rc.call("list_questions", sid)
+        types = {q["title"]: q["type"] for q in listed if not q.get("parent_qid")}
+        assert types["d1"] == "L"  # a statement of the grid, a question of its own
+        # pushed again, with or without the stored deployment: the same survey
+        again = connector.push(
+            checklist, server.profile, round=REAL_ROUND, existing=deployment, easy_read=True
+        ).deployment
+        assert (again.remote_id, again.easy_read) == (str(sid), True)
+        lost = connector.push(checklist, server.profile, round=REAL_ROUND, easy_read=True)
+        assert lost.deployment.remote_id == str(sid)
+        # the standard survey for the same round: refused, with what to do
+        with pytest.raises(ConfigError, match="push a new round"):
+            connector.push(checklist, server.profile, round=REAL_ROUND, existing=deployment)
+    finally:
+        with connector.session(server.profile) as rc:
+            rc.call("delete_survey", sid)
