@@ -177,3 +177,39 @@ def test_push_draws_the_handovers_qr_code(
     assert len(drawing) >= 12
     assert len({len(line) for line in drawing}) == 1
     assert set("".join(drawing)) <= {" ", "█", "▀", "▄"}
+
+
+def test_push_easy_read_is_recorded_kept_and_changed_only_when_told(
+    memory: MemoryPlatform, tmp_path: Path
+) -> None:
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory://x")
+    source = (Path(__file__).parent / "data" / "instruments" / "small.yaml").read_text()
+    form = tmp_path / "small.yaml"
+    form.write_text(source)
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1", "--easy-read")
+    assert code == 0
+    assert "live: small-test 1.0.0 (easy read) on mem" in out
+    code, out, _ = run("status", "--json")
+    assert json.loads(out)[0]["easy_read"] is True
+    code, out, _ = run("status")
+    assert "(easy" in out  # the table may wrap the cell
+    # not told: the round's presentation is kept, for the same and for a new version
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1")
+    assert "already live: small-test 1.0.0 (easy read)" in out
+    form.write_text(source.replace('version: "1.0.0"', 'version: "1.1.0"'))
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1")
+    assert code == 0
+    assert "live: small-test 1.1.0 (easy read) on mem" in out
+    # told: the other presentation
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1", "--standard")
+    assert code == 0
+    assert out.startswith("live: small-test 1.1.0 on mem")
+    code, out, _ = run("status", "--json")
+    rows = {row["instrument"]: row["easy_read"] for row in json.loads(out)}
+    assert rows == {"small-test 1.0.0": True, "small-test 1.1.0": False}
+
+
+def test_push_help_offers_easy_read() -> None:
+    result = runner.invoke(app, ["push", "--help"], env={"COLUMNS": "200"})
+    assert "--easy-read" in result.output
+    assert "--standard" in result.output

@@ -284,3 +284,58 @@ def test_reviews_edits_and_late_submissions_through_the_store(
     assert (full.new, full.updated, full.deleted) == (0, 0, 1)
     assert store.count_responses(deployment.key) == 7
     assert store.count_responses(deployment.key, deleted=True) == 1
+
+
+def test_easy_read_is_a_form_version_of_its_own(
+    central: CentralTarget,
+    collect_phone: Callable[[str], Collect],
+    make_answers: Answers,
+) -> None:
+    instrument = builtin_instrument("checklist")
+    connector = OdkCentralConnector()
+    options = connector.push_options.of({"project": central.name("easyread")})
+
+    standard = connector.push(instrument, central.profile, round=ROUND, options=options)
+    assert "easy_read" not in standard.deployment.details
+    easy = connector.push(
+        instrument,
+        central.profile,
+        round=ROUND,
+        existing=standard.deployment,
+        options=options,
+        easy_read=True,
+    )
+    # Central refuses a version that changes a field's type (easy read turns each grid
+    # into single questions), so the easy-read form is a form of its own in the project
+    details = easy.deployment.details
+    assert easy.deployment.remote_id != standard.deployment.remote_id
+    assert details["form_id"] == f"{standard.deployment.details['form_id']}-easy-read"
+    assert details["project_id"] == standard.deployment.details["project_id"]
+    assert details["easy_read"] is True
+    assert easy.deployment.easy_read
+    assert details["versions"] == {instrument.version: instrument.version}
+    # pushed again in easy read: the same form is reused
+    again = connector.push(
+        instrument,
+        central.profile,
+        round=ROUND,
+        existing=easy.deployment,
+        options=options,
+        easy_read=True,
+    )
+    assert again.deployment.remote_id == easy.deployment.remote_id
+    assert again.handover.summary is not None
+    assert again.handover.summary.startswith("reused")
+
+    phone = _phone(easy.handover.qr_payload, collect_phone)
+    form = phone.download_form(details["form_id"])
+    assert "/diversity/" not in form  # no grid: its statements are questions of their own
+    answers = make_answers(instrument, 0, roles=["user"])
+    rid = phone.submit(phone.fill(form, answers)).removeprefix("uuid:")
+
+    pulled = responses_by_id(_pull(connector, easy.deployment, central, instrument))
+    assert set(pulled) == {rid}
+    assert pulled[rid].instrument_version == instrument.version
+    assert pulled[rid].answers == expected_answers(instrument, answers)
+    assert pulled[rid].flags == []
+    assert_same_scores({instrument.version: instrument}, list(pulled.values()), {rid: answers})

@@ -52,7 +52,9 @@ def build(
         ),
     ] = False,
 ) -> None:
-    """Write an instrument as the platform's own file (to import by hand)."""
+    """Write an instrument as the platform's own file (to import by hand), and the
+    pictures and sounds it refers to into a folder beside it (NAME-media/), to upload
+    with it as form media."""
     from coprod_connectors.instruments import resolve_instrument
 
     model = resolve_instrument(instrument)
@@ -64,9 +66,14 @@ def build(
     artefact = found.render(model, options)
     target = output or Path(artefact.filename)
     artefact.write(target)
+    media = artefact.write_media(target.with_name(f"{target.stem}-media"))
     for warning in artefact.warnings:
         typer.echo(f"note: {warning}", err=True)
     typer.echo(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
+    if media:
+        typer.echo(f"wrote {len(media)} media files to upload with it as form media:")
+    for path in media:
+        typer.echo(f"  {printable(str(path))}")
 
 
 OptionOption = Annotated[
@@ -99,6 +106,15 @@ def push(
     subject: SubjectOption = None,
     option: OptionOption = None,
     media: MediaOption = None,
+    easy_read: Annotated[
+        bool | None,
+        typer.Option(
+            "--easy-read/--standard",
+            help="Easy read: pictures first, one question per screen, big choices; "
+            "--standard for the usual form (default: as the round's last push, else standard).",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -127,6 +143,8 @@ def push(
 
     with Store(store) as db:
         existing = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
+        if easy_read is None:
+            easy_read = existing is not None and existing.easy_read
         pushed = live.push(
             model,
             profile,
@@ -136,6 +154,7 @@ def push(
             options=options,
             media=tuple(files),
             handover_dir=db.folder(),
+            easy_read=easy_read,
         )
         deployment = pushed.deployment
         db.record_deployment(deployment, model)
@@ -143,9 +162,11 @@ def push(
         existing is not None
         and existing.remote_id == deployment.remote_id
         and existing.instrument_version == deployment.instrument_version
+        and existing.easy_read == deployment.easy_read
     )
     typer.echo(
-        f"{'already live' if reused else 'live'}: {model.id} {model.version} on {profile.name} "
+        f"{'already live' if reused else 'live'}: {model.id} {model.version}"
+        f"{' (easy read)' if deployment.easy_read else ''} on {profile.name} "
         f"({profile.platform} {printable(deployment.remote_id)}), round {round_name}"
     )
     lines = pushed.handover.lines() or [f"url: {deployment.url}"]

@@ -106,6 +106,7 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
                     "platform": d.platform,
                     "profile": d.profile,
                     "instrument": f"{d.instrument} {d.instrument_version}",
+                    "easy_read": d.easy_read,
                     "round": d.round,
                     "subject": d.subject,
                     "url": d.url,
@@ -138,7 +139,7 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
         sync_text = "never" if last is None else f"{last['outcome']} {last['finished_at'] or ''}"
         table.add_row(
             row["deployment"],
-            row["instrument"],
+            row["instrument"] + (" (easy read)" if row["easy_read"] else ""),
             row["round"],
             str(row["responses"]),
             sync_text,

@@ -136,16 +136,20 @@ class KoboToolboxConnector:
     # -- render -----------------------------------------------------------------------
 
     def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
-        """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
+        """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``),
+        with the pictures and sounds it names as the artefact's ``media``."""
         fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
         form = build_xlsform(instrument, easy_read=bool((options or {}).get("easy_read")))
         stem = f"{instrument.id}-{instrument.version}"
+        # the pictures and sounds the form names: uploaded as form media with it
+        media = tuple(MediaFile(m.name, m.path, m.media_type) for m in form.media)
         if fmt == "xlsx":
             return Artefact(
                 content=xlsx_bytes(form),
                 filename=f"{stem}.xlsx",
                 media_type=XLSX_MEDIA_TYPE,
                 warnings=tuple(form.warnings),
+                media=media,
             )
         if fmt == "json":
             text = json.dumps(kpi_content(form), ensure_ascii=False, indent=2) + "\n"
@@ -154,6 +158,7 @@ class KoboToolboxConnector:
                 filename=f"{stem}.json",
                 media_type=JSON_MEDIA_TYPE,
                 warnings=tuple(form.warnings),
+                media=media,
             )
         msg = f"the kobotoolbox connector renders xlsx or json, not {fmt!r}"
         raise ConfigError(msg, hint="use --format xlsx (upload by hand) or json (KPI content)")
@@ -173,14 +178,16 @@ class KoboToolboxConnector:
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
         """Create and deploy the asset, or reuse / redeploy ``existing``.
 
-        - ``existing`` with the same instrument version (and not ``update``):
-          reused, re-activated if it was archived;
-        - ``existing`` with another version (or ``update``): the SAME asset gets
-          the new content and is redeployed with the new version id, so phones
-          still holding the old form version keep submitting to it;
+        - ``existing`` with the same instrument version and presentation (and not
+          ``update``): reused, re-activated if it was archived;
+        - ``existing`` with another version or presentation (or ``update``): the
+          SAME asset gets the new content and is redeployed with the new version
+          id, so phones still holding the old form version keep submitting to it;
+        - ``easy_read``: the easy-read form (recorded as ``details["easy_read"]``);
         - ``share`` (:class:`KoboPushOptions`): usernames given ``view_asset`` and
           ``add_submissions``.
 
@@ -197,7 +204,7 @@ class KoboToolboxConnector:
                 "it cannot be reused"
             )
             raise ConfigError(msg)
-        form = build_xlsform(instrument)
+        form = build_xlsform(instrument, easy_read=easy_read)
         files: list[FormFile] = [*form.media, *media]
         content = kpi_content(form)
         name = instrument.title[instrument.default_language]
@@ -207,7 +214,11 @@ class KoboToolboxConnector:
                 uid = existing.remote_id
                 versions.update(existing.details.get("versions") or {})
                 asset = kpi.get(f"/api/v2/assets/{uid}/", what=f"form {uid}")
-                same = existing.instrument_version == instrument.version and not update
+                same = (
+                    existing.instrument_version == instrument.version
+                    and existing.easy_read == easy_read
+                    and not update
+                )
                 if same and asset.get("has_deployment"):
                     if activate and not asset.get("deployment__active"):
                         kpi.json(
@@ -256,6 +267,7 @@ class KoboToolboxConnector:
                 versions=versions,
                 shared=sorted(shared),
                 collect=collect,
+                easy_read=easy_read,
             )
         return Pushed(deployment=deployment, handover=self.describe(deployment))
 
@@ -610,6 +622,7 @@ def _deployment(
     versions: dict[str, str],
     shared: list[str],
     collect: str,
+    easy_read: bool = False,
 ) -> Deployment:
     uid = str(asset["uid"])
     base = kpi.base_url
@@ -635,6 +648,8 @@ def _deployment(
         "collect_owner_url": f"{collect}/{owner}" if owner else collect,
         "shared_with": shared,
     }
+    if easy_read:
+        details["easy_read"] = True
     details["instructions"] = _instructions(details, instrument)
     url = links.get("url") or links.get("offline_url") or _form_page(base, uid)
     return Deployment(

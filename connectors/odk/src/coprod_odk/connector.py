@@ -172,12 +172,14 @@ class OdkCentralConnector:
         if fmt != "xlsx":
             msg = f"the odk connector renders xlsx, not {fmt[:20]!r}"
             raise ConfigError(msg, hint="use --format xlsx")
-        form = build_xlsform(instrument)
+        form = build_xlsform(instrument, easy_read=bool((options or {}).get("easy_read")))
         return Artefact(
             content=xlsx_bytes(form),
             filename=f"{instrument.id}-{instrument.version}.xlsx",
             media_type=XLSX_MEDIA_TYPE,
             warnings=tuple(form.warnings),
+            # the pictures and sounds the form names: uploaded to Central with it
+            media=tuple(MediaFile(m.name, m.path, m.media_type) for m in form.media),
         )
 
     # -- push -------------------------------------------------------------------------
@@ -195,8 +197,14 @@ class OdkCentralConnector:
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
         """Publish the form (or a new version of it), make the app user, hand over the QR code.
+
+        ``easy_read`` publishes the easy-read form. It is a form of its own (id ending
+        in ``-easy-read``), not a version of the standard one: Central refuses a new
+        version that changes a field's type, and easy read turns each grid into single
+        questions.
 
         The pictures and sounds the form names (the instrument's, and ``media`` given on
         top) are uploaded to the draft before it is published, so phones download them
@@ -213,14 +221,22 @@ class OdkCentralConnector:
                 "it cannot be reused"
             )
             raise ConfigError(msg)
+        if existing is not None and existing.easy_read != easy_read:
+            # the other presentation is another form: keep only the project
+            existing = existing.model_copy(
+                update={"details": {"project_name": existing.details.get("project_name")}}
+            )
         before: dict[str, Any] = dict(existing.details) if existing is not None else {}
         project_name = (
             chosen.project
             or before.get("project_name")
             or str(profile.options.get("project") or DEFAULT_PROJECT)
         )
-        form_id = str(before.get("form_id") or form_id_for(instrument, round, subject))
-        form = build_xlsform(instrument)
+        form_id = str(
+            before.get("form_id")
+            or form_id_for(instrument, round, subject) + ("-easy-read" if easy_read else "")
+        )
+        form = build_xlsform(instrument, easy_read=easy_read)
         form.settings["form_id"] = form_id
         # the pictures and sounds the form names (the instrument's), and those given on top
         given: list[MediaFile | InstrumentMedia] = [*form.media, *media]
@@ -263,6 +279,7 @@ class OdkCentralConnector:
                 "app_user_id": done.app_user.id,
                 "app_user": done.app_user.display_name,
                 "missing_media": list(done.missing_media),
+                **({"easy_read": True} if easy_read else {}),
             },
         )
         handover = self.describe(deployment)
