@@ -48,7 +48,7 @@ if TYPE_CHECKING:
         retry_after,
         user_agent,
     )
-    from coprod_connectors.connectors.paging import integer_cursor, prefetch
+    from coprod_connectors.connectors.paging import fewer_collections, integer_cursor, prefetch
     from coprod_connectors.conversion import ConversionPlan, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
@@ -200,6 +200,7 @@ _EXPORTS: dict[str, str] = {
     "retry_after": "coprod_connectors.connectors.http",
     "user_agent": "coprod_connectors.connectors.http",
     "integer_cursor": "coprod_connectors.connectors.paging",
+    "fewer_collections": "coprod_connectors.connectors.paging",
     "prefetch": "coprod_connectors.connectors.paging",
     "builtin_instrument": "coprod_connectors.instruments",
     "builtin_instruments": "coprod_connectors.instruments",
@@ -324,6 +325,7 @@ __all__ = [
     "discover",
     "easy_read",
     "error_page_text",
+    "fewer_collections",
     "instrument_media",
     "integer_cursor",
     "is_generated_name",

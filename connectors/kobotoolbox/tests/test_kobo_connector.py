@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -330,7 +331,9 @@ def test_pull_pages_by_id_and_maps_codes(
     deployment = _deployed(connector, profile, bilingual)
     fake.submissions = [_submission(n) for n in (3, 5, 8, 13, 21)]
     fake.calls.clear()
+    threshold = gc.get_threshold()
     pages = list(connector.pull(deployment, profile, instrument=bilingual))
+    assert gc.get_threshold() == threshold  # the collector is as it was after a pull
     assert [len(p.records) for p in pages] == [2, 2, 1]
     assert [p.cursor for p in pages] == ["5", "13", "21"]
     assert sum(p.requests for p in pages) == len(fake.calls) == 3

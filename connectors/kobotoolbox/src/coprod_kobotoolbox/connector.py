@@ -38,6 +38,7 @@ from coprod_connectors import (
     build_response,
     build_xlsform,
     construct,
+    fewer_collections,
     integer_cursor,
     prefetch,
 )
@@ -361,7 +362,7 @@ class KoboToolboxConnector:
             None if full else integer_cursor(since, platform="KoboToolbox", unit="a submission _id")
         )
         url = f"/api/v2/assets/{deployment.remote_id}/data/"
-        with self.client(profile) as kpi:
+        with self.client(profile) as kpi, fewer_collections():
 
             def fetch(after: int | None) -> tuple[list[dict[str, Any]], list[int], bool]:
                 params: dict[str, Any] = {

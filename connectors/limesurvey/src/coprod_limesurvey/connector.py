@@ -35,6 +35,7 @@ from coprod_connectors import (
     ResponseDataError,
     UnavailableError,
     construct,
+    fewer_collections,
     integer_cursor,
     prefetch,
 )
@@ -512,7 +513,7 @@ class LimeSurveyConnector:
         last = (
             None if full else integer_cursor(since, platform="LimeSurvey", unit="a response id")
         ) or 0
-        with self.session(profile) as rc:
+        with self.session(profile) as rc, fewer_collections():
             batches = self._batches(rc, sid, status, last)
             # while a page is converted and stored, a helper thread asks for the next ranges
             source = prefetch(batches, name="limesurvey-prefetch") if self.prefetch else batches
