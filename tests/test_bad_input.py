@@ -133,16 +133,16 @@ CASES = [
     ),
     Case(
         "profile-unknown-platform",
-        ("profiles", "test", "odk"),
+        ("profiles", "test", "surveyx"),
         2,
-        "no connector called 'odk'",
-        {"coprod.toml": '[profiles.odk]\nplatform = "odk"\nurl = "https://x"\n'},
+        "no connector called 'surveyx'",
+        {"coprod.toml": '[profiles.surveyx]\nplatform = "surveyx"\nurl = "https://x"\n'},
     ),
     Case(
         "add-unknown-platform",
-        ("profiles", "add", "x", "--platform", "odk", "--url", "https://x"),
+        ("profiles", "add", "x", "--platform", "surveyx", "--url", "https://x"),
         2,
-        "no connector called 'odk'",
+        "no connector called 'surveyx'",
     ),
     Case(
         "add-bad-url",
@@ -225,9 +225,9 @@ CASES = [
     ),
     Case(
         "build-unknown-platform",
-        ("build", "checklist", "--platform", "odk"),
+        ("build", "checklist", "--platform", "surveyx"),
         2,
-        "no connector called 'odk'",
+        "no connector called 'surveyx'",
     ),
     Case(
         "build-unknown-instrument",
@@ -258,9 +258,9 @@ CASES = [
     ),
     Case(
         "import-unknown-platform",
-        ("import", "x.csv", "--platform", "odk", "--instrument", "checklist"),
+        ("import", "x.csv", "--platform", "surveyx", "--instrument", "checklist"),
         2,
-        "no connector called 'odk'",
+        "no connector called 'surveyx'",
         {"x.csv": "id\n1\n"},
     ),
     Case(

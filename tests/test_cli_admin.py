@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import coprod_connectors.connectors as platforms
+from coprod_connectors import Deployment, Handover
 from coprod_connectors.cli import app
 from coprod_connectors.instruments import builtin_instrument
 from coprod_testkit.memory import MemoryConnector, MemoryPlatform
@@ -144,6 +145,7 @@ def test_push_prints_the_handover_and_refuses_what_the_platform_lacks(
     code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
     assert code == 0
     assert "url: memory://s1" in out
+    assert "█" not in out  # no QR code without a payload
     code, _, err = run("push", "ladder-check", "--to", "mem", "--option", "share=ana")
     assert code == 2
     assert "the memory connector has no push option 'share' (its options: none)" in err
@@ -160,3 +162,56 @@ def test_push_prints_the_handover_and_refuses_what_the_platform_lacks(
     code, out, _ = run("attachments")
     assert code == 0
     assert out == ""
+
+
+def test_push_draws_the_handovers_qr_code(
+    memory: MemoryPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def with_code(deployment: Deployment) -> Handover:
+        return Handover(qr_payload="eJyrVkrLz1eyUkpKLFKqBQAbQAQf", qr_label="settings to scan")
+
+    monkeypatch.setattr(MemoryConnector, "_handover", staticmethod(with_code))
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "memory")
+    code, out, _ = run("push", "ladder-check", "--to", "mem", "--round", "2026-H2")
+    assert code == 0
+    assert "settings to scan: eJyrVkrLz1eyUkpKLFKqBQAbQAQf" in out
+    drawing = out.split("eJyrVkrLz1eyUkpKLFKqBQAbQAQf\n", 1)[1].splitlines()
+    assert len(drawing) >= 12
+    assert len({len(line) for line in drawing}) == 1
+    assert set("".join(drawing)) <= {" ", "█", "▀", "▄"}
+
+
+def test_push_easy_read_is_recorded_kept_and_changed_only_when_told(
+    memory: MemoryPlatform, tmp_path: Path
+) -> None:
+    run("profiles", "add", "mem", "--platform", "memory", "--url", "https://memory.invalid")
+    source = (Path(__file__).parent / "data" / "instruments" / "small.yaml").read_text()
+    form = tmp_path / "small.yaml"
+    form.write_text(source)
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1", "--easy-read")
+    assert code == 0
+    assert "live: small-test 1.0.0 (easy read) on mem" in out
+    code, out, _ = run("status", "--json")
+    assert json.loads(out)[0]["easy_read"] is True
+    code, out, _ = run("status")
+    assert "(easy" in out  # the table may wrap the cell
+    # not told: the round's presentation is kept, for the same and for a new version
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1")
+    assert "already live: small-test 1.0.0 (easy read)" in out
+    form.write_text(source.replace('version: "1.0.0"', 'version: "1.1.0"'))
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1")
+    assert code == 0
+    assert "live: small-test 1.1.0 (easy read) on mem" in out
+    # told: the other presentation
+    code, out, _ = run("push", str(form), "--to", "mem", "--round", "r1", "--standard")
+    assert code == 0
+    assert out.startswith("live: small-test 1.1.0 on mem")
+    code, out, _ = run("status", "--json")
+    rows = {row["instrument"]: row["easy_read"] for row in json.loads(out)}
+    assert rows == {"small-test 1.0.0": True, "small-test 1.1.0": False}
+
+
+def test_push_help_offers_easy_read() -> None:
+    result = runner.invoke(app, ["push", "--help"], env={"COLUMNS": "200"})
+    assert "--easy-read" in result.output
+    assert "--standard" in result.output

@@ -14,12 +14,14 @@ import ast
 import base64
 import hashlib
 import importlib
+import inspect
 import os
 import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +37,7 @@ from coprod_connectors.connectors.checks import (
     declaration_problems,
     private_imports,
     render_problems,
+    signature_problems,
 )
 from coprod_connectors.connectors.options import parse_push_options
 from coprod_connectors.instruments import builtin_instruments, load_instrument
@@ -165,6 +168,21 @@ def test_the_testkit_memory_connector_keeps_the_contract() -> None:
     module = Path(memory.__file__)
     private = private_imports(module.parent)
     assert [p for p in private if p.startswith(f"{module.parent.name}/{module.name}:")] == []
+
+
+def test_a_connector_without_easy_read_fails_the_contract() -> None:
+    """A connector written before push grew ``easy_read`` is told what it lacks."""
+    wanted = inspect.signature(LiveConnector.push)
+
+    def old_push(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    old_push.__signature__ = wanted.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in wanted.parameters.values() if p.name != "easy_read"]
+    )
+    assert signature_problems("push", old_push, LiveConnector.push, strict=False) == [
+        "push() lacks the parameter 'easy_read'"
+    ]
 
 
 # --- the core names no platform ---------------------------------------------------------

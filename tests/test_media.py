@@ -173,3 +173,92 @@ def test_coprod_build_easy_read_gives_a_question_a_page_and_a_statement_a_questi
     assert questions["d1"].findtext("question_theme_name") == "bootstrap_buttons"
     assert "diversity" in questions  # the grid's question, as a note before its statements
     assert questions["diversity"].findtext("type") == "X"
+
+
+def test_coprod_build_writes_the_form_media_beside_the_xlsform(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from coprod_connectors.cli import app
+
+    target = tmp_path / "out" / "form.xlsx"
+    target.parent.mkdir()
+    result = CliRunner().invoke(
+        app, ["build", "self-reflection", "--platform", "kobotoolbox", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "form-media"
+    written = sorted(p.name for p in folder.iterdir())
+    sheet = load_workbook(target)["survey"]
+    header = [cell.value for cell in sheet[1]]
+    named = {
+        row[i]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+        for i, column in enumerate(header)
+        if str(column).startswith("media::") and row[i]
+    }
+    choices = load_workbook(target)["choices"]
+    header = [cell.value for cell in choices[1]]
+    named |= {
+        row[i]
+        for row in choices.iter_rows(min_row=2, values_only=True)
+        for i, column in enumerate(header)
+        if str(column).startswith("media::") and row[i]
+    }
+    assert written == sorted(named)
+    assert len(written) == 11
+    for name in written:  # the built-in pictograms, as PNG for phones
+        assert (folder / name).read_bytes() == (media_folder() / name).read_bytes()
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        [*written, "form.xlsx"]
+    )
+    lines = result.stdout.splitlines()
+    assert "wrote 11 media files to upload with it as form media:" in lines
+    assert f"  {folder / 'rag-red.png'}" in lines
+
+
+def test_coprod_build_of_a_survey_with_inline_pictures_writes_no_media(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coprod_connectors.cli import app
+
+    target = tmp_path / "survey.lss"
+    result = CliRunner().invoke(
+        app, ["build", "self-reflection", "--platform", "limesurvey", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["survey.lss"]
+    assert "media" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name", ["../up.png", "sub/x.png", ".hidden.png", "", "a\x1b.png", "a\\b.png"]
+)
+def test_media_are_written_only_into_their_folder(tmp_path: Path, name: str) -> None:
+    from coprod_connectors.connectors import Artefact, MediaFile
+    from coprod_connectors.errors import ConfigError
+
+    source = tmp_path / "source.png"
+    source.write_bytes(b"png")
+    good = MediaFile("fine.png", source, "image/png")
+    artefact = Artefact(b"", "f.xlsx", "x", media=(good, MediaFile(name, source, "image/png")))
+    with pytest.raises(ConfigError, match="not a plain file name"):
+        artefact.write_media(tmp_path / "f-media")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["source.png"]
+
+
+def test_media_never_write_through_a_link(tmp_path: Path) -> None:
+    from coprod_connectors.connectors import Artefact, MediaFile
+
+    source = tmp_path / "source.png"
+    source.write_bytes(b"png")
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"keep")
+    folder = tmp_path / "f-media"
+    folder.mkdir()
+    (folder / "pic.png").symlink_to(outside)
+    artefact = Artefact(b"", "f.xlsx", "x", media=(MediaFile("pic.png", source, "image/png"),))
+    assert artefact.write_media(folder) == [folder / "pic.png"]
+    assert outside.read_bytes() == b"keep"
+    assert (folder / "pic.png").read_bytes() == b"png"
+    assert not (folder / "pic.png").is_symlink()

@@ -69,8 +69,8 @@ def test_name_clash_keeps_the_first_and_flags_the_second(plugin_module: str) -> 
 
 
 def test_unknown_connector_lists_what_is_installed() -> None:
-    with pytest.raises(ConfigError, match=r"no connector called 'odk'.*installed: kobotoolbox"):
-        discover().get("odk")
+    with pytest.raises(ConfigError, match=r"no connector called 'surveyx'.*installed: kobotoolbox"):
+        discover().get("surveyx")
 
 
 def test_a_live_connector_without_typed_push_options_is_reported(

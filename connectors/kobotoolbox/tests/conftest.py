@@ -27,20 +27,14 @@ import httpx
 import pytest
 
 from coprod_connectors.config import Profile
-from coprod_connectors.instruments.model import (
-    Instrument,
-    QuestionKind,
-)
-from coprod_connectors.synthetic import holds
+from coprod_testkit.roundtrip import sample_answers
+from coprod_testkit.xforms import fill, local, primary_instance
 
 #: The server the cassettes were recorded against (replayed requests go "there").
 RECORDED_URL = "http://127.0.0.1:8082"
 REPLAY_TOKEN = "replayed-token-not-a-secret"
 SECRET_ENV = ("KOBO_TOKEN", "KOBO_PASSWORD")
 FILTERED = "<filtered>"
-
-XF = "http://www.w3.org/2002/xforms"
-JR = "http://openrosa.org/javarosa"
 
 
 # --- cassettes -----------------------------------------------------------------------
@@ -148,75 +142,6 @@ def kpi(request: pytest.FixtureRequest) -> KpiTarget:
 # --- a phone ------------------------------------------------------------------------
 
 
-def sample_answers(
-    instrument: Instrument, n: int, *, media: bool = False, roles: list[str] | None = None
-) -> dict[str, Any]:
-    """Deterministic answers for respondent ``n``; respects relevance like a phone."""
-    answers: dict[str, Any] = {}
-
-    def value(code: str, kind: QuestionKind, i: int, choices: list[str], q: Any) -> Any:
-        if kind in {QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX}:
-            return choices[(n + i) % len(choices)]
-        if kind is QuestionKind.MULTIPLE_CHOICE:
-            return [choices[(n + i) % len(choices)], choices[(n + i + 1) % len(choices)]]
-        if kind is QuestionKind.SHORT_TEXT:
-            return f"{code} {n} <b>&amp; ]]> 'quoted' ${{role}}"
-        if kind is QuestionKind.LONG_TEXT:
-            return f"Line one for {code}, respondent {n}.\nLine two: café, Cymraeg ŵ ŷ."
-        if kind is QuestionKind.INTEGER:
-            low = q.min if q.min is not None else 0
-            high = q.max if q.max is not None else low + 50
-            return low + (n * 7 + i) % (high - low + 1)
-        if kind is QuestionKind.DATE:
-            return f"2026-{(n % 9) + 1:02d}-{(i % 27) + 1:02d}"
-        if kind is QuestionKind.AUDIO:
-            return f"{code}-{n}.m4a" if media else None
-        if kind is QuestionKind.IMAGE:
-            return f"{code}-{n}.jpg" if media else None
-        return None
-
-    i = 0
-    for section in instrument.sections:
-        if not holds(section.relevant, answers):
-            continue
-        for question in section.questions:
-            i += 1
-            if not holds(question.relevant, answers):
-                continue
-            choices = [c.code for c in instrument.choices_for(question)]
-            if question.code == "role" and roles:
-                answers["role"] = roles[n % len(roles)]
-            elif question.kind is QuestionKind.MATRIX:
-                for j, row in enumerate(question.rows or ()):
-                    answers[row.code] = value(row.code, question.kind, i + j, choices, question)
-            elif question.kind is QuestionKind.REPEAT:
-                items = []
-                for k in range(min(2, question.max_count or 2)):
-                    item: dict[str, Any] = {}
-                    for inner in question.questions or ():
-                        inner_choices = [c.code for c in instrument.choices_for(inner)]
-                        v = value(inner.code, inner.kind, i + k, inner_choices, inner)
-                        if v is not None:
-                            item[inner.code] = v
-                    items.append(item)
-                answers[question.code] = items
-            elif question.kind is not QuestionKind.NOTE:
-                v = value(question.code, question.kind, i, choices, question)
-                if v is not None:
-                    answers[question.code] = v
-    return answers
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
 class Phone:
     """Does what KoboCollect does: list forms, download one, fill it in, submit it.
 
@@ -241,9 +166,9 @@ class Phone:
         listing.raise_for_status()
         root = ET.fromstring(listing.content)
         for xform in root.iter():
-            if _local(xform.tag) != "xform":
+            if local(xform.tag) != "xform":
                 continue
-            fields = {_local(child.tag): (child.text or "") for child in xform}
+            fields = {local(child.tag): (child.text or "") for child in xform}
             if fields.get("formID") == form_id:
                 path = httpx.URL(fields["downloadUrl"]).raw_path.decode()
                 form = self.client.get(path)
@@ -254,57 +179,12 @@ class Phone:
 
     def fill(self, xform: str, answers: Mapping[str, Any], *, edit_of: str | None = None) -> bytes:
         """The instance XML a phone would send, with a fresh instanceID."""
-        root = ET.fromstring(xform)
-        model = next(e for e in root.iter() if _local(e.tag) == "model")
-        primary = next(e for e in model if _local(e.tag) == "instance")
-        template = next(iter(primary))
-        calculated = {}
-        for bind in model.iter(f"{{{XF}}}bind"):
-            calculate = bind.get("calculate", "")
-            if calculate.startswith("'") and calculate.endswith("'"):
-                calculated[bind.get("nodeset", "").rsplit("/", 1)[-1]] = calculate[1:-1]
+        template, _ = primary_instance(xform)
         # Deterministic per form and submission, so replays match what was recorded.
         self.count += 1
         seed = f"{template.get('id')}/{self.count}"
         instance_id = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
-        out = self._copy(template, answers, calculated, instance_id, edit_of)
-        return ET.tostring(out, encoding="utf-8", xml_declaration=True)
-
-    def _copy(
-        self,
-        element: ET.Element,
-        answers: Mapping[str, Any],
-        calculated: Mapping[str, str],
-        instance_id: str,
-        edit_of: str | None,
-    ) -> ET.Element:
-        name = _local(element.tag)
-        out = ET.Element(name, {k: v for k, v in element.attrib.items() if "}" not in k})
-        children = list(element)
-        seen_repeat: set[str] = set()
-        for child in children:
-            child_name = _local(child.tag)
-            if f"{{{JR}}}template" in child.attrib or child_name in seen_repeat:
-                if child_name in seen_repeat:
-                    continue
-                seen_repeat.add(child_name)
-                for item in answers.get(child_name) or []:
-                    out.append(self._copy(child, item, calculated, instance_id, edit_of))
-                continue
-            if len(child):
-                copied = self._copy(child, answers, calculated, instance_id, edit_of)
-                if child_name == "meta" and edit_of:
-                    ET.SubElement(copied, "deprecatedID").text = edit_of
-                out.append(copied)
-                continue
-            leaf = ET.SubElement(out, child_name)
-            if child_name == "instanceID":
-                leaf.text = instance_id
-            elif child_name in calculated:
-                leaf.text = calculated[child_name]
-            elif answers.get(child_name) not in (None, ""):
-                leaf.text = _text(answers[child_name])
-        return out
+        return fill(xform, answers, instance_id=instance_id, edit_of=edit_of)
 
     def submit(self, xml: bytes, files: Mapping[str, bytes] | None = None) -> str:
         """POST to ``/submission`` like Collect; returns the instanceID."""

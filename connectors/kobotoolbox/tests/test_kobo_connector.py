@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,10 +14,12 @@ import pytest
 from coprod_connectors.config import Profile
 from coprod_connectors.connectors import Deployment, LiveConnector
 from coprod_connectors.errors import ConfigError, NotFoundError, PlatformError
-from coprod_connectors.instruments import load_instrument
+from coprod_connectors.instruments import builtin_instrument, load_instrument
 from coprod_connectors.instruments.model import Instrument
 from coprod_connectors.responses import FlagKind
+from coprod_connectors.xlsform import build_xlsform
 from coprod_kobotoolbox import KoboToolboxConnector
+from coprod_kobotoolbox.connector import kpi_content
 from coprod_kobotoolbox.submissions import answers_from_submission, response_id, submitted_at
 
 BASE = "https://kf.kobotoolbox.org"
@@ -96,6 +99,10 @@ class FakeKpi:
                 return httpx.Response(201, json=body)
             if rest == ["data"]:
                 return self._data(request)
+            if rest == ["files"]:  # form media: none there yet, each upload taken
+                if request.method == "POST":
+                    return httpx.Response(201, json={"uid": "f1"})
+                return httpx.Response(200, json={"count": 0, "next": None, "results": []})
         return httpx.Response(404, json={"detail": "Not found."})
 
     def _data(self, request: httpx.Request) -> httpx.Response:
@@ -233,6 +240,41 @@ def test_a_new_version_redeploys_the_same_asset(
     assert len(fake.assets) == 1
 
 
+def test_an_easy_read_push_deploys_the_easy_read_form_and_records_it(
+    connector: KoboToolboxConnector, fake: FakeKpi, profile: Profile
+) -> None:
+    checklist = builtin_instrument("checklist")
+    easy = kpi_content(build_xlsform(checklist, easy_read=True))
+    standard = kpi_content(build_xlsform(checklist))
+    assert easy != standard  # the statements of a grid become a question each
+    first = connector.push(checklist, profile, round="2026-H2", easy_read=True).deployment
+    assert first.easy_read
+    assert fake.assets["a1"]["content"] == easy
+    fake.calls.clear()
+    again = connector.push(
+        checklist, profile, round="2026-H2", existing=first, easy_read=True
+    ).deployment
+    assert again.easy_read
+    assert [m for m, _ in fake.calls] == ["GET"]
+
+
+def test_the_other_presentation_of_the_same_version_redeploys_the_asset(
+    connector: KoboToolboxConnector, fake: FakeKpi, profile: Profile
+) -> None:
+    checklist = builtin_instrument("checklist")
+    first = connector.push(checklist, profile, round="2026-H2").deployment
+    assert not first.easy_read
+    assert "easy_read" not in first.details
+    second = connector.push(
+        checklist, profile, round="2026-H2", existing=first, easy_read=True
+    ).deployment
+    assert second.remote_id == "a1"
+    assert second.easy_read
+    assert second.details["deployed_version_id"] == "v2"
+    assert fake.assets["a1"]["content"] == kpi_content(build_xlsform(checklist, easy_read=True))
+    assert len(fake.assets) == 1
+
+
 def test_push_refuses_another_instruments_deployment(
     connector: KoboToolboxConnector, profile: Profile, bilingual: Instrument
 ) -> None:
@@ -289,7 +331,9 @@ def test_pull_pages_by_id_and_maps_codes(
     deployment = _deployed(connector, profile, bilingual)
     fake.submissions = [_submission(n) for n in (3, 5, 8, 13, 21)]
     fake.calls.clear()
+    threshold = gc.get_threshold()
     pages = list(connector.pull(deployment, profile, instrument=bilingual))
+    assert gc.get_threshold() == threshold  # the collector is as it was after a pull
     assert [len(p.records) for p in pages] == [2, 2, 1]
     assert [p.cursor for p in pages] == ["5", "13", "21"]
     assert sum(p.requests for p in pages) == len(fake.calls) == 3

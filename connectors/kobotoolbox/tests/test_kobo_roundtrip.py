@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +18,9 @@ from coprod_connectors.connectors import Deployment, Page
 from coprod_connectors.errors import AuthenticationError, UnavailableError
 from coprod_connectors.instruments import builtin_instrument, load_instrument
 from coprod_connectors.instruments.model import Instrument
-from coprod_connectors.responses import Response, build_response, normalise_answers
 from coprod_kobotoolbox import KoboToolboxConnector
 from coprod_kobotoolbox.client import KpiClient
+from coprod_testkit.roundtrip import assert_same_scores, expected_answers, responses_by_id
 
 if TYPE_CHECKING:
     from conftest import KpiTarget, Phone
@@ -44,49 +43,6 @@ def _pull_all(
     return list(
         connector.pull(deployment, kpi.profile, instrument=instrument, since=since, full=full)
     )
-
-
-def _expected(instrument: Instrument, answers: dict[str, Any]) -> dict[str, Any]:
-    normalised, flags = normalise_answers(instrument, answers)
-    assert flags == []
-    return normalised
-
-
-def _by_id(pages: list[Page]) -> dict[str, Response]:
-    return {
-        r.response.response_id: r.response
-        for page in pages
-        for r in page.records
-        if r.response is not None
-    }
-
-
-def _assert_same_scores(
-    instrument: Instrument, pulled: list[Response], sent: dict[str, dict[str, Any]]
-) -> None:
-    """Scores of the pulled responses equal those of the same answers given directly."""
-    try:
-        from coprod_connectors.scoring import score
-    except ImportError:  # the scoring module is not there yet: answers are compared above
-        return
-    direct = [
-        build_response(
-            instrument,
-            sent[r.response_id],
-            response_id=r.response_id,
-            submitted_at=r.submitted_at,
-            round=r.round,
-            subject=r.subject,
-            deployment=r.deployment,
-            platform=r.platform,
-        )
-        for r in pulled
-    ]
-    when = datetime(2026, 11, 23, tzinfo=timezone.utc)
-    from_kobo = score(pulled, k=1, generated_at=when).model_dump(mode="json")
-    from_answers = score(direct, k=1, generated_at=when).model_dump(mode="json")
-    assert from_kobo == from_answers
-    assert from_kobo["results"], from_kobo
 
 
 @pytest.mark.parametrize("instrument_id", ["self-reflection", "checklist", "ladder-check"])
@@ -135,16 +91,16 @@ def test_push_submit_pull_each_builtin(
 
     pages = _pull_all(connector, deployment, kpi, instrument)
     assert [len(p.records) for p in pages] == [2, 1]
-    pulled = _by_id(pages)
+    pulled = responses_by_id(pages)
     assert set(pulled) == set(sent)
     for rid, answers in sent.items():
         response = pulled[rid]
-        assert response.answers == _expected(instrument, answers), rid
+        assert response.answers == expected_answers(instrument, answers), rid
         assert response.flags == []
         assert response.instrument_version == instrument.version
         assert response.role == answers["role"]
         assert response.deployment == deployment.key
-    _assert_same_scores(instrument, list(pulled.values()), sent)
+    assert_same_scores(instrument, list(pulled.values()), sent)
     cursor = pages[-1].cursor
     assert cursor == str(max(int(r.remote_response_id) for p in pages for r in p.records))
 
@@ -207,11 +163,11 @@ def test_submissions_on_an_old_form_version_after_a_redeploy(
     new_id = phone.submit(phone.fill(new_form, new_answers)).removeprefix("uuid:")
 
     pages = _pull_all(connector, second, kpi, v2)
-    pulled = _by_id(pages)
+    pulled = responses_by_id(pages)
     assert pulled[old_id].instrument_version == "0.1.0"
     assert pulled[new_id].instrument_version == "0.2.0"
-    assert pulled[old_id].answers == _expected(v1, old_answers)
-    assert pulled[new_id].answers == _expected(v2, new_answers)
+    assert pulled[old_id].answers == expected_answers(v1, old_answers)
+    assert pulled[new_id].answers == expected_answers(v2, new_answers)
     assert pulled[old_id].answers["visits"][0]["visitWhere"].startswith("visitWhere 0")
     assert pulled[old_id].flags == []
     assert pulled[new_id].flags == []

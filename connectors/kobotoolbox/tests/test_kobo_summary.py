@@ -16,10 +16,10 @@ import pytest
 from lxml import etree
 from pyxform.xls2xform import convert
 
+from coprod_connectors import LANGUAGE_FIELD, build_xlsform, language_column
 from coprod_connectors.instruments import builtin_instrument
 from coprod_connectors.summary import summary_for
 from coprod_connectors.synthetic import demo_responses
-from coprod_kobotoolbox.xlsform import LANGUAGE_FIELD, build_xlsform, language_column
 
 XF = "http://www.w3.org/2002/xforms"
 _SUM = re.compile(r"sum_([a-z_]+)_(\d+)$")

@@ -17,6 +17,7 @@ latin-1, and LimeSurvey's HTML 500 page.
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import threading
 from collections.abc import Callable, Generator, Iterator
@@ -597,10 +598,14 @@ def test_a_pull_stopped_early_stops_asking_and_releases_its_key(instrument: Inst
     connector = connector_for(fake.transport(), [])
     pages = connector.pull(fake.deployment(), fake.profile(), instrument=instrument)
     assert isinstance(pages, Generator)
+    threshold = gc.get_threshold()
     try:
         first = next(pages)
+        # fewer collections while it pulls
+        assert gc.get_threshold()[0] >= (50_000 if gc.isenabled() else threshold[0])
     finally:
         pages.close()
+    assert gc.get_threshold() == threshold  # and as before once it stopped
     assert [r.remote_response_id for r in first.records] == ["1", "2", "4", "5"]  # 3 deleted
     assert not _prefetch_threads()
     assert fake.calls[-1] == "release_session_key"

@@ -57,7 +57,9 @@ def build(
         ),
     ] = False,
 ) -> None:
-    """Write an instrument as the platform's own file (to import by hand)."""
+    """Write an instrument as the platform's own file (to import by hand), and the
+    pictures and sounds it refers to into a folder beside it (NAME-media/), to upload
+    with it as form media."""
     from coprod_connectors.errors import ConfigError
     from coprod_connectors.instruments import resolve_instrument
     from coprod_connectors.safety import confined, safe_name
@@ -89,9 +91,14 @@ def build(
     except OSError as exc:
         msg = f"{target}: cannot write it ({exc.strerror or exc})"
         raise ConfigError(msg) from None
+    media = artefact.write_media(target.with_name(f"{target.stem}-media"))
     for warning in artefact.warnings:
         say(f"note: {warning}", err=True)
     say(f"wrote {target} ({len(artefact.content):,} bytes) for {platform}")
+    if media:
+        say(f"wrote {len(media)} media files to upload with it as form media:")
+    for path in media:
+        say(f"  {path}")
 
 
 def check_subject(subject: str | None) -> None:
@@ -172,6 +179,15 @@ def push(
     subject: SubjectOption = None,
     option: OptionOption = None,
     media: MediaOption = None,
+    easy_read: Annotated[
+        bool | None,
+        typer.Option(
+            "--easy-read/--standard",
+            help="Easy read: pictures first, one question per screen, big choices; "
+            "--standard for the usual form (default: as the round's last push, else standard).",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -202,6 +218,8 @@ def push(
 
     with Store(store) as db:
         existing = db.find_deployment(profile=profile.name, instrument=model.id, round=round_name)
+        if easy_read is None:
+            easy_read = existing is not None and existing.easy_read
         pushed = live.push(
             model,
             profile,
@@ -211,6 +229,7 @@ def push(
             options=options,
             media=tuple(files),
             handover_dir=db.folder(),
+            easy_read=easy_read,
         )
         deployment = pushed.deployment
         check_remote_id(deployment.remote_id, profile.platform)
@@ -219,13 +238,17 @@ def push(
         existing is not None
         and existing.remote_id == deployment.remote_id
         and existing.instrument_version == deployment.instrument_version
+        and existing.easy_read == deployment.easy_read
     )
     say(
-        f"{'already live' if reused else 'live'}: {model.id} {model.version} on {profile.name} "
+        f"{'already live' if reused else 'live'}: {model.id} {model.version}"
+        f"{' (easy read)' if deployment.easy_read else ''} on {profile.name} "
         f"({profile.platform} {deployment.remote_id}), round {round_name}"
     )
     lines = pushed.handover.lines() or [f"url: {deployment.url}"]
     for line in lines:
+        say(line)
+    for line in pushed.handover.qr_lines():  # only block characters and spaces
         say(line)
 
 

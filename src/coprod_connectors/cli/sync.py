@@ -106,6 +106,7 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
                     "platform": d.platform,
                     "profile": d.profile,
                     "instrument": f"{d.instrument} {d.instrument_version}",
+                    "easy_read": d.easy_read,
                     "round": d.round,
                     "subject": d.subject,
                     "url": d.url,
@@ -136,7 +137,8 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
     for row in rows:
         last = row["last_sync"]
         sync_text = "never" if last is None else f"{last['outcome']} {last['finished_at'] or ''}"
-        cells = (row["deployment"], row["instrument"], row["round"], str(row["responses"]))
+        instrument = row["instrument"] + (" (easy read)" if row["easy_read"] else "")
+        cells = (row["deployment"], instrument, row["round"], str(row["responses"]))
         table.add_row(*(markup_safe(c) for c in (*cells, sync_text, row["url"] or "")))
     Console().print(table)
 

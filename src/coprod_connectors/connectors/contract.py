@@ -111,6 +111,13 @@ class LiveConnector(Connector, Protocol):
       cannot carry them raises ConfigError. Files written for people go in
       ``handover_dir`` (none are written when it is None) and are listed in the
       returned handover.
+    - ``easy_read``: push the easy-read presentation (what ``render`` gives with
+      the option ``easy_read``: pictures first, one idea per screen, big
+      choices). Every connector supports it. The deployment records it as
+      ``details["easy_read"] = True`` (absent or False: the standard one), so a
+      later push can keep it. Pushing the same instrument version again in the
+      other presentation updates the form, or raises ConfigError saying what to
+      do where the platform cannot change a live form.
     - ``pull`` streams pages after ``since`` (the cursor of the last stored page);
       with ``full=True`` it reads everything again.
     - every failure is one of the core's exceptions, with the platform's message kept.
@@ -133,6 +140,7 @@ class LiveConnector(Connector, Protocol):
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
         """Create (or reuse) a live deployment of ``instrument``."""
         ...

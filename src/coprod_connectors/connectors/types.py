@@ -1,6 +1,6 @@
 """The data a connector and the core hand each other.
 
-- :class:`Artefact`: a rendered platform file (``render``);
+- :class:`Artefact`: a rendered platform file (``render``), and the media it refers to;
 - :class:`MediaFile`: a picture or recording that goes with a form (``push``);
 - :class:`Deployment`: an instrument version live on a platform, as the store keeps it;
 - :class:`Handover` and :class:`Pushed`: what ``push`` returns, for the store and for people;
@@ -10,27 +10,58 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coprod_connectors.errors import ConfigError
 from coprod_connectors.responses import Response
 
 
 @dataclass(frozen=True)
 class Artefact:
-    """A rendered platform file: what to write, and the file name a person would expect."""
+    """A rendered platform file: what to write, and the file name a person would expect.
+
+    ``media``: the pictures and sounds the file refers to by name, which must be
+    uploaded with it (e.g. an XLSForm's form media); empty when it refers to none.
+    """
 
     content: bytes
     filename: str
     media_type: str
     warnings: tuple[str, ...] = ()
+    media: tuple[MediaFile, ...] = ()
 
     def write(self, path: Path) -> None:
         path.write_bytes(self.content)
+
+    def write_media(self, folder: Path) -> list[Path]:
+        """Copy ``media`` into ``folder`` (made if needed) under the names the file uses.
+
+        A name that is not a plain file name (empty, with a folder, ``..``, a hidden
+        file, a control character) is a ConfigError: nothing is written outside ``folder``.
+        """
+        for item in self.media:
+            name = item.name
+            plain = name == PurePath(name).name and name.isprintable() and "\\" not in name
+            plain = plain and bool(name)
+            if not plain or name.startswith("."):
+                msg = f"the form refers to a media file {name!r} that is not a plain file name"
+                raise ConfigError(msg, hint="name pictures and sounds like picture.png")
+        written = []
+        if self.media:
+            folder.mkdir(parents=True, exist_ok=True)
+        for item in self.media:
+            target = folder / item.name
+            if target.is_symlink():  # never write through a link left there
+                target.unlink()
+            shutil.copyfile(item.path, target)
+            written.append(target)
+        return written
 
 
 @dataclass(frozen=True)
@@ -71,6 +102,11 @@ class Deployment(BaseModel):
         """The deployment's id in the store and in responses: ``platform:profile:remote_id``."""
         return f"{self.platform}:{self.profile}:{self.remote_id}"
 
+    @property
+    def easy_read(self) -> bool:
+        """Pushed in the easy-read presentation (``details["easy_read"]``, set by push)."""
+        return self.details.get("easy_read") is True
+
 
 class Link(BaseModel):
     """A labelled address for people: the form, a language's version, the admin page."""
@@ -86,9 +122,10 @@ class Handover(BaseModel):
 
     The CLI prints ``summary``, each link as ``label: url``, each note on its own
     line, the QR code's text (``qr_payload``, e.g. the settings a collect app scans;
-    ``qr_label`` says what it is for) and the files the connector wrote for people
-    (``files``, e.g. that QR code as a PNG). Everything here is shown to people
-    and may be printed: it must never hold the profile's own secret.
+    ``qr_label`` says what it is for) and the code itself, drawn for the terminal
+    (:meth:`qr_lines`), and the files the connector wrote for people (``files``,
+    e.g. that QR code as a PNG). Everything here is shown to people and may be
+    printed: it must never hold the profile's own secret.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -109,6 +146,19 @@ class Handover(BaseModel):
             out.append(f"{self.qr_label or 'QR code'}: {self.qr_payload}")
         out.extend(f"wrote {path}" for path in self.files)
         return out
+
+    def qr_lines(self) -> list[str]:
+        """``qr_payload`` as a QR code drawn with block characters (two rows of modules a
+        line, light on dark as a terminal shows text), or no lines without a payload."""
+        if self.qr_payload is None:
+            return []
+        import io
+
+        import segno
+
+        out = io.StringIO()
+        segno.make_qr(self.qr_payload, error="l").terminal(out=out, compact=True)
+        return out.getvalue().splitlines()
 
 
 class Pushed(BaseModel):

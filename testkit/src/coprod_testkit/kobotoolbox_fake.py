@@ -59,11 +59,12 @@ from coprod_connectors import (
     Profile,
     Question,
     QuestionKind,
+    build_xlsform,
     builtin_instrument,
+    is_generated_name,
 )
 from coprod_connectors.synthetic import random_answers
 from coprod_kobotoolbox.render import kpi_content
-from coprod_kobotoolbox.xlsform import build_xlsform, is_generated_name
 
 #: The token the fake accepts unless told otherwise (not a secret: a test value).
 FAKE_TOKEN = "fake-kpi-token-not-a-secret"  # noqa: S105

@@ -34,6 +34,7 @@ from coprod_connectors import (
     Pushed,
     PushOptions,
     build_response,
+    easy_read,
 )
 
 
@@ -107,7 +108,8 @@ class MemoryConnector:
         self.before_page = before_page
 
     def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
-        del options
+        if (options or {}).get("easy_read"):
+            instrument = easy_read(instrument)
         content = instrument.model_dump_json(by_alias=True, exclude_none=True, indent=2)
         return Artefact(content.encode(), f"{instrument.id}.json", "application/json")
 
@@ -129,16 +131,20 @@ class MemoryConnector:
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
+        """The platform holds no form, so another presentation only changes the record."""
         del update, activate, media, handover_dir
         NoPushOptions.of(options)
         self._login(profile)
+        details = {"easy_read": True} if easy_read else {}
         if (
             existing is not None
             and existing.instrument_version == instrument.version
             and existing.remote_id in self.platform.surveys
         ):
-            return Pushed(deployment=existing, handover=self._handover(existing))
+            deployment = existing.model_copy(update={"details": details})
+            return Pushed(deployment=deployment, handover=self._handover(deployment))
         survey_id = self.platform.create(f"{instrument.id} {instrument.version} {round}")
         deployment = Deployment(
             platform=self.name,
@@ -150,6 +156,7 @@ class MemoryConnector:
             subject=subject,
             url=f"memory://{survey_id}",
             created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+            details=details,
         )
         return Pushed(deployment=deployment, handover=self._handover(deployment))
 

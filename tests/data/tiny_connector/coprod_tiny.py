@@ -44,8 +44,9 @@ class TinyConnector:
     push_options: ClassVar[type[PushOptions]] = TinyPushOptions
 
     def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
-        del options
-        text = f"{instrument.id} {instrument.version}: {instrument.question_count()} questions\n"
+        easy = " (easy read)" if (options or {}).get("easy_read") else ""
+        text = f"{instrument.id} {instrument.version}{easy}: "
+        text += f"{instrument.question_count()} questions\n"
         return Artefact(text.encode(), f"{instrument.id}.txt", "text/plain")
 
     def push(
@@ -61,6 +62,7 @@ class TinyConnector:
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
         del existing, update, activate
         chosen = TinyPushOptions.of(options)
@@ -77,6 +79,7 @@ class TinyConnector:
             subject=subject,
             url=f"{profile.url}/f/{instrument.id}",
             created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+            details={"easy_read": True} if easy_read else {},
         )
         files: tuple[Path, ...] = ()
         if handover_dir is not None:

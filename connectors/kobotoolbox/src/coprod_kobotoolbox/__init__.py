@@ -4,9 +4,9 @@ The connector (found by the core through the ``coprod_connectors.platforms``
 entry point), its KPI API v2 client and the XLSForm renderer.
 """
 
+from coprod_connectors import XLSForm, build_xlsform
 from coprod_kobotoolbox.client import KpiClient, TokenAuth, server_url
 from coprod_kobotoolbox.connector import KoboPushOptions, KoboToolboxConnector
-from coprod_kobotoolbox.xlsform import XLSForm, build_xlsform
 
 __all__ = [
     "KoboPushOptions",

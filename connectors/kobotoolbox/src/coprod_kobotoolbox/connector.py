@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import Field, field_validator
 
 from coprod_connectors import (
+    XLSFORM_RESERVED,
     Artefact,
     ConfigError,
     Deployment,
@@ -36,8 +37,10 @@ from coprod_connectors import (
     PushOptions,
     Response,
     build_response,
+    build_xlsform,
     confined,
     construct,
+    fewer_collections,
     integer_cursor,
     prefetch,
     printable,
@@ -61,7 +64,6 @@ from coprod_kobotoolbox.submissions import (
     submitted_raw,
     version_of,
 )
-from coprod_kobotoolbox.xlsform import XLSFORM_RESERVED, build_xlsform
 
 if TYPE_CHECKING:
     import httpx
@@ -141,16 +143,20 @@ class KoboToolboxConnector:
     # -- render -----------------------------------------------------------------------
 
     def render(self, instrument: Instrument, options: Mapping[str, Any] | None = None) -> Artefact:
-        """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``)."""
+        """The XLSForm (``{"format": "xlsx"}``, the default) or KPI asset JSON (``"json"``),
+        with the pictures and sounds it names as the artefact's ``media``."""
         fmt = str((options or {}).get("format", "xlsx")).lower().lstrip(".")
         form = build_xlsform(instrument, easy_read=bool((options or {}).get("easy_read")))
         stem = f"{instrument.id}-{instrument.version}"
+        # the pictures and sounds the form names: uploaded as form media with it
+        media = tuple(MediaFile(m.name, m.path, m.media_type) for m in form.media)
         if fmt == "xlsx":
             return Artefact(
                 content=xlsx_bytes(form),
                 filename=f"{stem}.xlsx",
                 media_type=XLSX_MEDIA_TYPE,
                 warnings=tuple(form.warnings),
+                media=media,
             )
         if fmt == "json":
             text = json.dumps(kpi_content(form), ensure_ascii=False, indent=2) + "\n"
@@ -159,6 +165,7 @@ class KoboToolboxConnector:
                 filename=f"{stem}.json",
                 media_type=JSON_MEDIA_TYPE,
                 warnings=tuple(form.warnings),
+                media=media,
             )
         msg = f"the kobotoolbox connector renders xlsx or json, not {fmt!r}"
         raise ConfigError(msg, hint="use --format xlsx (upload by hand) or json (KPI content)")
@@ -178,14 +185,16 @@ class KoboToolboxConnector:
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
         """Create and deploy the asset, or reuse / redeploy ``existing``.
 
-        - ``existing`` with the same instrument version (and not ``update``):
-          reused, re-activated if it was archived;
-        - ``existing`` with another version (or ``update``): the SAME asset gets
-          the new content and is redeployed with the new version id, so phones
-          still holding the old form version keep submitting to it;
+        - ``existing`` with the same instrument version and presentation (and not
+          ``update``): reused, re-activated if it was archived;
+        - ``existing`` with another version or presentation (or ``update``): the
+          SAME asset gets the new content and is redeployed with the new version
+          id, so phones still holding the old form version keep submitting to it;
+        - ``easy_read``: the easy-read form (recorded as ``details["easy_read"]``);
         - ``share`` (:class:`KoboPushOptions`): usernames given ``view_asset`` and
           ``add_submissions``.
 
@@ -202,7 +211,7 @@ class KoboToolboxConnector:
                 "it cannot be reused"
             )
             raise ConfigError(msg)
-        form = build_xlsform(instrument)
+        form = build_xlsform(instrument, easy_read=easy_read)
         files: list[FormFile] = [*form.media, *media]
         content = kpi_content(form)
         name = instrument.title[instrument.default_language]
@@ -212,7 +221,11 @@ class KoboToolboxConnector:
                 uid = existing.remote_id
                 versions.update(existing.details.get("versions") or {})
                 asset = kpi.get(f"/api/v2/assets/{uid}/", what=f"form {uid}")
-                same = existing.instrument_version == instrument.version and not update
+                same = (
+                    existing.instrument_version == instrument.version
+                    and existing.easy_read == easy_read
+                    and not update
+                )
                 if same and asset.get("has_deployment"):
                     if activate and not asset.get("deployment__active"):
                         kpi.json(
@@ -261,6 +274,7 @@ class KoboToolboxConnector:
                 versions=versions,
                 shared=sorted(shared),
                 collect=collect,
+                easy_read=easy_read,
             )
         return Pushed(deployment=deployment, handover=self.describe(deployment))
 
@@ -354,7 +368,7 @@ class KoboToolboxConnector:
             None if full else integer_cursor(since, platform="KoboToolbox", unit="a submission _id")
         )
         url = f"/api/v2/assets/{deployment.remote_id}/data/"
-        with self.client(profile) as kpi:
+        with self.client(profile) as kpi, fewer_collections():
 
             def fetch(after: int | None) -> tuple[list[dict[str, Any]], list[int], bool]:
                 params: dict[str, Any] = {
@@ -629,6 +643,7 @@ def _deployment(
     versions: dict[str, str],
     shared: list[str],
     collect: str,
+    easy_read: bool = False,
 ) -> Deployment:
     uid = _asset_uid(asset)
     base = kpi.base_url
@@ -654,6 +669,8 @@ def _deployment(
         "collect_owner_url": f"{collect}/{owner}" if owner else collect,
         "shared_with": shared,
     }
+    if easy_read:
+        details["easy_read"] = True
     details["instructions"] = _instructions(details, instrument)
     url = links.get("url") or links.get("offline_url") or _form_page(base, uid)
     return Deployment(

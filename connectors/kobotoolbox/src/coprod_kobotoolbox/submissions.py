@@ -27,8 +27,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from coprod_connectors import Flag, FlagKind, parse_timestamp
-from coprod_kobotoolbox.xlsform import LANGUAGE_FIELD, is_generated_name
+from coprod_connectors import LANGUAGE_FIELD, Flag, FlagKind, is_generated_name, parse_timestamp
 
 NOT_APPROVED = "validation_status_not_approved"
 _META_ROOTS = frozenset({"meta", "formhub"})

@@ -35,6 +35,7 @@ from coprod_connectors import (
     ResponseDataError,
     UnavailableError,
     construct,
+    fewer_collections,
     integer_cursor,
     prefetch,
 )
@@ -251,6 +252,7 @@ class LimeSurveyConnector:
         options: PushOptions | None = None,
         media: Sequence[MediaFile] = (),
         handover_dir: Path | None = None,
+        easy_read: bool = False,
     ) -> Pushed:
         """Import, (optionally) set up participants, and activate; reuse what is already there.
 
@@ -258,7 +260,10 @@ class LimeSurveyConnector:
         server already made for the same instrument version, round and subject
         (found by the marker in its description), so a lost store does not
         create a duplicate. A new instrument version always creates a new survey
-        (LimeSurvey cannot change the questions of an active survey).
+        (LimeSurvey cannot change the questions of an active survey). For the
+        same reason, ``easy_read`` (the easy-read survey, recorded as
+        ``details["easy_read"]`` and in the marker) different from ``existing``'s
+        is a ConfigError while that survey exists: a new ``round`` is needed.
 
         Options (:class:`LimeSurveyPushOptions`): ``closed`` (use a participant
         table, so only invited people can answer), ``participants`` (a CSV of
@@ -280,10 +285,16 @@ class LimeSurveyConnector:
             created = False
             if existing is not None and existing.instrument_version == instrument.version:
                 sid = self._survey_if_exists(rc, int(existing.remote_id))
+                if sid is not None and existing.easy_read != easy_read:
+                    raise ConfigError(_presentation_fixed(existing, sid, round))
             if sid is None:
-                sid = self._find_marked(rc, instrument, round=round, subject=subject)
+                sid = self._find_marked(
+                    rc, instrument, round=round, subject=subject, easy_read=easy_read
+                )
             if sid is None:
-                text, _ = render_lss(instrument, {"round": round, "subject": subject})
+                text, _ = render_lss(
+                    instrument, {"round": round, "subject": subject, "easy_read": easy_read}
+                )
                 data = base64.b64encode(text.encode("utf-8")).decode("ascii")
                 result = rc.call("import_survey", data, "lss")
                 sid = _as_int(result, "import_survey")
@@ -309,6 +320,8 @@ class LimeSurveyConnector:
             "created": created,
             "urls": urls,
         }
+        if easy_read:
+            details["easy_read"] = True
         if people is not None:
             details["attributes"] = people.attributes
         if report is not None:
@@ -359,9 +372,11 @@ class LimeSurveyConnector:
         *,
         round: str,  # noqa: A002
         subject: str | None,
+        easy_read: bool,
     ) -> int | None:
-        """A survey on the server made for this instrument version, round and subject."""
-        wanted = marker(instrument, round=round, subject=subject)
+        """A survey on the server made for this instrument version, round, subject and
+        presentation."""
+        wanted = marker(instrument, round=round, subject=subject, easy_read=easy_read)
         titles = {survey_title(instrument).strip(), instrument.title[instrument.default_language]}
         try:
             listed = rc.call("list_surveys")
@@ -509,7 +524,7 @@ class LimeSurveyConnector:
         last = (
             None if full else integer_cursor(since, platform="LimeSurvey", unit="a response id")
         ) or 0
-        with self.session(profile) as rc:
+        with self.session(profile) as rc, fewer_collections():
             batches = self._batches(rc, sid, status, last)
             # while a page is converted and stored, a helper thread asks for the next ranges
             source = prefetch(batches, name="limesurvey-prefetch") if self.prefetch else batches
@@ -698,6 +713,17 @@ def decode_export(result: Any, what: str = "responses") -> ExportDocument:
             else "try again; if it keeps happening, the survey's responses may be damaged"
         )
         raise UnavailableError(msg, hint=hint, platform_message=str(exc)[:300]) from exc
+
+
+def _presentation_fixed(existing: Deployment, sid: int, round: str) -> str:  # noqa: A002
+    """Why the survey cannot switch presentation, and what to do: a new round."""
+    has, wanted = ("easy-read", "standard") if existing.easy_read else ("standard", "easy-read")
+    flag = "--standard" if existing.easy_read else "--easy-read"
+    return (
+        f"survey {sid} (round {round}) is the {has} survey and LimeSurvey cannot change "
+        f"a survey's questions; for the {wanted} one push a new round: coprod push "
+        f"{existing.instrument} --to {existing.profile} {flag} --round {round}-{wanted}"
+    )
 
 
 def _first_error(exc: Exception) -> str:

@@ -318,6 +318,7 @@ def marker(
     *,
     round: str | None,  # noqa: A002
     subject: str | None,
+    easy_read: bool = False,
 ) -> str:
     """What identifies a survey made by this connector (kept as an HTML comment)."""
     parts = {
@@ -326,6 +327,8 @@ def marker(
         "round": round or "",
         "subject": subject or "",
     }
+    if easy_read:
+        parts["presentation"] = "easy-read"
     encoded = ";".join(f"{k}={quote(v, safe='').replace('-', '%2D')}" for k, v in parts.items())
     return f"coprod:{encoded}"
 
@@ -352,7 +355,12 @@ class _Planner:
         self.answer_l10n_ids = _Counter()
         self.group_l10n_ids = _Counter()
         sid = int(options.get("survey_id") or survey_id(instrument))
-        note = marker(instrument, round=options.get("round"), subject=options.get("subject"))
+        note = marker(
+            instrument,
+            round=options.get("round"),
+            subject=options.get("subject"),
+            easy_read=self.easy,
+        )
         self.plan = Plan(survey=self._survey(sid, note, options))
 
     # -- texts -------------------------------------------------------------------------
@@ -777,7 +785,7 @@ def plan(instrument: Instrument, options: dict[str, Any] | None = None) -> Plan:
 def render_lss(instrument: Instrument, options: dict[str, Any] | None = None) -> tuple[str, Plan]:
     """The .lss document for ``instrument`` and the plan it was written from.
 
-    Options: ``round`` and ``subject`` (kept in the survey's marker),
+    Options: ``round``, ``subject`` and ``easy_read`` (kept in the survey's marker),
     ``survey_id`` (the id to ask LimeSurvey for), ``theme``, ``admin``,
     ``admin_email``, ``format`` (``G`` a page per section, the default; ``A``
     all on one page; ``S`` a page per question) and ``welcome`` (show the

@@ -1,9 +1,11 @@
-"""An instrument as XLSForm rows: the one source both renderings (KPI JSON, ``.xlsx``) use.
+"""An instrument as XLSForm rows: the one source of every XLSForm connector's renderings
+(an ``.xlsx`` workbook, or a platform's own JSON made from the same rows).
 
 Every ``name`` is an instrument code, so answers come back keyed by codes:
 
 - a section is a group (``begin_group``/``end_group`` named by the section code),
-  so KoboToolbox reports its answers as ``section/code``;
+  so a platform reports its answers under ``section/code`` (or nested in a
+  ``section`` object);
 - a grid (``matrix``) is a ``field-list`` group named by the grid's code, holding
   one ``select_one`` per row, named by the row code (``section/grid/row``);
 - a repeat is ``begin_repeat``/``end_repeat`` with no fixed count: every
@@ -36,32 +38,40 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from coprod_connectors import (
+from coprod_connectors.instruments import (
+    Instrument,
+)
+from coprod_connectors.instruments.easy_read import (
+    easy_read,
+)
+from coprod_connectors.instruments.media import (
+    InstrumentMedia,
+    resolve_media,
+)
+from coprod_connectors.instruments.model import (
     AllOf,
-    AllTrue,
     Answered,
     AnswerIn,
     AnyOf,
-    AnyTrue,
     Choice,
     Condition,
-    Equals,
-    Instrument,
-    InstrumentMedia,
-    IsAnswered,
-    Join,
-    Literal,
     Not,
     Question,
     QuestionKind,
+    Text,
+    language_name,
+)
+from coprod_connectors.summary import (
+    AllTrue,
+    AnyTrue,
+    Equals,
+    IsAnswered,
+    Join,
+    Literal,
     SummaryExpr,
     SummaryTest,
-    Text,
     Value,
     When,
-    easy_read,
-    language_name,
-    resolve_media,
     summaries,
 )
 

@@ -1,0 +1,279 @@
+"""ODK Central pull: throughput and peak memory, the connector against the raw API calls.
+
+Run:  uv run python benchmarks/bench_pull_odk.py [--sizes 1000,10000,100000]
+                                                  [--latency SECONDS] [--repeat N] [--no-store]
+
+A fake Central (``coprod_testkit.odk_fake``: the OData shapes recorded against a
+real Central v2024.2) serves N self-reflection submissions over real HTTP on
+127.0.0.1, in its own process. For each N, each of these runs in a fresh process
+(so its peak resident memory is its own), in the same run:
+
+- ``raw``: what a person would do by hand: log in, ``httpx`` GET of
+  ``.svc/Submissions?$top=1000&$skip=…&$expand=*`` page after page, decoding
+  each page's JSON (and dropping it: nothing kept);
+- ``pull``: the connector's pull (login, the keyset pages of
+  :mod:`coprod_odk.cursor`, logout), consuming the pages as a sync would, without
+  a store: every submission converted to a response;
+- ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then an
+  incremental re-sync with nothing new (requests counted and time).
+
+Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak resident
+memory of the process and how much of it the pull added. ``--latency`` makes the
+server take that long for each data page. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _util  # noqa: E402 - the benchmarks' shared helpers (this folder is no package)
+from _util import max_rss_mib, rss_mib  # noqa: E402
+
+INSTRUMENT = "self-reflection"
+SEED = 2026
+PAGE = 1000
+
+
+# --- in the child process: one measurement -------------------------------------------
+def _raw(url: str, count: int) -> dict[str, Any]:
+    import httpx
+
+    from coprod_testkit.odk_fake import FAKE_EMAIL, FAKE_PASSWORD, PROJECT
+
+    form = f"{INSTRUMENT}-2026-H2"
+    start_rss = rss_mib()
+    started = time.perf_counter()
+    responses = requests = 0
+    with httpx.Client(base_url=url, timeout=120) as client:
+        login = client.post("/v1/sessions", json={"email": FAKE_EMAIL, "password": FAKE_PASSWORD})
+        login.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        requests += 1
+        skip = 0
+        while True:
+            reply = client.get(
+                f"/v1/projects/{PROJECT}/forms/{form}.svc/Submissions",
+                params={"$top": PAGE, "$skip": skip, "$expand": "*"},
+            )
+            reply.raise_for_status()
+            rows = reply.json()["value"]
+            requests += 1
+            responses += len(rows)
+            skip += len(rows)
+            if len(rows) < PAGE:
+                break
+            del rows, reply
+    seconds = time.perf_counter() - started
+    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+
+
+def _setup(url: str) -> tuple[Any, Any, Any, Any]:
+    from coprod_connectors import builtin_instrument
+    from coprod_odk import OdkCentralConnector
+    from coprod_testkit.odk_fake import FakeCentral
+
+    fake = FakeCentral(0, instrument=INSTRUMENT, seed=SEED)
+    connector = OdkCentralConnector(page_size=PAGE)
+    return connector, fake.deployment(), fake.profile(url), builtin_instrument(INSTRUMENT)
+
+
+def _pull(url: str, count: int) -> dict[str, Any]:
+    connector, deployment, profile, instrument = _setup(url)
+    start_rss = rss_mib()
+    started = time.perf_counter()
+    responses = requests = 0
+    for page in connector.pull(deployment, profile, instrument=instrument):
+        responses += sum(1 for r in page.records if r.response is not None)
+        requests += page.requests
+        del page
+    seconds = time.perf_counter() - started
+    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+
+
+def _sync(url: str, count: int) -> dict[str, Any]:
+    from coprod_connectors.store import Store
+    from coprod_connectors.sync import sync_deployment
+
+    connector, deployment, profile, instrument = _setup(url)
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
+        store.record_deployment(deployment, instrument)
+        start_rss = rss_mib()
+        started = time.perf_counter()
+        first = sync_deployment(store, connector, deployment, profile)
+        seconds = time.perf_counter() - started
+        assert first.ok, first.error
+        started = time.perf_counter()
+        again = sync_deployment(store, connector, deployment, profile)
+        quiet = time.perf_counter() - started
+        assert again.ok, again.error
+        assert again.new == again.updated == 0, again
+        stored = store.count_responses()
+        store.close()
+    return {
+        "responses": stored,
+        "seconds": seconds,
+        "requests": first.requests,
+        "rss": start_rss,
+        "quiet_requests": again.requests,
+        "quiet_seconds": quiet,
+    }
+
+
+MODES = {"raw": _raw, "pull": _pull, "sync": _sync}
+
+
+def child(mode: str, url: str, count: int) -> None:
+    result = MODES[mode](url, count)
+    result["peak"] = max_rss_mib()
+    print(json.dumps(result))
+
+
+# --- in the parent process -----------------------------------------------------------
+
+
+class Server:
+    """The fake Central in its own process, so that serving does not share the client's CPU."""
+
+    def __init__(self, count: int, latency: float) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "coprod_testkit.odk_fake",
+            "--count",
+            str(count),
+            "--instrument",
+            INSTRUMENT,
+            "--seed",
+            str(SEED),
+            "--latency",
+            str(latency),
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("fake Central at "):
+            self.stop()
+            msg = f"the fake Central did not start: {line!r}"
+            raise RuntimeError(msg)
+        self.url = line.split()[3].rstrip(",")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def measure(mode: str, url: str, count: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", mode, "--url", url, "--count", str(count)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        msg = f"{mode} at {count:,} failed:\n{done.stderr}"
+        raise RuntimeError(msg)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs (each a fresh process); memory from the same run."""
+    runs = [measure(mode, url, count) for _ in range(repeat)]
+    return min(runs, key=lambda r: float(r["seconds"]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="submission counts")
+    parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
+    parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
+    parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.url, args.count)
+        return
+
+    util = _util
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    modes = ["raw", "pull"] + ([] if args.no_store else ["sync"])
+    print("ODK Central pull: the connector against the raw API calls")
+    print(f"Machine: {util.machine()}")
+    print(
+        f"Fake Central over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions, "
+        f"pages of {PAGE:,}; server time per page: {args.latency:g} s"
+    )
+    print()
+    rows: list[list[str]] = []
+    quiet: list[list[str]] = []
+    memory: dict[tuple[str, int], float] = {}
+    for count in sizes:
+        repeat = args.repeat or (3 if count <= 10_000 else 1)
+        server = Server(count, args.latency)
+        try:
+            results = {mode: best(mode, server.url, count, repeat) for mode in modes}
+        finally:
+            server.stop()
+        raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
+        for mode in modes:
+            result = results[mode]
+            rate = result["responses"] / result["seconds"]
+            added = result["peak"] - result["rss"]
+            memory[mode, count] = added
+            rows.append(
+                [
+                    f"{count:,}",
+                    mode,
+                    f"{result['responses']:,}",
+                    f"{result['requests']:,}",
+                    f"{result['seconds']:.2f}",
+                    f"{rate:,.0f}",
+                    f"{rate / raw_rate:.2f}x",
+                    f"{result['peak']:.0f}",
+                    f"{added:.0f}",
+                ]
+            )
+        if "sync" in results:
+            sync = results["sync"]
+            quiet.append(
+                [
+                    f"{count:,}",
+                    f"{sync['quiet_requests']}",
+                    f"{sync['quiet_seconds'] * 1000:.0f} ms",
+                ]
+            )
+    headers = ["submissions", "method", "responses", "requests", "seconds", "responses/s"]
+    headers += ["vs raw", "peak RSS MiB", "added MiB"]
+    print(util.table(headers, rows))
+    if quiet:
+        print()
+        print("Incremental re-sync with nothing new (after the sync above; login counted):")
+        print(util.table(["submissions stored", "requests", "time"], quiet))
+    flat = [c for c in sizes if c >= 10_000]
+    if len(flat) >= 2:
+        first, last = flat[0], flat[-1]
+        print()
+        for mode in modes:
+            print(
+                f"{mode}: memory added at {last:,} is {memory[mode, last]:.0f} MiB, "
+                f"at {first:,} {memory[mode, first]:.0f} MiB"
+            )
+    print()
+    print(
+        "raw = login + httpx GET with $top/$skip, JSON-decoding each page; pull = the "
+        "connector's pull, every submission converted to a response; sync = pull + SQLite "
+        "store. 'added MiB' = peak resident memory minus the memory after imports."
+    )
+
+
+if __name__ == "__main__":
+    main()
