@@ -52,6 +52,7 @@ from coprod_connectors import (
     build_response,
     build_xlsform,
     default_round,
+    fewer_collections,
     prefetch,
     xlsx_bytes,
 )
@@ -358,7 +359,7 @@ class OdkCentralConnector:
         The next page is asked for while this one is converted and stored (one page
         ahead, in a helper thread; ``prefetch=False`` turns it off)."""
         project_id, form_id = _where(deployment)
-        with self.client(profile) as client:
+        with self.client(profile) as client, fewer_collections():
             batches = read_submissions(
                 client, project_id, form_id, since=None if full else since, page_size=self.page_size
             )
