@@ -188,3 +188,18 @@ def test_an_unreadable_date_is_flagged_and_never_blocks_the_page(
     assert [r.response_id for r in flagged] == ["2"]
     assert flagged[0].flags[-1].code == "submitted_at"
     assert flagged[0].submitted_at.year > 2000  # never 1970-01-01
+
+
+def test_an_export_that_is_not_ascii_base64_is_a_platform_error(
+    deployment: Deployment, bilingual: Instrument
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        payload = json.loads(request.content)
+        result: Any = "k" * 32 if payload["method"] == "get_session_key" else "OK"
+        if payload["method"] == "export_responses":
+            result = "é" * 8  # found by the generative suite: a ValueError, not binascii.Error
+        return httpx.Response(200, json={"id": payload["id"], "result": result, "error": None})
+
+    connector = LimeSurveyConnector(transport=httpx.MockTransport(handler), page_size=3)
+    with pytest.raises(PlatformError, match="base64"):
+        list(connector.pull(deployment, PROFILE.with_secret("pw"), instrument=bilingual))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import codecs
 import logging
 import time
@@ -704,7 +703,7 @@ def decode_export(result: Any, what: str = "responses") -> ExportDocument:
         raw.decode("utf-8-sig")
         problem = 'it is not a {"responses": [...]} JSON document'
         return ExportDocument.model_validate_json(raw.removeprefix(codecs.BOM_UTF8))
-    except (binascii.Error, UnicodeDecodeError, ValidationError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error, ValidationError, non-ASCII
         detail = _first_error(exc)
         msg = f"LimeSurvey's export of {what} could not be read: {problem} ({detail})"
         hint = (
