@@ -6,14 +6,16 @@ benchmarks folder is not a package), so keep it free of side effects.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from coprod_connectors.responses import Response
@@ -115,3 +117,56 @@ def machine() -> str:
         f"{model}, {os.cpu_count()} cores{memory}, "
         f"Python {platform.python_version()} ({platform.python_implementation()})"
     )
+
+
+class FakeServer:
+    """A fake server of the testkit in its own process, so that serving does not share the
+    client's CPU. ``args`` are its command-line arguments; the first line it prints names
+    its address (the first word that starts with ``http``)."""
+
+    def __init__(self, module: str, args: Sequence[str]) -> None:
+        command = [sys.executable, "-m", module, *args]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        url = next((w.rstrip(",") for w in line.split() if w.startswith("http")), None)
+        if url is None:
+            self.stop()
+            msg = f"{module} did not start: {line!r}"
+            raise RuntimeError(msg)
+        self.url = url
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def measure_child(script: str, mode: str, args: Sequence[str]) -> dict[str, Any]:
+    """Run ``script --child mode *args`` in a fresh process; its last line is its result (JSON)."""
+    command = [sys.executable, script, "--child", mode, *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        msg = f"{mode} {' '.join(args)} failed:\n{done.stderr}"
+        raise RuntimeError(msg)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def best_child(script: str, mode: str, args: Sequence[str], repeat: int) -> dict[str, Any]:
+    """The fastest of ``repeat`` runs (each a fresh process); memory from the same run."""
+    runs = [measure_child(script, mode, args) for _ in range(repeat)]
+    return min(runs, key=lambda r: float(r["seconds"]))
+
+
+def cpu_ratio(floor: dict[str, Any] | None, measured: dict[str, Any]) -> str:
+    """The floor's CPU time per row over this method's: steadier than wall time on a busy
+    machine."""
+    if floor is None:
+        return "-"
+    per_row = measured["cpu"] / max(1, measured["responses"])
+    return f"{floor['cpu'] / max(1, floor['responses']) / per_row:.2f}x"
+
+
+def ratio(rate: float, floor: float | None, note: str = "") -> str:
+    """``rate`` as a multiple of the floor's, or ``-`` with no floor."""
+    return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()

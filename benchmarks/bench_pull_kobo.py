@@ -42,7 +42,6 @@ import importlib
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -216,64 +215,17 @@ def child(mode: str, url: str, count: int) -> None:
 # --- in the parent process -----------------------------------------------------------
 
 
-class Server:
-    """The fake KPI in its own process, so that serving does not share the client's CPU."""
-
-    def __init__(self, count: int, latency: float) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            FAKE,
-            "--count",
-            str(count),
-            "--instrument",
-            INSTRUMENT,
-            "--seed",
-            str(SEED),
-            "--latency",
-            str(latency),
-        ]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("fake KPI at "):
-            self.stop()
-            msg = f"the fake KPI did not start: {line!r}"
-            raise RuntimeError(msg)
-        self.url = line.split()[3].rstrip(",")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+def start_server(count: int, latency: float) -> _util.FakeServer:
+    args = ["--count", str(count), "--instrument", INSTRUMENT, "--seed", str(SEED)]
+    return _util.FakeServer(FAKE, [*args, "--latency", str(latency)])
 
 
 def measure(mode: str, url: str, count: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", mode, "--url", url, "--count", str(count)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        msg = f"{mode} at {count:,} failed:\n{done.stderr}"
-        raise RuntimeError(msg)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return _util.measure_child(__file__, mode, ["--url", url, "--count", str(count)])
 
 
 def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
-    """The fastest of ``repeat`` runs (each a fresh process); memory from the same run."""
-    runs = [measure(mode, url, count) for _ in range(repeat)]
-    return min(runs, key=lambda r: float(r["seconds"]))
-
-
-def _cpu_ratio(floor: dict[str, Any] | None, measured: dict[str, Any]) -> str:
-    """The floor's CPU time per row over this method's: steadier than wall time on a busy
-    machine."""
-    if floor is None:
-        return "-"
-    per_row = measured["cpu"] / max(1, measured["responses"])
-    return f"{floor['cpu'] / max(1, floor['responses']) / per_row:.2f}x"
-
-
-def _ratio(rate: float, floor: float | None, note: str = "") -> str:
-    return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()
+    return _util.best_child(__file__, mode, ["--url", url, "--count", str(count)], repeat)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -316,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     memory: dict[tuple[str, int], float] = {}
     for count in sizes:
         repeat = args.repeat or (3 if count <= 10_000 else 1)
-        server = Server(count, args.latency)
+        server = start_server(count, args.latency)
         try:
             results = {mode: best(mode, server.url, count, repeat) for mode in modes}
             if args.traced:
@@ -340,9 +292,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"{result['seconds']:.2f}",
                     f"{rate:,.0f}",
                     f"{result['cpu'] / max(1, result['responses']) * 1e6:.0f}",
-                    _ratio(rate, rate_of.get("raw")),
-                    _ratio(rate, rate_of.get(floor), "(insert)" if floor != "raw" else ""),
-                    _cpu_ratio(results.get(floor), result),
+                    _util.ratio(rate, rate_of.get("raw")),
+                    _util.ratio(rate, rate_of.get(floor), "(insert)" if floor != "raw" else ""),
+                    _util.cpu_ratio(results.get(floor), result),
                     f"{result['peak']:.0f}",
                     f"{added:.0f}",
                 ]

@@ -51,7 +51,6 @@ import importlib
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -308,77 +307,21 @@ def child(mode: str, url: str, count: int, page_size: int) -> None:
 # --- in the parent process -----------------------------------------------------------
 
 
-class Server:
-    """The fake LimeSurvey in its own process, so that serving does not share the client's CPU."""
+def start_server(count: int, latency: float, row_cost: float) -> _util.FakeServer:
+    args = ["--count", str(count), "--instrument", INSTRUMENT, "--seed", str(SEED)]
+    return _util.FakeServer(FAKE, [*args, "--latency", str(latency), "--row-cost", str(row_cost)])
 
-    def __init__(self, count: int, latency: float, row_cost: float) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            FAKE,
-            "--count",
-            str(count),
-            "--instrument",
-            INSTRUMENT,
-            "--seed",
-            str(SEED),
-            "--latency",
-            str(latency),
-            "--row-cost",
-            str(row_cost),
-        ]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if not line.startswith("http://"):
-            self.stop()
-            msg = f"the fake LimeSurvey did not start: {line!r}"
-            raise RuntimeError(msg)
-        self.url = line
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+def _child_args(url: str, count: int, page_size: int) -> list[str]:
+    return ["--url", url, "--count", str(count), "--page-size", str(page_size)]
 
 
 def measure(mode: str, url: str, count: int, page_size: int) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        __file__,
-        "--child",
-        mode,
-        "--url",
-        url,
-        "--count",
-        str(count),
-        "--page-size",
-        str(page_size),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        msg = f"{mode} at {count:,} failed:\n{done.stderr}"
-        raise RuntimeError(msg)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return _util.measure_child(__file__, mode, _child_args(url, count, page_size))
 
 
 def best(mode: str, url: str, count: int, page_size: int, repeat: int) -> dict[str, Any]:
-    """The fastest of ``repeat`` runs (each a fresh process); memory from the same run."""
-    runs = [measure(mode, url, count, page_size) for _ in range(repeat)]
-    return min(runs, key=lambda r: float(r["seconds"]))
-
-
-def _cpu_ratio(floor: dict[str, Any] | None, measured: dict[str, Any]) -> str:
-    """The floor's CPU time per row over this method's: steadier than wall time on a busy
-    machine."""
-    if floor is None:
-        return "-"
-    per_row = measured["cpu"] / max(1, measured["responses"])
-    return f"{floor['cpu'] / max(1, floor['responses']) / per_row:.2f}x"
-
-
-def _ratio(rate: float, floor: float | None, note: str = "") -> str:
-    return "-" if floor is None else f"{rate / floor:.2f}x {note}".rstrip()
+    return _util.best_child(__file__, mode, _child_args(url, count, page_size), repeat)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -434,7 +377,7 @@ def main(argv: list[str] | None = None) -> None:
     quiet: list[list[str]] = []
     for count in sizes:
         repeat = args.repeat or (3 if count <= 10_000 else 1)
-        server = Server(count, args.latency, args.row_cost)
+        server = start_server(count, args.latency, args.row_cost)
         try:
             results = {m: best(m, server.url, count, args.page_size, repeat) for m in modes}
         finally:
@@ -452,9 +395,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"{r['seconds']:.2f}",
                     f"{rate:,.0f}",
                     f"{r['cpu'] / max(1, r['responses']) * 1e6:.0f}",
-                    _ratio(rate, rate_of.get("raw")),
-                    _ratio(rate, rate_of.get(floor), "(insert)" if floor != "floor" else ""),
-                    _cpu_ratio(results.get(floor), r),
+                    _util.ratio(rate, rate_of.get("raw")),
+                    _util.ratio(rate, rate_of.get(floor), "(insert)" if floor != "floor" else ""),
+                    _util.cpu_ratio(results.get(floor), r),
                     f"{r['peak']:.0f}",
                     f"{r['peak'] - r['rss']:.0f}",
                 ]

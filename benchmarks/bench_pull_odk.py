@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -142,51 +141,17 @@ def child(mode: str, url: str, count: int) -> None:
 # --- in the parent process -----------------------------------------------------------
 
 
-class Server:
-    """The fake Central in its own process, so that serving does not share the client's CPU."""
-
-    def __init__(self, count: int, latency: float) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "coprod_testkit.odk_fake",
-            "--count",
-            str(count),
-            "--instrument",
-            INSTRUMENT,
-            "--seed",
-            str(SEED),
-            "--latency",
-            str(latency),
-        ]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("fake Central at "):
-            self.stop()
-            msg = f"the fake Central did not start: {line!r}"
-            raise RuntimeError(msg)
-        self.url = line.split()[3].rstrip(",")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+def start_server(count: int, latency: float) -> _util.FakeServer:
+    args = ["--count", str(count), "--instrument", INSTRUMENT, "--seed", str(SEED)]
+    return _util.FakeServer("coprod_testkit.odk_fake", [*args, "--latency", str(latency)])
 
 
 def measure(mode: str, url: str, count: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", mode, "--url", url, "--count", str(count)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        msg = f"{mode} at {count:,} failed:\n{done.stderr}"
-        raise RuntimeError(msg)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return _util.measure_child(__file__, mode, ["--url", url, "--count", str(count)])
 
 
 def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
-    """The fastest of ``repeat`` runs (each a fresh process); memory from the same run."""
-    runs = [measure(mode, url, count) for _ in range(repeat)]
-    return min(runs, key=lambda r: float(r["seconds"]))
+    return _util.best_child(__file__, mode, ["--url", url, "--count", str(count)], repeat)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -218,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     memory: dict[tuple[str, int], float] = {}
     for count in sizes:
         repeat = args.repeat or (3 if count <= 10_000 else 1)
-        server = Server(count, args.latency)
+        server = start_server(count, args.latency)
         try:
             results = {mode: best(mode, server.url, count, repeat) for mode in modes}
         finally:
