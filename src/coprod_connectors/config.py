@@ -3,7 +3,7 @@
 ``coprod.toml`` (in the working folder, or at ``$COPROD_CONFIG``)::
 
     [profiles.council]
-    platform = "limesurvey"          # an installed connector (coprod platforms)
+    platform = "surveyx"             # an installed connector (coprod platforms)
     url = "https://survey.example.gov.uk"
     user = "coproduction-lead"
 

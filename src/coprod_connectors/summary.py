@@ -2,8 +2,8 @@
 
 The rules are written once here, as small expression trees over the
 instrument's answer codes. Each connector turns them into its platform's form
-logic (XLSForm ``calculate`` XPath for KoboToolbox and ODK Collect, Expression
-Manager for LimeSurvey), so the summary works offline, inside the form; and
+logic (e.g. XLSForm ``calculate`` XPath, or a platform's own expression
+language), so the summary works offline, inside the form; and
 :func:`evaluate` runs the very same trees in Python, which is how the tests
 show that the forms and the scorer say the same thing for every respondent.
 

@@ -4,8 +4,8 @@ The project's one answer generator. Two ways in:
 
 - :func:`random_answers`: one respondent's answers to ANY instrument, keyed by
   answer codes as a :class:`~coprod_connectors.responses.Response` holds them,
-  seeded. The test servers (the fake KoboToolbox and LimeSurvey in the
-  unpublished ``coprod_testkit``) turn these into each platform's wire format;
+  seeded. The fake servers in the unpublished ``coprod_testkit`` turn these
+  into each platform's wire format;
 - :func:`demo_responses`: the ``coprod demo`` data set for the built-in
   instruments (its output is pinned byte for byte: see
   ``tests/test_scoring_speed_equivalence.py``), described below.
@@ -78,8 +78,8 @@ MAX_REPEAT_ROWS = 3
 
 
 def holds(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
-    """Whether a relevance condition is true for the answers so far (what a phone or
-    LimeSurvey does); a multiple choice's answer is a list of choice codes."""
+    """Whether a relevance condition is true for the answers so far (what a form does
+    on a phone or in a browser); a multiple choice's answer is a list of choice codes."""
     if condition is None:
         return True
     if isinstance(condition, AnswerIn):

@@ -2,7 +2,7 @@
 
 ::
 
-    policy = HttpPolicy(name="LimeSurvey", user_agent=user_agent("coprod-connectors-limesurvey"))
+    policy = HttpPolicy(name="SurveyX", user_agent=user_agent("coprod-connectors-surveyx"))
     with policy.client() as client:
         result = policy.call(client, "POST", url, parse=my_parse, retry="safe", json=payload)
 
@@ -117,7 +117,7 @@ class _DeadlinePassedError(Exception):
 class HttpPolicy:
     """How a connector talks HTTP; frozen, with :meth:`with_` for per-connector changes."""
 
-    #: The platform's name, as messages show it ("LimeSurvey").
+    #: The platform's name, as messages show it ("SurveyX").
     name: str = "the server"
     user_agent: str = field(default_factory=user_agent)
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)

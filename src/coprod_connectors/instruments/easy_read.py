@@ -4,9 +4,8 @@ Chosen at render time (``coprod build --easy-read``; the render option
 ``easy_read``), never stored: answers are keyed by the same codes either way,
 so the scorer cannot tell which presentation a person used.
 
-What changes here (the platforms do the rest: LimeSurvey shows one question per
-page with big answer buttons and large pictures; XLSForm shows one question
-per screen):
+What changes here (each connector does the rest, e.g. one question per page
+with big answer buttons and large pictures, or one question per screen):
 
 - every grid becomes one single-choice question per statement, each keyed by
   the statement's own code, as grid answers already are; the grid's question and

@@ -86,7 +86,7 @@ def resolve_media(
 ) -> InstrumentMedia:
     """The file ``reference`` names, checked to exist inside its folder.
 
-    ``raster``: give a pictogram as PNG (what ODK Collect shows) rather than SVG.
+    ``raster``: give a pictogram as PNG (what XLSForm phone apps show) rather than SVG.
     """
     source = f"{instrument.id} {instrument.version}"
     if is_pictogram(reference):

@@ -1,9 +1,9 @@
 """The instrument model: one definition that every platform renders and the scorer reads.
 
 An instrument is sections of questions. Every question, grid row and choice has
-a ``code`` that is legal on every supported platform (LimeSurvey question codes:
-letters and digits, starting with a letter, at most 20 characters; answer codes
-at most 5; XLSForm names: XML names), so that a response maps back to the
+a ``code`` that is legal on every supported platform (the strictest rules the
+connectors need: letters and digits, starting with a letter, at most 20
+characters; choice codes at most 5; XLSForm names: XML names), so that a response maps back to the
 instrument without guessing.
 
 Structural rules (types, required fields, code syntax) are checked field by

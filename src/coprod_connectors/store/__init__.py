@@ -313,8 +313,8 @@ class Store:
         """The latest deployment of ``instrument`` for this profile and round.
 
         With ``instrument_version``, only a deployment of that version. Without it,
-        the connector decides what a new version means: KoboToolbox redeploys the
-        same form, LimeSurvey (whose active surveys cannot change) makes a new one.
+        the connector decides what a new version means: a platform may redeploy the
+        same form, or make a new one where a live form cannot change.
         """
         query = (
             sa.select(deployments)

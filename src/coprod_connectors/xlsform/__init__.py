@@ -1,5 +1,5 @@
-"""XLSForm, the form standard of ODK and the platforms built on it (KoboToolbox, ODK Central,
-Ona...): an instrument as XLSForm rows (:mod:`.form`) and those rows as an ``.xlsx``
+"""XLSForm, the form standard that several survey platforms share: an instrument as XLSForm
+rows (:mod:`.form`) and those rows as an ``.xlsx``
 workbook (:mod:`.workbook`). Shared by every XLSForm connector; it names no platform.
 """
 

@@ -14,9 +14,9 @@ Every ``name`` is an instrument code, so answers come back keyed by codes:
 - relevance becomes XLSForm ``relevant`` expressions;
 - pictures and sounds are ``media::image`` / ``media::audio`` columns (one per
   language), naming files that are uploaded with the form (built-in pictograms
-  as PNG, which ODK Collect shows; it does not show SVG);
+  as PNG: XLSForm phone apps do not show SVG);
 - a choice's longer ``details`` are the question's ``guidance_hint``: one tap
-  away in Enketo and in ODK Collect;
+  away in XLSForm web forms and phone apps;
 - grids are not ``field-list`` pages: on a phone each statement is its own screen;
 - the form records the language it was shown in (``coprod_language``, see
   :data:`LANGUAGE_FIELD`), and ends with a note that thanks the person, says what
@@ -103,9 +103,9 @@ _SURVEY_ORDER = (
     "appearance",
     "parameters",
 )
-#: Field names every XLSForm (and KoboToolbox's exports) already use: the meta group,
-#: what pyxform puts in it, and KoboToolbox's form hub.
-XLSFORM_RESERVED = frozenset({"meta", "instanceid", "instancename", "deprecatedid", "formhub"})
+#: Field names every XLSForm already uses: the meta group and what pyxform puts in it
+#: (a connector adds its platform's own).
+XLSFORM_RESERVED = frozenset({"meta", "instanceid", "instancename", "deprecatedid"})
 #: The calculate that records the language the form was shown in (read back by the pull).
 LANGUAGE_FIELD = "coprod_language"
 #: A hidden one-choice question whose label, in each language, is that language's code:

@@ -1,5 +1,5 @@
 """An :class:`~coprod_connectors.xlsform.form.XLSForm` as an ``.xlsx`` workbook: the file
-any XLSForm platform (KoboToolbox, ODK Central, Ona...) takes, or a person uploads by hand,
+any XLSForm platform takes, or a person uploads by hand,
 with ``label::English (en)``-style columns. The same instrument always gives the same bytes.
 """
 

@@ -98,7 +98,8 @@ class KoboToolboxConnector:
     title: ClassVar[str] = "KoboToolbox (KPI API v2, XLSForm)"
     artefact_suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".json")
     #: names the XLSForm and KoboToolbox give fields of their own in every form
-    reserved_codes: ClassVar[frozenset[str]] = XLSFORM_RESERVED
+    #: XLSForm's own names, and ``formhub``, the group KPI adds to every submission
+    reserved_codes: ClassVar[frozenset[str]] = XLSFORM_RESERVED | {"formhub"}
     credential_label: ClassVar[str] = "token"
     server_aliases: ClassVar[Mapping[str, str]] = KPI_SERVERS
     push_options: ClassVar[type[PushOptions]] = KoboPushOptions
