@@ -44,6 +44,17 @@ def test_demo_writes_forms_store_results_and_report(demo_dir: Path) -> None:
     assert list((demo_dir / "forms").iterdir())
 
 
+def test_demo_keeps_every_platforms_files(demo_dir: Path) -> None:
+    """Two platforms may name their files alike (both XLSForm ones write ``.xlsx``): each
+    gets a folder, so the count printed is the count on disk and none is overwritten."""
+    from coprod_connectors.connectors import discover
+
+    platforms = sorted(discover().connectors)
+    files = sorted(p.relative_to(demo_dir / "forms") for p in (demo_dir / "forms").rglob("*.*"))
+    assert sorted({f.parts[0] for f in files}) == platforms
+    assert len(files) == 3 * len(platforms)
+
+
 def test_demo_twice_gives_byte_identical_results(demo_dir: Path) -> None:
     before = (demo_dir / "results.json").read_bytes()
     code, stdout, _ = run("demo", "-o", str(demo_dir))

@@ -165,10 +165,13 @@ def demo(
                     markup_safe(f"note: the {name} connector cannot render {instrument.id}: {exc}")
                 )
                 continue
+            # one folder per platform: two platforms may name their files alike
+            folder = safe_name(name, what="the platform name")
             file_name = safe_name(artefact.filename, what=f"the {name} file name")
-            target = confined(output / "forms", file_name, what="the file name")
+            target = confined(output / "forms", folder, file_name, what="the file name")
+            target.parent.mkdir(exist_ok=True)
             artefact.write(target)
-            written.append(target.name)
+            written.append(f"{folder}/{target.name}")
     console.print(
         markup_safe(
             f"1. Wrote {len(written)} platform files to {output / 'forms'}: {', '.join(written)}"
