@@ -22,14 +22,16 @@ the keyring, and deployments store only ids and URLs.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
 from pydantic_core import PydanticSerializationError
 from sqlalchemy import event
@@ -391,7 +393,7 @@ class Store:
             append = batch.append
             for record in page.records:
                 remote_id = record.remote_response_id
-                raw = _storable(_raw_json(record.raw))
+                raw = _raw_json(record.raw)
                 response = record.response
                 if response is None:
                     append(
@@ -416,7 +418,7 @@ class Store:
                 before = existing.get(remote_id)
                 if before is None:
                     new += 1
-                elif before[0] != raw or before[1]:
+                elif before[1] or (before[0] != raw and not _same_raw(before[0], raw)):
                     updated += 1
                 else:
                     unchanged += 1
@@ -704,9 +706,71 @@ _RESPONSE_COLUMNS = (
 )
 _RESPONSE_KEY = ("deployment", "remote_id")
 
-#: A raw record as stored: JSON with sorted keys (so the same record is the same text),
-#: what json.dumps(..., sort_keys=True, ensure_ascii=False) writes, with one encoder.
-_raw_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+#: JSON with sorted keys, no spaces, text as it is, NaN and Infinity written as such: how a raw
+#: record that orjson cannot write faithfully is stored.
+_raw_json_fallback = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":")
+).encode
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _raw_json(record: dict[str, Any]) -> str:
+    """A raw record as stored: one stable text for one record, so that a re-sync can tell
+    an unchanged record by its text.
+
+    orjson's sorted, compact JSON when the record holds only what JSON text holds
+    (dicts with text keys, lists, text, whole numbers of 64 bits, finite floats, true,
+    false, null): orjson writes every such value so that it reads back the same. Anything
+    else (a whole number beyond 64 bits, NaN or Infinity, which orjson would write as
+    null, another type) is written by ``json`` in the same sorted compact form, NaN as
+    ``NaN``. A lone surrogate becomes U+FFFD (:func:`_storable`), and the text is that of
+    the record so changed: read back and written again, every text stays the same.
+    Stores written before this hold ``json.dumps(record, sort_keys=True)``'s text:
+    :func:`_same_raw` reads both.
+    """
+    try:
+        text = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        pass
+    else:
+        if _plain(record):
+            return text.decode()
+    text = _raw_json_fallback(record)
+    stored = _storable(text)
+    if stored is not text:  # the record as stored holds U+FFFD: the text of that record
+        return _raw_json(json.loads(stored))
+    return text
+
+
+def _plain(value: object) -> bool:
+    """Whether ``value`` holds only dicts, lists, text, whole numbers, true, false, null
+    and finite floats (exactly these types, no subclasses). orjson has checked the depth
+    and the keys."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is float:
+        return math.isfinite(cast("float", value))
+    if kind is dict:
+        items: Iterable[object] = value.values()  # type: ignore[attr-defined]
+    elif kind is list:
+        items = value  # type: ignore[assignment]
+    else:
+        return False
+    for item in items:  # noqa: SIM110 - a loop: half the time of all() over a generator
+        if type(item) is not str and not _plain(item):
+            return False
+    return True
+
+
+def _same_raw(stored: str, raw: str) -> bool:
+    """Whether a stored raw text, of this version or an earlier one (``json.dumps``' form),
+    holds the same record as ``raw`` (a text of :func:`_raw_json`): the stored one read and
+    written again in this version's form. Text that does not read as JSON is not the same."""
+    try:
+        return _raw_json(json.loads(stored)) == raw
+    except (ValueError, TypeError, RecursionError):
+        return False
 
 
 def _upsert_responses_sql(marker: str) -> str:
