@@ -4,6 +4,7 @@ it held when each row went through SQLAlchemy as a dict (the old write path, kep
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from coprod_connectors.store import (
     Store,
     _chunks,
     _raw_json,
+    _response_json,
     _same_raw,
     _storable,
     cursors,
@@ -52,7 +54,7 @@ class ReferenceStore(Store):
                 existing.update({r[0]: (r[1], bool(r[2])) for r in rows})
             batch: list[dict[str, Any]] = []
             for record in page.records:
-                raw = _raw_json(record.raw)
+                raw = _raw_json(record.raw).decode()
                 response = record.response
                 values = {
                     "deployment": deployment,
@@ -162,9 +164,10 @@ def _contents(store: Store) -> dict[str, Any]:
         runs = [run[1:] for run in runs]
         cursor = conn.execute(sa.select(cursors.c.deployment, cursors.c.cursor)).all()
         raw_types = conn.exec_driver_sql(
-            "SELECT typeof(deleted), typeof(seen_run) FROM responses"
+            "SELECT typeof(deleted), typeof(seen_run), typeof(raw), typeof(response) FROM responses"
             if store.engine.dialect.name == "sqlite"
-            else "SELECT pg_typeof(deleted)::text, pg_typeof(seen_run)::text FROM responses"
+            else "SELECT pg_typeof(deleted)::text, pg_typeof(seen_run)::text,"
+            " pg_typeof(raw)::text, pg_typeof(response)::text FROM responses"
         ).all()
     return {"rows": rows, "runs": runs, "cursors": cursor, "types": sorted(set(raw_types))}
 
@@ -233,12 +236,13 @@ def test_the_raw_text_reads_back_as_the_record(record: dict[str, Any]) -> None:
     assert _raw_json(dict(reversed(record.items()))) == text
     old_text = _as_json_dumps_wrote(record)
     assert _same_raw(old_text, text)
-    assert _same_raw(text, text)
+    assert _same_raw(text.decode(), text)
 
 
 def test_the_raw_text_is_compact_and_sorted() -> None:
     record = {"b": [1, 2.5, None, True, 5e-05], "a": {"z": "\u00e9\u2028", "y": "x"}}
-    assert _raw_json(record) == '{"a":{"y":"x","z":"\u00e9\u2028"},"b":[1,2.5,null,true,0.00005]}'
+    text = '{"a":{"y":"x","z":"\u00e9\u2028"},"b":[1,2.5,null,true,0.00005]}'
+    assert _raw_json(record) == text.encode()
 
 
 @pytest.mark.parametrize(
@@ -254,7 +258,7 @@ def test_the_raw_text_is_compact_and_sorted() -> None:
 def test_what_orjson_cannot_write_faithfully_is_written_by_json(
     record: dict[str, Any], text: str
 ) -> None:
-    assert _raw_json(record) == text
+    assert _raw_json(record) == text.encode()
 
 
 def test_a_record_json_cannot_write_fails_as_before() -> None:
@@ -280,6 +284,11 @@ def test_a_text_of_the_old_form_is_compared_by_what_it_holds(
 ) -> None:
     assert _same_raw(_as_json_dumps_wrote(old), _raw_json(new)) is same
     assert _same_raw("{not json", _raw_json(new)) is False
+
+
+def test_the_response_is_stored_as_to_json_writes_it() -> None:
+    for response in RESPONSES:
+        assert _response_json(response) == (response.to_json().encode(), response)
 
 
 def _record(rid: str, raw: dict[str, Any]) -> PulledRecord:
@@ -313,7 +322,7 @@ def test_a_store_written_in_the_old_form_is_not_all_updated(store_url: str) -> N
                 )
         assert store.apply_page(DEPLOYMENT.key, page, run_id=run) == PageResult(0, 0, 3)
         stored = {r["remote_id"]: r["raw"] for r in store.snapshot()["responses"]}
-        assert stored == {str(i): _raw_json(r) for i, r in enumerate(records)}
+        assert stored == {str(i): _raw_json(r).decode() for i, r in enumerate(records)}
         with store.engine.begin() as conn:
             conn.execute(responses_table.update().values(raw=_as_json_dumps_wrote(records[0])))
         changed = [_record("0", records[0]), _record("1", {**records[1], "q": "y"})]
@@ -345,3 +354,30 @@ def test_one_executemany_per_page(store_url: str, size: int) -> None:
         assert result.new == size
         assert len(statements) == (1 if size else 0)
         assert store.count_responses() == size
+
+
+def test_a_new_sqlite_store_has_pages_of_16_kib_and_an_older_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    def page_size(store: Store) -> int:
+        with store.engine.connect() as conn:
+            return int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
+
+    with Store(f"sqlite:///{tmp_path / 'new.db'}") as store:
+        assert page_size(store) == 16384
+    older = tmp_path / "older.db"
+    made = sqlite3.connect(older)  # an empty database of 4 KiB pages, as SQLite makes by default
+    made.execute("PRAGMA page_size=4096")
+    made.execute("VACUUM")
+    made.close()
+    with Store(f"sqlite:///{older}") as store:
+        assert page_size(store) == 4096
+        store.record_deployment(DEPLOYMENT, INSTRUMENT)
+        run = store.start_run(DEPLOYMENT.key, full=False)
+        page = Page(records=[_record("1", {"a": "x" * 5000})], cursor="c")
+        assert store.apply_page(DEPLOYMENT.key, page, run_id=run) == PageResult(1, 0, 0)
+    with Store(f"sqlite:///{older}") as store:
+        assert page_size(store) == 4096
+        assert store.count_responses() == 1

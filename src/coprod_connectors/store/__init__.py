@@ -418,7 +418,7 @@ class Store:
                 before = existing.get(remote_id)
                 if before is None:
                     new += 1
-                elif before[1] or (before[0] != raw and not _same_raw(before[0], raw)):
+                elif before[1] or (before[0].encode() != raw and not _same_raw(before[0], raw)):
                     updated += 1
                 else:
                     unchanged += 1
@@ -616,17 +616,19 @@ class Store:
 
         The statement is written out for the driver (SQLite and PostgreSQL share
         the ``ON CONFLICT`` syntax), so that nothing is done per row but what the
-        driver does; other databases go through SQLAlchemy.
+        driver does; other databases go through SQLAlchemy. The raw record and the
+        response come as UTF-8 bytes (as orjson and pydantic write them) and the
+        statement makes them text, so that no row is decoded in Python and encoded
+        again by the driver.
         """
         if not rows:
             return
         dialect = conn.dialect
         if dialect.name not in {"sqlite", "postgresql"}:  # pragma: no cover - other databases
-            named = [dict(zip(_RESPONSE_COLUMNS, row, strict=True)) for row in rows]
+            named = [_as_text(dict(zip(_RESPONSE_COLUMNS, row, strict=True))) for row in rows]
             self._upsert_many(conn, responses_table, ["deployment", "remote_id"], named)
             return
-        marker = "?" if dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(_upsert_responses_sql(marker), rows)
+        conn.exec_driver_sql(_upsert_responses_sql(dialect.name, dialect.paramstyle), rows)
 
     def _upsert_many(
         self, conn: Connection, table: sa.Table, keys: list[str], rows: list[dict[str, Any]]
@@ -680,15 +682,25 @@ def _storable(text: str) -> str:
     return text
 
 
-def _response_json(response: Response) -> tuple[str, Response]:
-    """The response as stored, and the response that is; one holding a lone surrogate
-    (text UTF-8 cannot hold) is stored with U+FFFD there."""
+def _response_json(response: Response) -> tuple[bytes, Response]:
+    """The response as stored (:meth:`Response.to_json`'s text, in UTF-8), and the response
+    that is; one holding a lone surrogate (text UTF-8 cannot hold) is stored with U+FFFD
+    there."""
     try:
-        return response.to_json(), response
+        # what Response.to_json writes, before it decodes it (a test compares them)
+        return response.__pydantic_serializer__.to_json(response), response
     except PydanticSerializationError:
         data = json.dumps(response.model_dump(mode="json"), ensure_ascii=False)
         cleaned = Response.model_validate_json(_storable(data))
-        return cleaned.to_json(), cleaned
+        return cleaned.to_json().encode(), cleaned
+
+
+def _as_text(row: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - other databases
+    """A row of :meth:`Store._write_responses` with its JSON as text."""
+    for column in _JSON_COLUMNS:
+        if isinstance(row[column], bytes):
+            row[column] = row[column].decode()
+    return row
 
 
 #: The columns :meth:`Store._write_responses` writes, in the order of its tuples.
@@ -705,6 +717,7 @@ _RESPONSE_COLUMNS = (
     "seen_run",
 )
 _RESPONSE_KEY = ("deployment", "remote_id")
+_JSON_COLUMNS = ("raw", "response")
 
 #: JSON with sorted keys, no spaces, text as it is, NaN and Infinity written as such: how a raw
 #: record that orjson cannot write faithfully is stored.
@@ -714,9 +727,9 @@ _raw_json_fallback = json.JSONEncoder(
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _raw_json(record: dict[str, Any]) -> str:
-    """A raw record as stored: one stable text for one record, so that a re-sync can tell
-    an unchanged record by its text.
+def _raw_json(record: dict[str, Any]) -> bytes:
+    """A raw record as stored (in UTF-8): one stable text for one record, so that a re-sync
+    can tell an unchanged record by its text.
 
     orjson's sorted, compact JSON when the record holds only what JSON text holds
     (dicts with text keys, lists, text, whole numbers of 64 bits, finite floats, true,
@@ -734,12 +747,12 @@ def _raw_json(record: dict[str, Any]) -> str:
         pass
     else:
         if _plain(record):
-            return text.decode()
-    text = _raw_json_fallback(record)
-    stored = _storable(text)
-    if stored is not text:  # the record as stored holds U+FFFD: the text of that record
-        return _raw_json(json.loads(stored))
-    return text
+            return text
+    written = _raw_json_fallback(record)
+    try:
+        return written.encode()
+    except UnicodeEncodeError:  # the record as stored holds U+FFFD: the text of that record
+        return _raw_json(json.loads(_storable(written)))
 
 
 def _plain(value: object) -> bool:
@@ -763,7 +776,7 @@ def _plain(value: object) -> bool:
     return True
 
 
-def _same_raw(stored: str, raw: str) -> bool:
+def _same_raw(stored: str, raw: bytes) -> bool:
     """Whether a stored raw text, of this version or an earlier one (``json.dumps``' form),
     holds the same record as ``raw`` (a text of :func:`_raw_json`): the stored one read and
     written again in this version's form. Text that does not read as JSON is not the same."""
@@ -773,10 +786,19 @@ def _same_raw(stored: str, raw: str) -> bool:
         return False
 
 
-def _upsert_responses_sql(marker: str) -> str:
-    """INSERT ... ON CONFLICT DO UPDATE of every response column (SQLite and PostgreSQL)."""
+#: How the statement makes UTF-8 bytes text, by database.
+_FROM_UTF8 = {"sqlite": "CAST({} AS TEXT)", "postgresql": "convert_from({}, 'UTF8')"}
+
+
+def _upsert_responses_sql(dialect: str, paramstyle: str) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE of every response column (SQLite and PostgreSQL);
+    the raw record and the response are given as UTF-8 bytes."""
+    marker = "?" if paramstyle == "qmark" else "%s"
     names = ", ".join(_RESPONSE_COLUMNS)
-    values = ", ".join([marker] * len(_RESPONSE_COLUMNS))
+    values = ", ".join(
+        _FROM_UTF8[dialect].format(marker) if c in _JSON_COLUMNS else marker
+        for c in _RESPONSE_COLUMNS
+    )
     updates = ", ".join(f"{c} = excluded.{c}" for c in _RESPONSE_COLUMNS if c not in _RESPONSE_KEY)
     # every name is a constant of this module; the values go as parameters
     return (
@@ -841,6 +863,10 @@ def _make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below take effect
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA busy_timeout=60000")
+            # a new store's pages: 16 KiB rather than 4, as a stored response (its raw record
+            # and its JSON) is often longer than 4 KiB: one page holds it, not two, and a
+            # sync writes it with a quarter less work; a store that exists keeps its own
+            cur.execute("PRAGMA page_size=16384")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
