@@ -235,8 +235,8 @@ def test_the_raw_text_reads_back_as_the_record(record: dict[str, Any]) -> None:
     assert _raw_json(json.loads(text)) == text
     assert _raw_json(dict(reversed(record.items()))) == text
     old_text = _as_json_dumps_wrote(record)
-    assert _same_raw(old_text, text)
-    assert _same_raw(text.decode(), text)
+    assert _same_raw(old_text.encode(), text)
+    assert _same_raw(text, text)
 
 
 def test_the_raw_text_is_compact_and_sorted() -> None:
@@ -282,8 +282,8 @@ def test_a_record_json_cannot_write_fails_as_before() -> None:
 def test_a_text_of_the_old_form_is_compared_by_what_it_holds(
     old: dict[str, Any], new: dict[str, Any], same: bool
 ) -> None:
-    assert _same_raw(_as_json_dumps_wrote(old), _raw_json(new)) is same
-    assert _same_raw("{not json", _raw_json(new)) is False
+    assert _same_raw(_as_json_dumps_wrote(old).encode(), _raw_json(new)) is same
+    assert _same_raw(b"{not json", _raw_json(new)) is False
 
 
 def test_the_response_is_stored_as_to_json_writes_it() -> None:

@@ -21,6 +21,7 @@ the keyring, and deployments store only ids and URLs.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -377,18 +378,7 @@ class Store:
         new = updated = unchanged = 0
         ids = [r.remote_response_id for r in page.records]
         with self._begin() as conn:
-            existing: dict[str, tuple[str, bool]] = {}
-            for chunk in _chunks(ids, 500):
-                rows = conn.execute(
-                    sa.select(
-                        responses_table.c.remote_id,
-                        responses_table.c.raw,
-                        responses_table.c.deleted,
-                    )
-                    .where(responses_table.c.deployment == deployment)
-                    .where(responses_table.c.remote_id.in_(chunk))
-                )
-                existing.update({r[0]: (r[1], bool(r[2])) for r in rows})
+            existing = self._stored(conn, deployment, ids)
             batch: list[tuple[Any, ...]] = []
             append = batch.append
             for record in page.records:
@@ -418,7 +408,7 @@ class Store:
                 before = existing.get(remote_id)
                 if before is None:
                     new += 1
-                elif before[1] or (before[0].encode() != raw and not _same_raw(before[0], raw)):
+                elif before[1] or (before[0] != raw and not _same_raw(before[0], raw)):
                     updated += 1
                 else:
                     unchanged += 1
@@ -611,6 +601,32 @@ class Store:
         except SQLAlchemyError as exc:
             raise _store_error(exc, self.url) from exc
 
+    def _stored(
+        self, conn: Connection, deployment: str, ids: list[str]
+    ) -> dict[str, tuple[bytes, bool]]:
+        """The raw text (UTF-8) and the deleted mark of those of ``ids`` already stored, looked
+        up 500 at a time by a statement written out for the driver (SQLite, PostgreSQL)."""
+        found: dict[str, tuple[bytes, bool]] = {}
+        dialect = conn.dialect
+        if dialect.name not in _AS_UTF8:  # pragma: no cover - other databases
+            for chunk in _chunks(ids, 500):
+                rows = conn.execute(
+                    sa.select(
+                        responses_table.c.remote_id,
+                        responses_table.c.raw,
+                        responses_table.c.deleted,
+                    )
+                    .where(responses_table.c.deployment == deployment)
+                    .where(responses_table.c.remote_id.in_(chunk))
+                )
+                found.update({r[0]: (r[1].encode(), bool(r[2])) for r in rows})
+            return found
+        for chunk in _chunks(ids, 500):
+            query = _stored_sql(dialect.name, dialect.paramstyle, len(chunk))
+            rows = conn.exec_driver_sql(query, (deployment, *chunk))
+            found.update({r[0]: (r[1], bool(r[2])) for r in rows})
+        return found
+
     def _write_responses(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         """Upsert rows of :data:`_RESPONSE_COLUMNS` (plain tuples) with ONE executemany.
 
@@ -776,7 +792,7 @@ def _plain(value: object) -> bool:
     return True
 
 
-def _same_raw(stored: str, raw: bytes) -> bool:
+def _same_raw(stored: bytes, raw: bytes) -> bool:
     """Whether a stored raw text, of this version or an earlier one (``json.dumps``' form),
     holds the same record as ``raw`` (a text of :func:`_raw_json`): the stored one read and
     written again in this version's form. Text that does not read as JSON is not the same."""
@@ -786,8 +802,21 @@ def _same_raw(stored: str, raw: bytes) -> bool:
         return False
 
 
-#: How the statement makes UTF-8 bytes text, by database.
+#: How a statement makes UTF-8 bytes text, and text UTF-8 bytes, by database.
 _FROM_UTF8 = {"sqlite": "CAST({} AS TEXT)", "postgresql": "convert_from({}, 'UTF8')"}
+_AS_UTF8 = {"sqlite": "CAST({} AS BLOB)", "postgresql": "convert_to({}, 'UTF8')"}
+
+
+@functools.lru_cache(maxsize=16)
+def _stored_sql(dialect: str, paramstyle: str, count: int) -> str:
+    """SELECT the remote id, the raw text as UTF-8 and the deleted mark of ``count`` ids of a
+    deployment (SQLite and PostgreSQL)."""
+    marker = "?" if paramstyle == "qmark" else "%s"
+    # every name is a constant of this module; the values go as parameters
+    return (
+        f"SELECT remote_id, {_AS_UTF8[dialect].format('raw')}, deleted FROM responses "  # noqa: S608
+        f"WHERE deployment = {marker} AND remote_id IN ({', '.join([marker] * count)})"
+    )
 
 
 def _upsert_responses_sql(dialect: str, paramstyle: str) -> str:
