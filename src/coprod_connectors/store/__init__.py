@@ -609,17 +609,15 @@ class Store:
         found: dict[str, tuple[bytes, bool]] = {}
         dialect = conn.dialect
         if dialect.name not in _AS_UTF8:  # pragma: no cover - other databases
+            table = responses_table.c
+            select = (
+                sa.select(table.remote_id, table.raw, table.deleted)
+                .where(table.deployment == deployment)
+                .where(table.remote_id.in_(sa.bindparam("ids", expanding=True)))
+            )
             for chunk in _chunks(ids, 500):
-                rows = conn.execute(
-                    sa.select(
-                        responses_table.c.remote_id,
-                        responses_table.c.raw,
-                        responses_table.c.deleted,
-                    )
-                    .where(responses_table.c.deployment == deployment)
-                    .where(responses_table.c.remote_id.in_(chunk))
-                )
-                found.update({r[0]: (r[1].encode(), bool(r[2])) for r in rows})
+                for remote_id, raw, deleted in conn.execute(select, {"ids": chunk}):
+                    found[remote_id] = (raw.encode(), bool(deleted))
             return found
         for chunk in _chunks(ids, 500):
             query = _stored_sql(dialect.name, dialect.paramstyle, len(chunk))
