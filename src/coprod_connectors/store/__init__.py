@@ -761,7 +761,10 @@ def _raw_json(record: dict[str, Any]) -> bytes:
         pass
     else:
         if _plain(record):
-            return text
+            # a copy of exactly its size: orjson grows a buffer and shrinks it in place, and
+            # a page of those held until the write left a LimeSurvey sync of 100,000 rows
+            # 60 MiB larger (the heap fragments); the copy costs 0.3 us
+            return bytes(memoryview(text))
     written = _raw_json_fallback(record)
     try:
         return written.encode()
