@@ -96,6 +96,42 @@ def test_new_responses_are_pulled_incrementally(store_url: str) -> None:
         assert store.count_responses() == 8
 
 
+def _raw_texts(store: Store) -> dict[str, str]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT remote_id, raw FROM responses"))
+        return {str(remote_id): str(raw) for remote_id, raw in rows}
+
+
+def _as_json_dumps_wrote(raw: str) -> str:
+    return json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False)
+
+
+def test_a_full_sync_of_a_store_of_an_earlier_version_updates_only_what_changed(
+    store_url: str,
+) -> None:
+    """Earlier versions stored the raw record as json.dumps(sort_keys=True) wrote it; a full
+    sync of the same records counts none updated (and stores them in the new form)."""
+    platform, survey = make_platform(9)
+    connector = MemoryConnector(platform, page_size=4)
+    with Store(store_url) as store:
+        deployment = deploy(store, connector)
+        sync_deployment(store, connector, deployment, PROFILE)
+        new_form = _raw_texts(store)
+        with store.engine.begin() as conn:
+            for remote_id, raw in new_form.items():
+                assert _as_json_dumps_wrote(raw) != raw
+                conn.execute(
+                    sa.text("UPDATE responses SET raw = :raw WHERE remote_id = :id"),
+                    {"raw": _as_json_dumps_wrote(raw), "id": remote_id},
+                )
+        full = sync_deployment(store, connector, deployment, PROFILE, full=True)
+        assert (full.new, full.updated, full.deleted) == (0, 0, 0)
+        assert _raw_texts(store) == new_form
+        platform.edit(survey, 3, ideaInv="4")
+        again = sync_deployment(store, connector, deployment, PROFILE, full=True)
+        assert (again.new, again.updated, again.deleted) == (0, 1, 0)
+
+
 def test_full_sync_reconciles_edits_and_deletions(store_url: str) -> None:
     platform, survey = make_platform(10)
     connector = MemoryConnector(platform, page_size=4)
