@@ -532,15 +532,21 @@ class Store:
         return Reread(lambda: self._stream(query, batch))
 
     def _stream(self, query: sa.Select[Any], batch: int) -> Iterator[Response]:
+        from coprod_connectors.conversion import response_from_json
+
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
             try:
-                for text, deployment, remote_id in result:
-                    try:
-                        yield Response.model_validate_json(text)
-                    except ValueError:  # noqa: PERF203 - pydantic's ValidationError, bad JSON
-                        if (str(deployment), str(remote_id)) not in self.damaged:
-                            self.damaged.append((str(deployment), str(remote_id)))
+                # a batch of rows at a time (one fetch from the driver); each row's JSON
+                # read as validation reads it, fully validated unless in the form the store
+                # writes (see response_from_json)
+                for rows in result.partitions():
+                    for text, deployment, remote_id in rows:
+                        try:
+                            yield response_from_json(text)
+                        except ValueError:  # noqa: PERF203 - pydantic's ValidationError, bad JSON
+                            if (str(deployment), str(remote_id)) not in self.damaged:
+                                self.damaged.append((str(deployment), str(remote_id)))
             finally:
                 result.close()
 
