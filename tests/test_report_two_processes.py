@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import pickle
 import random
-import sqlite3
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from coprod_connectors.cli import app
@@ -26,7 +25,7 @@ from coprod_connectors.instruments import builtin_instrument
 from coprod_connectors.responses import Response
 from coprod_connectors.scoring import count, engine, score
 from coprod_connectors.scoring.common import INVALID, MISSING
-from coprod_connectors.store import Store
+from coprod_connectors.store import Store, responses_table
 from coprod_connectors.synthetic import demo_responses
 
 DEMO = demo_responses()
@@ -124,12 +123,12 @@ def _deployment(name: str, instrument: str) -> Deployment:
     )
 
 
-def _store(path: Path, *, repeated: bool = True) -> None:
+def _store(url: str, *, repeated: bool = True) -> None:
     """A store whose two halves both hold odd answers, damaged rows, responses of several
     deployments and (``repeated``) ids that are repeated: a row of deployment b whose
     JSON says deployment a, with the id of one of a's, submitted later."""
     data = _data(3, 900)
-    with Store(str(path)) as store:
+    with Store(url) as store:
         for name in ("a", "b"):
             for instrument in ("self-reflection", "checklist", "ladder-check"):
                 deployment = _deployment(name, instrument)
@@ -144,15 +143,23 @@ def _store(path: Path, *, repeated: bool = True) -> None:
                         stamp = _deployment("a", instrument).key
                 stamped = [r.model_copy(update={"deployment": stamp}) for r in chosen]
                 store.import_responses(deployment, builtin_instrument(instrument), stamped)
-    with closing(sqlite3.connect(path)) as db:
-        ids = list(db.execute("SELECT rowid FROM responses ORDER BY deployment, remote_id"))
-        for (rowid,) in ids[5::97]:
-            db.execute("UPDATE responses SET response = '{broken' WHERE rowid = ?", (rowid,))
-        db.commit()
+        table = responses_table.c
+        with store.engine.begin() as conn:
+            keys = conn.execute(
+                sa.select(table.deployment, table.remote_id).order_by(
+                    table.deployment, table.remote_id
+                )
+            ).all()
+            for deployment_key, remote_id in keys[5::97]:
+                conn.execute(
+                    responses_table.update()
+                    .where(table.deployment == deployment_key, table.remote_id == remote_id)
+                    .values(response="{broken")
+                )
 
 
-def _report(path: Path, out: Path, *extra: str) -> tuple[str, str]:
-    done = CliRunner().invoke(app, ["report", "--store", str(path), "-o", str(out), *extra])
+def _report(url: str, out: Path, *extra: str) -> tuple[str, str]:
+    done = CliRunner().invoke(app, ["report", "--store", url, "-o", str(out), *extra])
     assert done.exit_code == 0, done.output
     return out.read_text(encoding="utf-8"), done.output
 
@@ -169,9 +176,13 @@ def _report(path: Path, out: Path, *extra: str) -> tuple[str, str]:
     ],
 )
 def test_a_report_in_two_processes_is_the_report_of_one(
-    ram_dir: Path, monkeypatch: pytest.MonkeyPatch, extra: tuple[str, ...], repeated: bool
+    store_url: str,
+    ram_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: tuple[str, ...],
+    repeated: bool,
 ) -> None:
-    path = ram_dir / "s.db"
+    path = store_url
     _store(path, repeated=repeated)
     alone, alone_said = _report(path, ram_dir / "r.out", *extra)
     assert "damaged and were left out" in alone_said
@@ -195,9 +206,9 @@ def test_a_report_in_two_processes_is_the_report_of_one(
 @needs_fork
 @pytest.mark.parametrize("repeated", [False, True])
 def test_a_copy_that_fails_leaves_the_report_whole(
-    ram_dir: Path, monkeypatch: pytest.MonkeyPatch, repeated: bool
+    store_url: str, ram_dir: Path, monkeypatch: pytest.MonkeyPatch, repeated: bool
 ) -> None:
-    path = ram_dir / "s.db"
+    path = store_url
     _store(path, repeated=repeated)
     alone, alone_said = _report(path, ram_dir / "r.out", "-f", "json")
     monkeypatch.setattr(report_cli, "SPLIT_FROM", 10)
@@ -209,7 +220,7 @@ def test_a_copy_that_fails_leaves_the_report_whole(
 def test_a_small_store_or_one_core_is_read_by_one_process(
     ram_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = ram_dir / "s.db"
+    path = f"sqlite:///{ram_dir / 's.db'}"
     _store(path)
 
     def never(self: Forked[Any], work: Any) -> None:
