@@ -9,10 +9,9 @@ cache folder outside the repository (``$XDG_CACHE_HOME/coprod-bench``, else
 ``~/.cache/coprod-bench``; ``--cache`` to choose, ``--rebuild`` to make it
 again), then runs, each in a fresh process:
 
-- ``coprod report``: the command line, as a person would run it (the virtual
-  environment's ``coprod``), reading the store in chunks and scoring as it
-  reads, half of a large store in a forked copy of itself (``--format``,
-  default text, written to /dev/null);
+- ``coprod report``: the command line (what the ``coprod`` script runs), reading
+  the store in chunks and scoring as it reads, half of a large store in a
+  forked copy of itself (``--format``, default text, written to /dev/null);
 - the same command in one process (no forked copy), as it ran before;
 - ``in memory``: the same store read into a list of responses at once
   (``list(store.responses())``), then ``score(list)``: what the command did
@@ -21,8 +20,9 @@ again), then runs, each in a fresh process:
   as full validation builds it (``model_validate_json``, what the store's
   reading gave before), scored.
 
-Printed side by side: wall seconds, CPU seconds (the process's own and its
-forked copy's: on a busy machine the wall time also counts waiting for a core),
+Printed side by side: wall seconds, CPU seconds (the process's and its forked
+copy's; and the process's own, which is about the wall time when a core is free
+for the copy: on a busy machine the wall time also counts waiting for a core),
 peak resident memory of each process (from ``wait4``) and of the process and its
 children added up (RSS, which counts shared pages twice, and PSS, sampled every
 20 ms), and the ratios of the command's time to each. The targets (issue 15):
@@ -173,14 +173,22 @@ def run(command: list[str], *, stdout: Any = subprocess.DEVNULL) -> dict[str, fl
     }
 
 
-#: ``coprod report`` in one process (no forked copy), as the command ran before.
-ONE_PROCESS = """
-import sys
+#: ``coprod report``, what the ``coprod`` script runs (argv: a file for the CPU time of this
+#: process alone, without its forked copy's; "one" for one process, as the command ran
+#: before, or "two"; the command's arguments).
+COMMAND = """
+import json, resource, sys
 from coprod_connectors.cli import app
 from coprod_connectors.cli import report
-report.SPLIT_FROM = 10**18
-sys.argv = ["coprod", *sys.argv[1:]]
-app()
+out, processes, sys.argv = sys.argv[1], sys.argv[2], ["coprod", *sys.argv[3:]]
+if processes == "one":
+    report.SPLIT_FROM = 10**18
+try:
+    app()
+finally:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    with open(out, "w") as handle:
+        json.dump({"own_cpu": own.ru_utime + own.ru_stime}, handle)
 """
 
 
@@ -230,14 +238,17 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         build_store(path, args.count)
         print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    coprod = str(Path(sys.executable).parent / "coprod")
     print(f"`coprod report` over a store of {args.count:,} responses (SQLite, {path})")
     print(_util.machine())
     print(f"load average before: {os.getloadavg()[0]:.2f}\n")
 
     command = ["report", "--store", str(path), "--format", args.format]
-    report = run([coprod, *command])
-    alone = run([sys.executable, "-c", ONE_PROCESS, *command])
+    own = folder / "own-cpu.json"
+    report = run([sys.executable, "-c", COMMAND, str(own), "two", *command])
+    report["own_cpu"] = json.loads(own.read_text())["own_cpu"]
+    alone = run([sys.executable, "-c", COMMAND, str(own), "one", *command])
+    alone["own_cpu"] = json.loads(own.read_text())["own_cpu"]
+    own.unlink()
     scratch = folder / "in-memory.json"
     with scratch.open("w") as out:
         memory = run([sys.executable, "-c", IN_MEMORY, str(path)], stdout=out)
@@ -252,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
             name,
             f"{measured['wall']:.1f}",
             f"{measured['cpu']:.1f}",
+            f"{measured['own_cpu']:.1f}" if "own_cpu" in measured else "",
             f"{measured['peak']:.0f}",
             f"{measured['tree_rss']:.0f} / {measured['tree_pss']:.0f}",
             versus(measured["wall"], measured["cpu"]),
@@ -267,12 +279,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{inner['read_cpu'] + inner['score_cpu']:.1f}",
             "",
             "",
+            "",
             versus(inner["read"] + inner["score"], inner["read_cpu"] + inner["score_cpu"]),
         ],
         [
             "  scoring the list only",
             f"{inner['score']:.1f}",
             f"{inner['score_cpu']:.1f}",
+            "",
             "",
             "",
             versus(inner["score"], inner["score_cpu"]),
@@ -283,6 +297,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{inner['validated_cpu']:.1f}",
             "",
             "",
+            "",
             versus(inner["validated"], inner["validated_cpu"]),
         ],
     ]
@@ -290,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         "what",
         "wall s",
         "CPU s",
+        "CPU s, own process",
         "peak RSS MiB",
         "with children: RSS / PSS MiB",
         "coprod report vs this (wall / CPU)",
@@ -308,6 +324,11 @@ def main(argv: list[str] | None = None) -> None:
         f"coprod report / scoring the ready-made list: {ratio:.2f}x wall, "
         f"{report['cpu'] / inner['score_cpu']:.2f}x CPU (target 1.5x: "
         f"{'met' if ratio <= 1.5 else 'MISSED'})"
+    )
+    print(
+        "with a core free for its forked copy, the command takes about its own process's "
+        f"CPU time: {report['own_cpu']:.1f} s, {report['own_cpu'] / inner['score_cpu']:.2f}x "
+        "the CPU of scoring the ready-made list"
     )
     print(f"in memory: {inner['responses']:,} responses, {inner['results']} results")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
