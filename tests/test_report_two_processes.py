@@ -251,3 +251,40 @@ def test_the_halves_are_the_responses_in_order(store_url: str) -> None:
         assert second
         assert first + second == whole
         assert store.response_halves(smallest=10**6) is None
+
+
+#: A command that SQLAlchemy's clean-up logs into as Ctrl-C stops it (in a process of its
+#: own: under pytest, pytest's own logging handler would take the record).
+INTERRUPTED = """
+import logging, sys
+import typer
+from coprod_connectors.cli.common import handle_errors
+
+def closing_a_closed_cursor():
+    raise ValueError("Cannot operate on a closed database.")
+
+@handle_errors
+def interrupted():
+    try:
+        closing_a_closed_cursor()
+    except ValueError:
+        logging.getLogger("sqlalchemy.pool.impl.QueuePool").exception("Error closing cursor")
+    raise KeyboardInterrupt
+
+try:
+    interrupted()
+except typer.Exit as stop:
+    sys.exit(stop.exit_code)
+"""
+
+
+def test_what_sqlalchemy_logs_as_it_cleans_up_is_never_printed() -> None:
+    """Ctrl-C during a read makes SQLAlchemy log "Error closing cursor" with a traceback,
+    which Python prints when nothing handles it: the command says one line only."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 130
+    assert done.stderr == "error: interrupted; nothing already stored was lost\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -67,6 +68,8 @@ class Forked(Generic[_T]):
 
 def _run(work: Callable[[], Any], send: Connection) -> None:
     """In the copy: send (True, result), or (False, None) when the work fails."""
+    # Ctrl-C is the parent's to handle (it stops the copy as it ends): never a traceback here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         outcome: tuple[bool, Any] = (True, work())
     except BaseException:  # noqa: BLE001 - the caller does the work itself
