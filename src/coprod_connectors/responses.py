@@ -287,12 +287,15 @@ def read_responses(source: Path | IO[str], *, name: str | None = None) -> Iterat
             raise ResponseDataError(msg) from exc
     else:
         handle = source
+    from coprod_connectors.conversion import response_from_json  # (it imports this module)
+
     try:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                yield Response.model_validate_json(line)
+                # Response.model_validate_json(line), quicker for lines coprod wrote
+                yield response_from_json(line)
             except ValidationError as exc:
                 first = exc.errors(include_url=False)[0]
                 where = ".".join(str(p) for p in first["loc"]) or "line"

@@ -85,6 +85,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _quiet_libraries() -> None:
+    """What SQLAlchemy logs as it cleans up after an error (e.g. "Error closing cursor" and
+    its traceback when Ctrl-C stops a read) goes nowhere: the error itself becomes one line
+    (see :func:`handle_errors`). ``--debug`` leaves Python's default, which prints it."""
+    import logging
+
+    found = logging.getLogger("sqlalchemy")
+    if not any(isinstance(h, logging.NullHandler) for h in found.handlers):
+        found.addHandler(logging.NullHandler())
+
+
 def handle_errors(func: F) -> F:
     """Turn the project's own errors into a message and an exit code, never a traceback."""
     from coprod_connectors.errors import CoprodError
@@ -97,6 +108,8 @@ def handle_errors(func: F) -> F:
 
         # a CSV cell from outside may be long (a long answer), but not unbounded
         csv.field_size_limit(CSV_MAX_FIELD)
+        if not debugging():
+            _quiet_libraries()
         try:
             return func(*args, **kwargs)
         except csv.Error as exc:

@@ -11,6 +11,8 @@ import typer
 if TYPE_CHECKING:
     from coprod_connectors.connectors.types import Deployment
     from coprod_connectors.responses import Response
+    from coprod_connectors.scoring import Counted
+    from coprod_connectors.store import Store
 
 from coprod_connectors.cli.common import StoreOption, say
 from coprod_connectors.cli.score import (
@@ -62,6 +64,7 @@ def report(
     paper: PaperOption = Paper.a4,
 ) -> None:
     """Score what the store holds and write a report (text, md, json, csv, html or pdf)."""
+    from coprod_connectors.ladder import load_ladder
     from coprod_connectors.responses import noting_deployments
     from coprod_connectors.scoring import score
     from coprod_connectors.store import Store
@@ -70,7 +73,9 @@ def report(
         # read in chunks and counted as they go by: never every response at once
         used: set[str | None] = set()
         responses = db.responses(instrument=instrument, subject=subject, round=round_)
-        results = score(noting_deployments(responses, used), ladder=ladder, k=k)
+        model = load_ladder(ladder)  # a bad ladder is refused before the store is read
+        counted = count_in_two(db, used, instrument=instrument, subject=subject, round_=round_)
+        results = score(noting_deployments(responses, used), ladder=model, k=k, counted=counted)
         sources = [describe(d) for d in db.deployments() if d.key in used]
     if db.damaged:
         first = ", ".join(f"{d} {r}" for d, r in db.damaged[:3])
@@ -84,6 +89,62 @@ def report(
         say("no responses match; run coprod sync first, or loosen the filters", err=True)
     context = report_context(organisation, made_on, sources)
     write_report(results, fmt, output, lang=lang, context=context, paper=paper)
+
+
+#: Stores with fewer rows are read by one process (a second one costs more than it saves).
+SPLIT_FROM = 50_000
+
+
+def count_in_two(
+    db: Store,
+    used: set[str | None],
+    *,
+    instrument: str | None,
+    subject: str | None,
+    round_: str | None,
+) -> Counted | None:
+    """The stored responses counted for scoring, half of them by a forked copy of this
+    process on another core; None where that cannot be (one core, not Linux, a small
+    store): :func:`~coprod_connectors.scoring.score` then reads them itself.
+
+    The halves' counts are added (the same counts, see :func:`scoring.count`), the
+    copy's deployments seen added to ``used`` and its damaged rows to ``db.damaged``
+    after this process's own (so in the order one reading names them). When the copy
+    fails, this process counts its half too.
+    """
+    import time
+
+    from coprod_connectors.forked import Forked, can_fork
+    from coprod_connectors.responses import noting_deployments
+    from coprod_connectors.scoring import count
+
+    if not can_fork():
+        return None
+    halves = db.response_halves(
+        instrument=instrument, subject=subject, round=round_, smallest=SPLIT_FROM
+    )
+    if halves is None:
+        return None
+    first, second = halves
+
+    def other_half() -> tuple[Counted, set[str | None], list[tuple[str, str]]]:
+        db.engine.dispose(close=False)  # the copy's own connections, never this process's
+        seen: set[str | None] = set()
+        return count(noting_deployments(second, seen)), seen, db.damaged
+
+    started = time.monotonic()
+    job = Forked(other_half)
+    counted = count(noting_deployments(first, used))
+    # the copy has as much to do: wait as long again and more, never for ever
+    done = job.result(timeout=60 + 4 * (time.monotonic() - started))
+    if done is None:
+        counted.add(count(noting_deployments(second, used)))
+        return counted
+    theirs, seen, damaged = done
+    counted.add(theirs)
+    used.update(seen)
+    db.damaged.extend(d for d in damaged if d not in db.damaged)
+    return counted
 
 
 def describe(deployment: Deployment) -> str:

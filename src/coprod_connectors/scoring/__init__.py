@@ -5,7 +5,7 @@ returns :class:`Results` (the ``coprod.results/1`` interchange format);
 :func:`classify` places one instrument's evidence on a ladder.
 """
 
-from coprod_connectors.scoring.engine import SCORERS, classify, score
+from coprod_connectors.scoring.engine import SCORERS, Counted, classify, count, score
 from coprod_connectors.scoring.models import (
     RESULTS_SCHEMA,
     ChecklistResult,
@@ -22,11 +22,13 @@ __all__ = [
     "RESULTS_SCHEMA",
     "SCORERS",
     "ChecklistResult",
+    "Counted",
     "LadderCheckResult",
     "Result",
     "Results",
     "SelfReflectionResult",
     "classify",
+    "count",
     "lower_median",
     "rag_flags",
     "results_json_schema",

@@ -36,8 +36,25 @@ from coprod_connectors.responses import (
 from coprod_connectors.scoring.models import DataQuality, NextRung
 from coprod_connectors.scoring.stats import GROUPS
 
-MISSING = object()
-INVALID = object()
+
+class _Marker:
+    """A marker such as :data:`MISSING`: one object, the same after pickling (counts are
+    sent from one process to another, see :func:`~coprod_connectors.scoring.engine.count`)."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+    def __reduce__(self) -> str:
+        return self._name  # pickled as the module's own object of that name
+
+
+MISSING = _Marker("MISSING")
+INVALID = _Marker("INVALID")
 
 
 def choice_value(value: Any, allowed: Collection[str]) -> Any:
@@ -269,6 +286,17 @@ class Answers:
         for code, columns in self.reading.tables:
             self.row_counts[code].update(count_table_rows(values[where[code] :: width], columns))
         self.values = []
+
+    def add(self, other: Answers) -> None:
+        """Add ``other``'s counts (of other people, both folded) to these."""
+        self.people += other.people
+        self.unknown_codes += other.unknown_codes
+        for code, counts in self.single_counts.items():
+            counts.update(other.single_counts[code])
+        for pair, counts in self.pair_counts.items():
+            counts.update(other.pair_counts[pair])
+        for code, counts in self.row_counts.items():
+            counts.update(other.row_counts[code])
 
     def take_away(self, other: Answers) -> None:
         """Take ``other``'s counts (of people counted here too) away from these."""

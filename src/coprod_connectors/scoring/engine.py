@@ -7,6 +7,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from itertools import islice
@@ -41,6 +42,7 @@ def score(
     ladder: str | LadderModel = "five-rung",
     k: int = 3,
     generated_at: datetime | None = None,
+    counted: Counted | None = None,
 ) -> Results:
     """Score responses per instrument, subject and round; never raises on bad answers.
 
@@ -55,6 +57,9 @@ def score(
     :meth:`~coprod_connectors.store.Store.scoring_source` or a file's) to score
     more responses than fit in memory. It is read a second time only when a
     response id appears twice. A one-shot iterator is read into a list first.
+
+    ``counted``, the :func:`count` of ``responses`` made already (in parts, perhaps in
+    other processes), takes the place of the first reading.
     """
     if k < 1:
         msg = f"the privacy threshold k must be 1 or more, not {k}"
@@ -63,7 +68,7 @@ def score(
     if isinstance(responses, Iterator):  # one-shot: it cannot be read twice
         responses = list(responses)
     with _collector_paused():
-        groups, unscored = _collect(responses)
+        groups, unscored = _collect(responses, counted)
         results = [
             SCORERS[key[0]](group, model=model, k=k)
             for key, group in sorted(groups.items(), key=lambda item: _order(item[0]))
@@ -121,7 +126,55 @@ def _order(key: Key) -> tuple[int, str, str, str]:
 CHUNK = 20_000
 
 
-def _collect(responses: Iterable[Response]) -> tuple[dict[Key, Group], Counter[str]]:
+@dataclass
+class Counted:
+    """What the first reading of some responses found (see :func:`count`): their answers
+    counted by instrument, subject, round and role, each one's identity hashed, and how
+    many of each unscored instrument version. Made in one process, it may be scored in
+    another (it pickles; the hashes need the same ``PYTHONHASHSEED``, as a forked process
+    has)."""
+
+    buckets: dict[Bucket, Answers] = field(default_factory=dict)
+    # each response's id, hashed: 8 bytes a response, to find the ids seen twice
+    ids: array[int] = field(default_factory=lambda: array("q"))
+    unscored: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Counted) -> None:
+        """Add the counts of ``other`` (other responses) to these."""
+        for key, bucket in other.buckets.items():
+            mine = self.buckets.get(key)
+            if mine is None:
+                self.buckets[key] = bucket
+            else:
+                mine.add(bucket)
+        self.ids.extend(other.ids)
+        self.unscored.update(other.unscored)
+
+
+def count(responses: Iterable[Response]) -> Counted:
+    """Read ``responses`` once, in chunks of :data:`CHUNK`, and count them (what
+    :func:`score` does first); give the result to :func:`score` as ``counted``.
+
+    Responses split into parts (read in several processes, say) can be counted part
+    by part and the parts' counts added (:meth:`Counted.add`): the same counts."""
+    counted = Counted()
+    readings = _readings()
+    buckets, ids = counted.buckets, counted.ids
+    source = _known_versions(responses, counted.unscored)
+    with _collector_paused():
+        while True:
+            before = len(ids)
+            read_answers(_hashing(islice(source, CHUNK), ids), readings, buckets)
+            for bucket in buckets.values():
+                bucket.fold()
+            if len(ids) - before < CHUNK:
+                break
+    return counted
+
+
+def _collect(
+    responses: Iterable[Response], counted: Counted | None = None
+) -> tuple[dict[Key, Group], Counter[str]]:
     """The responses kept, counted and grouped by instrument, subject and round; and how
     many of each unscored instrument.
 
@@ -129,24 +182,13 @@ def _collect(responses: Iterable[Response]) -> tuple[dict[Key, Group], Counter[s
     submission wins (see :func:`_deduplicate`). Each group's ``duplicates``
     counts the copies dropped.
     """
-    readings = _readings()
-    buckets: dict[Bucket, Answers] = {}
-    # each response's id, hashed: 8 bytes a response, to find the ids seen twice
-    ids = array("q")
-    unscored: Counter[str] = Counter()
-    source = _known_versions(responses, unscored)
-    while True:
-        before = len(ids)
-        read_answers(_hashing(islice(source, CHUNK), ids), readings, buckets)
-        for bucket in buckets.values():
-            bucket.fold()
-        if len(ids) - before < CHUNK:
-            break
+    counted = count(responses) if counted is None else counted
+    buckets, unscored = counted.buckets, counted.unscored
     duplicates: Counter[Key] = Counter()
-    repeated = _repeated(ids)
-    del ids
+    repeated = _repeated(counted.ids)
+    counted.ids = array("q")
     if repeated:
-        duplicates = _deduplicate(_known_versions(responses, None), repeated, readings, buckets)
+        duplicates = _deduplicate(_known_versions(responses, None), repeated, _readings(), buckets)
     roles: defaultdict[Key, dict[str | None, Answers]] = defaultdict(dict)
     for (instrument, subject, round_, role), bucket in buckets.items():
         if instrument in SCORERS:
@@ -270,4 +312,4 @@ def _newer(a: Response, b: Response) -> bool:
     return a.to_json() > b.to_json()
 
 
-__all__ = ["CHUNK", "SCORERS", "classify", "score"]
+__all__ = ["CHUNK", "SCORERS", "Counted", "classify", "count", "score"]

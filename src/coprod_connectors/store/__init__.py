@@ -505,34 +505,60 @@ class Store:
         (damaged by hand or by another tool) is left out and named in
         :attr:`damaged` (deployment, response id), never fatal.
         """
-        query = (
-            sa.select(
-                responses_table.c.response,
-                responses_table.c.deployment,
-                responses_table.c.remote_id,
-            )
-            .where(responses_table.c.deleted.is_(False))
-            .where(responses_table.c.response.is_not(None))
-            .order_by(responses_table.c.deployment, responses_table.c.remote_id)
-        )
-        if instrument:
-            query = query.where(responses_table.c.instrument == instrument)
-        if subject:
-            query = query.where(responses_table.c.subject == subject)
-        if round:
-            query = query.where(responses_table.c.round == round)
+        query = _responses_query(instrument, subject, round)
         return Reread(lambda: self._stream(query, batch))
 
+    def response_halves(
+        self,
+        *,
+        instrument: str | None = None,
+        subject: str | None = None,
+        round: str | None = None,  # noqa: A002
+        batch: int = 2000,
+        smallest: int = 0,
+    ) -> tuple[Iterable[Response], Iterable[Response]] | None:
+        """:meth:`responses` in two parts, the first then the second (together the same
+        responses in the same order, and damaged rows named in the same order), split
+        near the middle of the store's rows; None when it holds fewer than ``smallest``
+        rows (deleted and held ones too) or fewer than two.
+
+        Each part is read by a query of its own, so that two processes can read one each.
+        """
+        key = (responses_table.c.deployment, responses_table.c.remote_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(sa.func.count()).select_from(responses_table))
+            total = int(rows.scalar_one())
+            if total < max(2, smallest):
+                return None
+            middle = conn.execute(
+                sa.select(*key).order_by(*key).offset(total // 2).limit(1)
+            ).first()
+        if middle is None:  # pragma: no cover - rows deleted meanwhile
+            return None
+        query = _responses_query(instrument, subject, round)
+        first = query.where(sa.tuple_(*key) < sa.tuple_(*middle))
+        second = query.where(sa.tuple_(*key) >= sa.tuple_(*middle))
+        return (
+            Reread(lambda: self._stream(first, batch)),
+            Reread(lambda: self._stream(second, batch)),
+        )
+
     def _stream(self, query: sa.Select[Any], batch: int) -> Iterator[Response]:
+        from coprod_connectors.conversion import response_from_json
+
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
             try:
-                for text, deployment, remote_id in result:
-                    try:
-                        yield Response.model_validate_json(text)
-                    except ValueError:  # noqa: PERF203 - pydantic's ValidationError, bad JSON
-                        if (str(deployment), str(remote_id)) not in self.damaged:
-                            self.damaged.append((str(deployment), str(remote_id)))
+                # a batch of rows at a time (one fetch from the driver); each row's JSON
+                # read as validation reads it, fully validated unless in the form the store
+                # writes (see response_from_json)
+                for rows in result.partitions():
+                    for text, deployment, remote_id in rows:
+                        try:
+                            yield response_from_json(text)
+                        except ValueError:  # noqa: PERF203 - pydantic's ValidationError, bad JSON
+                            if (str(deployment), str(remote_id)) not in self.damaged:
+                                self.damaged.append((str(deployment), str(remote_id)))
             finally:
                 result.close()
 
@@ -835,6 +861,30 @@ def _upsert_responses_sql(dialect: str, paramstyle: str) -> str:
         f"INSERT INTO responses ({names}) VALUES ({values}) "  # noqa: S608
         f"ON CONFLICT ({', '.join(_RESPONSE_KEY)}) DO UPDATE SET {updates}"
     )
+
+
+def _responses_query(
+    instrument: str | None, subject: str | None, round_: str | None
+) -> sa.Select[Any]:
+    """Stored responses (not deleted, not held), in a fixed order: the stored JSON, and
+    the row's key to name it if it is damaged."""
+    query = (
+        sa.select(
+            responses_table.c.response,
+            responses_table.c.deployment,
+            responses_table.c.remote_id,
+        )
+        .where(responses_table.c.deleted.is_(False))
+        .where(responses_table.c.response.is_not(None))
+        .order_by(responses_table.c.deployment, responses_table.c.remote_id)
+    )
+    if instrument:
+        query = query.where(responses_table.c.instrument == instrument)
+    if subject:
+        query = query.where(responses_table.c.subject == subject)
+    if round_:
+        query = query.where(responses_table.c.round == round_)
+    return query
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
