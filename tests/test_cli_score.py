@@ -104,3 +104,32 @@ def test_score_has_help() -> None:
     assert code == 0
     assert "--format" in out
     assert "--ladder" in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "a",
+        "a\n",
+        "a\nb",
+        "a\n\nb\n",
+        "x\u2028y\nz\x85w\n",
+        '{\n  "a": "\u2029"\n}\n',
+        "\n\n",
+    ],
+)
+def test_text_written_in_pieces_gives_the_lines_of_the_whole(text: str) -> None:
+    from coprod_connectors.cli.score import _lines
+
+    for size in (1, 2, 3, 7, len(text) or 1):
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        assert list(_lines(pieces)) == text.splitlines(), (text, size)
+
+
+def test_json_pieces_are_the_json_text() -> None:
+    from coprod_connectors.scoring import score
+    from coprod_connectors.synthetic import demo_responses
+
+    results = score(demo_responses(seed=7))
+    assert "".join(results.json_pieces()) == results.to_json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -155,19 +156,41 @@ def write_report(
         return
     from coprod_connectors.report import render
 
-    text = render(results, fmt.value, lang=lang, context=context)
+    # JSON is written as it is made (a large result's text is never held whole)
+    pieces = (
+        results.json_pieces()
+        if fmt is ReportFormat.json
+        else iter([render(results, fmt.value, lang=lang, context=context)])
+    )
     if output is None:
         # to the screen: every line through the one output function
-        for line in text.splitlines():
+        for line in _lines(pieces):
             say(line)
         return
     try:
         with output.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            for piece in pieces:
+                handle.write(piece)
     except OSError as exc:
         msg = f"{output}: cannot write ({exc.strerror})"
         raise ConfigError(msg) from exc
     say(f"wrote {fmt.value} for {len(results.results)} results to {output}", err=True)
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The lines of the text made of ``pieces``, as ``str.splitlines`` gives them, each
+    as soon as it is complete."""
+    buffer = ""
+    for piece in pieces:
+        buffer += piece  # short: emptied at every line break
+        if "\n" not in piece:
+            continue
+        parts = buffer.splitlines(keepends=True)
+        # the last part is unfinished when nothing breaks it
+        buffer = parts.pop() if parts and parts[-1].splitlines()[0] == parts[-1] else ""
+        for part in parts:
+            yield part.splitlines()[0]
+    yield from buffer.splitlines()
 
 
 def _write_pdf(

@@ -9,6 +9,7 @@ timestamp unless one was passed in. The JSON Schema published in
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -196,6 +197,9 @@ Result = Annotated[
     SelfReflectionResult | ChecklistResult | LadderCheckResult, Field(discriminator="instrument")
 ]
 
+#: How :meth:`Results.to_json` writes (json.dumps with these settings).
+_INDENTED = json.JSONEncoder(indent=2, ensure_ascii=False)
+
 _FIRST = ("instrument", "subject", "round", "respondents", "rung", "rung_index", "reasons")
 
 
@@ -227,6 +231,13 @@ class Results(_Model):
     def to_json(self) -> str:
         """The JSON text: indented, UTF-8, ending with a newline; byte-identical run to run."""
         return json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n"
+
+    def json_pieces(self) -> Iterator[str]:
+        """:meth:`to_json`'s text in small pieces, to be written as they come: the whole
+        text of a large result (tens of thousands of action-plan rows) is never held, nor
+        the millions of pieces an indented ``json.dumps`` joins at the end."""
+        yield from _INDENTED.iterencode(self.to_data())
+        yield "\n"
 
 
 def results_json_schema() -> dict[str, Any]:
