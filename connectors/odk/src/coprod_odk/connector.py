@@ -54,6 +54,7 @@ from coprod_connectors import (
     construct,
     default_round,
     fewer_collections,
+    plan_for,
     prefetch,
     xlsx_bytes,
 )
@@ -525,6 +526,7 @@ class _PullReader:
         self.round = deployment.round
         self.subject = deployment.subject
         self.key = deployment.key
+        self.plan = plan_for(instrument)
 
     def record(self, row: dict[str, Any]) -> PulledRecord:
         system = row.get("__system")
@@ -550,19 +552,36 @@ class _PullReader:
                 found if isinstance(found, str) and found else None, self.versions, self.version
             )
         submitted = system.get("submissionDate")
-        return _response(
-            self.instrument,
-            row,
+        when = parse_time(submitted) if type(submitted) is str else None
+        if when is None:  # not a date UTC can hold: build_response flags it
+            return _response(
+                self.instrument,
+                row,
+                response_id=instance_id.removeprefix("uuid:"),
+                submitted=submitted,
+                when=when,
+                round=self.round,
+                language=language_of(row, self.languages),
+                subject=self.subject,
+                deployment=self.key,
+                version=version,
+                flags=flags,
+            )
+        # what build_response does with a date it can read, as parse_time checked it
+        response = self.plan.response(
+            answers_from_row(row),
             response_id=instance_id.removeprefix("uuid:"),
-            submitted=submitted,
-            when=parse_time(submitted) if type(submitted) is str else None,
+            submitted_at=when,
             round=self.round,
             language=language_of(row, self.languages),
             subject=self.subject,
             deployment=self.key,
-            version=version,
-            flags=flags,
+            platform=PLATFORM,
+            extra_flags=flags,
         )
+        if version != response.instrument_version:
+            response = response.model_copy(update={"instrument_version": version})
+        return response
 
 
 def _response(
