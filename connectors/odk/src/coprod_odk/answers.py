@@ -70,8 +70,9 @@ def answers_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
 def _collect(node: Mapping[str, Any], answers: dict[str, Any]) -> None:
     kinds = _KINDS
     for key, value in node.items():
-        kind = kinds.get(key)
-        if kind is None:
+        try:
+            kind = kinds[key]
+        except KeyError:  # a key not seen before (or not remembered)
             kind = _kind(key)
         if not kind:
             continue
