@@ -15,6 +15,7 @@ real Central) with values, ``__id`` and ``__system`` fields changed into odd one
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from coprod_connectors import LANGUAGE_FIELD, Deployment, Instrument, builtin_instrument
 from coprod_connectors.synthetic import random_answers
 from coprod_odk import OdkCentralConnector
+from coprod_odk.answers import answers_from_row, is_code
 from coprod_odk.connector import _PullReader
 from coprod_odk.cursor import (
     SETTLE,
@@ -195,6 +197,39 @@ def test_the_pull_reader_makes_the_records_the_connector_makes(
         lambda: _PullReader(connector, deployment, instrument).record(json.loads(json.dumps(row)))
     )
     assert quick == plain
+
+
+def _plain_collect(node: Mapping[str, Any], answers: dict[str, Any]) -> None:
+    """``answers_from_row``'s walk as it was (commit 05e2027), every key's kind asked anew."""
+    for key, value in node.items():
+        skipped = key in {"meta", "__system", "__id"} or key.startswith("__") or "@" in key
+        kind = 0 if skipped else 1 if is_code(key) else 2
+        if not kind:
+            continue
+        if type(value) is dict:
+            _plain_collect(value, answers)
+        elif type(value) is list:
+            if kind == 1:
+                items = []
+                for item in value:
+                    if type(item) is dict:
+                        inner: dict[str, Any] = {}
+                        _plain_collect(item, inner)
+                        items.append(inner)
+                answers[key] = items
+        elif kind == 1 and key not in answers:
+            answers[key] = value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(submissions())
+def test_the_answers_are_collected_as_before(submission: tuple[Instrument, dict[str, Any]]) -> None:
+    _, row = submission
+    before: dict[str, Any] = {}
+    _plain_collect(row, before)
+    after = answers_from_row(row)
+    assert after == before
+    assert json.dumps(after) == json.dumps(before)  # the same order too
 
 
 def test_the_pull_reader_on_the_fake_centrals_submissions() -> None:
