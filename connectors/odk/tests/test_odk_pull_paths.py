@@ -14,6 +14,7 @@ real Central) with values, ``__id`` and ``__system`` fields changed into odd one
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -142,14 +143,14 @@ def submissions(draw: st.DrawFn) -> tuple[Instrument, dict[str, Any]]:
     for _ in range(draw(st.integers(0, 6))):
         path = draw(st.sampled_from(places))
         try:
-            _set(row, path, draw(st.sampled_from(ODD_VALUES)))
+            _set(row, path, copy.deepcopy(draw(st.sampled_from(ODD_VALUES))))
         except (KeyError, IndexError, TypeError):  # a place an earlier change took away
             continue
     for _ in range(draw(st.integers(0, 2))):  # keys the form does not have, anywhere
         groups = [p for p in places if isinstance(row.get(p[0]), dict) and len(p) == 1]
         target = row[draw(st.sampled_from(groups))[0]] if groups and draw(st.booleans()) else row
         if isinstance(target, dict):
-            target[draw(st.sampled_from(KEYS))] = draw(st.sampled_from(ODD_VALUES))
+            target[draw(st.sampled_from(KEYS))] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
     if draw(st.booleans()):
         row[LANGUAGE_FIELD] = draw(st.sampled_from(["cy", " en ", "fr", 3, None]))
     shape = draw(st.sampled_from(["as is", "no system", "system not an object", "odd id"]))
