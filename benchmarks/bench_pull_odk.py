@@ -8,9 +8,12 @@ real Central v2024.2) serves N self-reflection submissions over real HTTP on
 127.0.0.1, in its own process. For each N, each of these runs in a fresh process
 (so its peak resident memory is its own), in the same run:
 
-- ``raw``: what a person would do by hand: log in, ``httpx`` GET of
-  ``.svc/Submissions?$top=1000&$skip=…&$expand=*`` page after page, decoding
-  each page's JSON (and dropping it: nothing kept);
+- ``raw``: what a person would do by hand with the connector's paging: log in,
+  ``httpx`` GET of ``.svc/Submissions?$orderby=__system/submissionDate asc&$top=1000
+  &$expand=*``, each next page from the last date read (``$filter=__system/submissionDate
+  ge <date>`` and ``$skip`` of the rows already read at it: the same queries as the
+  connector's keyset scan, so the server does the same work), decoding each page's
+  JSON and dropping it: nothing kept (the decode floor);
 - ``pull``: the connector's pull (login, the keyset pages of
   :mod:`coprod_odk.cursor`, logout), consuming the pages as a sync would, without
   a store: every submission converted to a response;
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -41,6 +45,7 @@ from _util import max_rss_mib, rss_mib  # noqa: E402
 INSTRUMENT = "self-reflection"
 SEED = 2026
 PAGE = 1000
+ORDER = "__system/submissionDate asc"
 
 
 # --- in the child process: one measurement -------------------------------------------
@@ -51,29 +56,44 @@ def _raw(url: str, count: int) -> dict[str, Any]:
 
     form = f"{INSTRUMENT}-2026-H2"
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
     with httpx.Client(base_url=url, timeout=120) as client:
         login = client.post("/v1/sessions", json={"email": FAKE_EMAIL, "password": FAKE_PASSWORD})
         login.raise_for_status()
         client.headers["Authorization"] = f"Bearer {login.json()['token']}"
         requests += 1
+        # the same OData queries as the connector's keyset scan: ordered by submission
+        # date, each page from the last date read, skipping the rows already read at it
+        params: dict[str, Any] = {"$orderby": ORDER, "$top": PAGE, "$expand": "*"}
+        last: str | None = None
         skip = 0
+        feed = f"/v1/projects/{PROJECT}/forms/{form}.svc/Submissions"
         while True:
-            reply = client.get(
-                f"/v1/projects/{PROJECT}/forms/{form}.svc/Submissions",
-                params={"$top": PAGE, "$skip": skip, "$expand": "*"},
-            )
+            reply = client.get(feed, params=params)
             reply.raise_for_status()
             rows = reply.json()["value"]
             requests += 1
             responses += len(rows)
-            skip += len(rows)
             if len(rows) < PAGE:
                 break
+            date = rows[-1]["__system"]["submissionDate"]
+            same = 0
+            while same < len(rows) and rows[-1 - same]["__system"]["submissionDate"] == date:
+                same += 1
+            skip = skip + same if (date == last and same == len(rows)) else same
+            last = date
+            params = {**params, "$filter": f"__system/submissionDate ge {last}", "$skip": skip}
             del rows, reply
     seconds = time.perf_counter() - started
-    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+    cpu = time.process_time() - started_cpu
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
 
 
 def _setup(url: str) -> tuple[Any, Any, Any, Any]:
@@ -89,14 +109,21 @@ def _setup(url: str) -> tuple[Any, Any, Any, Any]:
 def _pull(url: str, count: int) -> dict[str, Any]:
     connector, deployment, profile, instrument = _setup(url)
     start_rss = rss_mib()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
     for page in connector.pull(deployment, profile, instrument=instrument):
         responses += sum(1 for r in page.records if r.response is not None)
         requests += page.requests
         del page
     seconds = time.perf_counter() - started
-    return {"responses": responses, "seconds": seconds, "requests": requests, "rss": start_rss}
+    cpu = time.process_time() - started_cpu
+    return {
+        "responses": responses,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": requests,
+        "rss": start_rss,
+    }
 
 
 def _sync(url: str, count: int) -> dict[str, Any]:
@@ -108,9 +135,10 @@ def _sync(url: str, count: int) -> dict[str, Any]:
         store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
         store.record_deployment(deployment, instrument)
         start_rss = rss_mib()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         first = sync_deployment(store, connector, deployment, profile)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
         assert first.ok, first.error
         started = time.perf_counter()
         again = sync_deployment(store, connector, deployment, profile)
@@ -122,6 +150,7 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     return {
         "responses": stored,
         "seconds": seconds,
+        "cpu": cpu,
         "requests": first.requests,
         "rss": start_rss,
         "quiet_requests": again.requests,
@@ -177,6 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Fake Central over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions, "
         f"pages of {PAGE:,}; server time per page: {args.latency:g} s"
     )
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     print()
     rows: list[list[str]] = []
     quiet: list[list[str]] = []
@@ -202,7 +232,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"{result['requests']:,}",
                     f"{result['seconds']:.2f}",
                     f"{rate:,.0f}",
+                    f"{result['cpu'] / max(1, result['responses']) * 1e6:.0f}",
                     f"{rate / raw_rate:.2f}x",
+                    _util.cpu_ratio(results["raw"], result),
                     f"{result['peak']:.0f}",
                     f"{added:.0f}",
                 ]
@@ -217,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
                 ]
             )
     headers = ["submissions", "method", "responses", "requests", "seconds", "responses/s"]
-    headers += ["vs raw", "peak RSS MiB", "added MiB"]
+    headers += ["CPU us/row", "vs raw", "vs raw, CPU", "peak RSS MiB", "added MiB"]
     print(util.table(headers, rows))
     if quiet:
         print()
@@ -234,10 +266,13 @@ def main(argv: list[str] | None = None) -> None:
             )
     print()
     print(
-        "raw = login + httpx GET with $top/$skip, JSON-decoding each page; pull = the "
+        "raw = login + httpx GET of the connector's keyset pages ($filter from the last "
+        "date read, $orderby, $top, $skip of the rows read at it), JSON-decoding each page "
+        "(the decode floor); pull = the "
         "connector's pull, every submission converted to a response; sync = pull + SQLite "
         "store. 'added MiB' = peak resident memory minus the memory after imports."
     )
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         retry_after,
         user_agent,
     )
+    from coprod_connectors.connectors.json_text import read_json
     from coprod_connectors.connectors.paging import fewer_collections, integer_cursor, prefetch
     from coprod_connectors.conversion import ConversionPlan, construct, plan_for
     from coprod_connectors.errors import (
@@ -251,6 +252,7 @@ _EXPORTS: dict[str, str] = {
     "plan_for": "coprod_connectors.conversion",
     "prefetch": "coprod_connectors.connectors.paging",
     "printable": "coprod_connectors.safety",
+    "read_json": "coprod_connectors.connectors.json_text",
     "resolve_instrument": "coprod_connectors.instruments",
     "resolve_media": "coprod_connectors.instruments.media",
     "retry_after": "coprod_connectors.connectors.http",
@@ -365,6 +367,7 @@ __all__ = [
     "plan_for",
     "prefetch",
     "printable",
+    "read_json",
     "resolve_instrument",
     "resolve_media",
     "retry_after",

@@ -132,6 +132,16 @@ def _text(code: str, value: Any, flags: list[Flag]) -> Any:
     return value.strip() if type(value) is str else _scalar_text(value)
 
 
+def _offered(
+    instrument: Instrument, question: Question, offered: Mapping[str, frozenset[str]]
+) -> frozenset[str]:
+    """The choice codes ``question`` offers."""
+    choices = offered.get(question.code)
+    if choices is None:  # pragma: no cover - every question of the instrument is there
+        choices = frozenset(c.code for c in instrument.choices_for(question))
+    return choices
+
+
 class ConversionPlan:
     """How to convert the answers to one instrument version (build with :func:`plan_for`).
 
@@ -182,9 +192,7 @@ class ConversionPlan:
 
     def _converter(self, question: Question, offered: Mapping[str, frozenset[str]]) -> Converter:
         kind = question.kind
-        choices = offered.get(question.code)
-        if choices is None:  # pragma: no cover - every question of the instrument is there
-            choices = frozenset(c.code for c in self.instrument.choices_for(question))
+        choices = _offered(self.instrument, question, offered)
         if kind in _CHOICE_KINDS:
             return _choice(choices)
         if kind is QuestionKind.MULTIPLE_CHOICE:
@@ -199,6 +207,13 @@ class ConversionPlan:
         inner: dict[str, Converter] = {
             q.code: self._converter(q, offered) for q in question.questions or ()
         }
+        # the text each inner code takes as it is (stripped), as ``_accepts`` at the top
+        accepts: dict[str, frozenset[str]] = {}
+        for q in question.questions or ():
+            if q.kind in _CHOICE_KINDS:
+                accepts[q.code] = _offered(self.instrument, q, offered)
+            elif q.kind in _TEXT_KINDS:
+                accepts[q.code] = _ANY_TEXT
         max_count = question.max_count
 
         def convert(code: str, value: Any, flags: list[Flag]) -> Any:
@@ -212,7 +227,13 @@ class ConversionPlan:
                 row: dict[str, Any] = {}
                 for inner_code, inner_value in item.items():
                     if type(inner_value) is str:
-                        if not inner_value.strip():
+                        text = inner_value.strip()
+                        if not text:
+                            continue
+                        # what the converters would do with text that fits, written out
+                        taken = accepts.get(inner_code)
+                        if taken is not None and (taken is _ANY_TEXT or text in taken):
+                            row[inner_code] = text
                             continue
                     elif inner_value is None or _blank(inner_value):
                         continue

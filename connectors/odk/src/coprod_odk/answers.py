@@ -28,7 +28,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from coprod_connectors import LANGUAGE_FIELD
@@ -45,14 +44,20 @@ def is_code(name: str) -> bool:
     return bool(_CODE.fullmatch(name))
 
 
-@lru_cache(maxsize=8192)
+#: the kind of each key seen (see :func:`_kind`), at most :data:`_KINDS_MAX` of them
+_KINDS: dict[str, int] = {}
+_KINDS_MAX = 8192
+
+
 def _kind(key: str) -> int:
     """0: not an answer (Central's own, a link, a made-up name); 1: a code; 2: a group
-    or repeat name that is not a code (walked into, never kept). Cached: every
-    submission of a form has the same keys."""
-    if key in _SKIP or key.startswith("__") or "@" in key:
-        return 0
-    return 1 if is_code(key) else 2
+    or repeat name that is not a code (walked into, never kept). Remembered: every
+    submission of a form has the same keys (a dict, not ``lru_cache``: cheaper to ask)."""
+    skipped = key in _SKIP or key.startswith("__") or "@" in key
+    kind = 0 if skipped else 1 if is_code(key) else 2
+    if len(_KINDS) < _KINDS_MAX:
+        _KINDS[key] = kind
+    return kind
 
 
 def answers_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,14 +68,18 @@ def answers_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _collect(node: Mapping[str, Any], answers: dict[str, Any]) -> None:
-    kind_of = _kind
+    kinds = _KINDS
     for key, value in node.items():
-        kind = kind_of(key)
+        try:
+            kind = kinds[key]
+        except KeyError:  # a key not seen before (or not remembered)
+            kind = _kind(key)
         if not kind:
             continue
-        if type(value) is dict:  # a group (JSON objects are dicts)
+        cls = type(value)
+        if cls is dict:  # a group (JSON objects are dicts)
             _collect(value, answers)
-        elif type(value) is list:  # a repeat
+        elif cls is list:  # a repeat
             if kind == 1:
                 items = []
                 for item in value:

@@ -41,6 +41,7 @@ from coprod_connectors import (
     PlatformError,
     TransientReplyError,
     UnavailableError,
+    read_json,
     user_agent,
 )
 from coprod_odk.errors import PLATFORM, error_for, one_line, problem_of
@@ -589,7 +590,7 @@ class CentralClient:
 
     def _odata_page(self, response: httpx.Response, form_id: str) -> ODataPage:
         try:
-            body = response.json()
+            body = read_json(response.content)  # response.json(), sooner
         except ValueError as exc:  # cut short on the way: asked again
             raise TransientReplyError(
                 f"{PLATFORM} at {self.base_url} sent the submissions of form {form_id!r} "

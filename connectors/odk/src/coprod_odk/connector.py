@@ -51,12 +51,15 @@ from coprod_connectors import (
     Response,
     build_response,
     build_xlsform,
+    construct,
     default_round,
     fewer_collections,
+    plan_for,
     prefetch,
     xlsx_bytes,
 )
 from coprod_odk.answers import (
+    REJECTED,
     answers_from_row,
     form_version,
     is_held,
@@ -66,6 +69,7 @@ from coprod_odk.answers import (
 )
 from coprod_odk.client import POLICY, CentralClient, segment
 from coprod_odk.collect import CollectSettings
+from coprod_odk.cursor import parse_time
 from coprod_odk.export import read_export
 from coprod_odk.publish import Media, publish
 from coprod_odk.submissions import DEFAULT_PAGE_SIZE, read_submissions
@@ -365,17 +369,22 @@ class OdkCentralConnector:
             )
             # while a page is converted and stored, a helper thread asks for the next one
             source = prefetch(batches, name="odk-prefetch") if self.prefetch else batches
+            # what every submission of this pull shares is looked up once
+            record = _PullReader(self, deployment, instrument).record
             with closing(source):
                 for batch in source:
-                    records = [self.record(deployment, instrument, row) for row in batch.rows]
                     yield Page.model_construct(
-                        records=records, cursor=batch.cursor, requests=batch.requests
+                        records=list(map(record, batch.rows)),
+                        cursor=batch.cursor,
+                        requests=batch.requests,
                     )
 
     def record(
         self, deployment: Deployment, instrument: Instrument, row: dict[str, Any]
     ) -> PulledRecord:
-        """One submission as a record: raw, and a response unless a reviewer rejected it."""
+        """One submission as a record: raw, and a response unless a reviewer rejected it.
+
+        A pull makes the same records with :class:`_PullReader` (quicker, the same result)."""
         response = None if is_held(row) else self.response(deployment, instrument, row)
         return PulledRecord.model_construct(
             remote_response_id=str(row.get("__id")), raw=row, response=response
@@ -395,22 +404,19 @@ class OdkCentralConnector:
         system = row.get("__system")
         submitted = system.get("submissionDate") if isinstance(system, Mapping) else None
         version, flags = _version(form_version(row), versions, instrument.version)
-        response = build_response(
+        return _response(
             instrument,
-            answers_from_row(row),
+            row,
             response_id=response_id(str(row.get("__id"))),
-            submitted_at=submitted_at(submitted if isinstance(submitted, str) else None),
-            submitted_raw=submitted,
+            submitted=submitted,
+            when=submitted_at(submitted if isinstance(submitted, str) else None),
             round=None if by_date else deployment.round,
             language=language_of(row, instrument.languages),
             subject=deployment.subject,
             deployment=deployment.key,
-            platform=PLATFORM,
-            extra_flags=flags,
+            version=version,
+            flags=flags,
         )
-        if version != response.instrument_version:
-            response = response.model_copy(update={"instrument_version": version})
-        return response
 
     # -- status -----------------------------------------------------------------------
 
@@ -499,6 +505,117 @@ class OdkCentralConnector:
                 continue
             response = self.response(record, instrument, row, by_date=round is None)
             yield response.model_copy(update={"deployment": key})
+
+
+class _PullReader:
+    """:meth:`OdkCentralConnector.record` for every submission of one pull, with what the
+    submissions share (the deployment's key, round and versions, the instrument's
+    languages) looked up once, and ``__system`` read once a submission. A submission
+    of an unusual shape (no ``__system`` object, an id that is not text) takes the
+    connector's own path; the result is the same either way (tested)."""
+
+    def __init__(
+        self, connector: OdkCentralConnector, deployment: Deployment, instrument: Instrument
+    ) -> None:
+        self.connector = connector
+        self.deployment = deployment
+        self.instrument = instrument
+        self.versions: Mapping[str, str] = deployment.details.get("versions") or {}
+        self.version = instrument.version
+        self.languages = instrument.languages
+        self.round = deployment.round
+        self.subject = deployment.subject
+        self.key = deployment.key
+        self.plan = plan_for(instrument)
+
+    def record(self, row: dict[str, Any]) -> PulledRecord:
+        system = row.get("__system")
+        instance_id = row.get("__id")
+        if type(system) is not dict or type(instance_id) is not str:
+            return self.connector.record(self.deployment, self.instrument, row)
+        response = None
+        if system.get("reviewState") != REJECTED:
+            response = self.response(row, system, instance_id)
+        # the row is a JSON object and the response was built and checked: no need to
+        # validate them again
+        return construct(
+            PulledRecord,
+            {"remote_response_id": instance_id, "raw": row, "response": response},
+        )
+
+    def response(self, row: dict[str, Any], system: dict[str, Any], instance_id: str) -> Response:
+        found = system.get("formVersion")
+        version = self.versions.get(found) if type(found) is str and found else None
+        flags: list[Flag] = []
+        if version is None:
+            version, flags = _version(
+                found if isinstance(found, str) and found else None, self.versions, self.version
+            )
+        submitted = system.get("submissionDate")
+        when = parse_time(submitted) if type(submitted) is str else None
+        if when is None:  # not a date UTC can hold: build_response flags it
+            return _response(
+                self.instrument,
+                row,
+                response_id=instance_id.removeprefix("uuid:"),
+                submitted=submitted,
+                when=when,
+                round=self.round,
+                language=language_of(row, self.languages),
+                subject=self.subject,
+                deployment=self.key,
+                version=version,
+                flags=flags,
+            )
+        # what build_response does with a date it can read, as parse_time checked it
+        response = self.plan.response(
+            answers_from_row(row),
+            response_id=instance_id.removeprefix("uuid:"),
+            submitted_at=when,
+            round=self.round,
+            language=language_of(row, self.languages),
+            subject=self.subject,
+            deployment=self.key,
+            platform=PLATFORM,
+            extra_flags=flags,
+        )
+        if version != response.instrument_version:
+            response = response.model_copy(update={"instrument_version": version})
+        return response
+
+
+def _response(
+    instrument: Instrument,
+    row: Mapping[str, Any],
+    *,
+    response_id: str,
+    submitted: Any,
+    when: datetime | None,
+    round: str | None,  # noqa: A002
+    language: str | None,
+    subject: str | None,
+    deployment: str,
+    version: str,
+    flags: list[Flag],
+) -> Response:
+    """The response of a submission whose ``__system`` was read: its answers converted,
+    in the instrument version it answered (``version``)."""
+    response = build_response(
+        instrument,
+        answers_from_row(row),
+        response_id=response_id,
+        submitted_at=when,
+        submitted_raw=submitted,
+        round=round,
+        language=language,
+        subject=subject,
+        deployment=deployment,
+        platform=PLATFORM,
+        extra_flags=flags,
+    )
+    if version != response.instrument_version:
+        response = response.model_copy(update={"instrument_version": version})
+    return response
 
 
 def _where(deployment: Deployment) -> tuple[int, str]:

@@ -245,20 +245,41 @@ class Scan:
         dates: dict[str, tuple[str, str | None]] = {}
         waiting = dict(self.cursor.waiting)
         seen = self.cursor.seen
+        last, skip = self._last, self._skip
         for row in rows:
-            instance_id, submitted, updated = row_dates(row)
+            # row_dates and files_incomplete, written out for a JSON row (``__system`` a
+            # dict) as this runs for every row; anything else asks them
+            system = row.get("__system")
+            instance_id = row.get("__id")
+            if (
+                type(system) is dict
+                and type(instance_id) is str
+                and type(submitted := system.get("submissionDate")) is str
+            ):
+                updated = system.get("updatedAt")
+                if not isinstance(updated, str):
+                    updated = None
+                present = system.get("attachmentsPresent")
+                expected = system.get("attachmentsExpected")
+                incomplete = (
+                    isinstance(present, int) and isinstance(expected, int) and present < expected
+                )
+            else:
+                instance_id, submitted, updated = row_dates(row)
+                incomplete = files_incomplete(row)
             before = seen.get(instance_id)
             if before is None or before.u != updated:
                 fresh.append(row)
             dates[instance_id] = (submitted, updated)
-            if files_incomplete(row):
+            if incomplete:
                 waiting[instance_id] = submitted
             else:
                 waiting.pop(instance_id, None)
-            if submitted == self._last:
-                self._skip += 1
+            if submitted == last:
+                skip += 1
             else:
-                self._last, self._skip = submitted, 1
+                last, skip = submitted, 1
+        self._last, self._skip = last, skip
         self.done = len(rows) < self.page_size
         self.cursor = self._advance(dates, waiting)
         return fresh
@@ -278,11 +299,12 @@ class Scan:
         # through its updatedAt, below the submission watermark)
         ahead = last if not self.done else None
 
+        # a submission date at or after this one is kept (the lower of the two marks)
+        low = sub if ahead is None or sub <= ahead else ahead
+
         def keep(submitted: str, updated: str | None) -> bool:
-            return (
-                _at_or_after(submitted, sub)
-                or _at_or_after(updated, upd)
-                or (ahead is not None and _at_or_after(submitted, ahead))
+            return _at_or_after(submitted, low) or (
+                updated is not None and _at_or_after(updated, upd)
             )
 
         kept = {
@@ -310,8 +332,15 @@ class Scan:
 
 
 def _at_or_after(value: str | None, mark: datetime) -> bool:
+    """Whether ``value`` (a Central time), cut to the millisecond, is at or after ``mark``."""
     when = parse_time(value)
-    return when is not None and _ms(when) >= mark
+    if when is None:
+        return False
+    if when.tzinfo is timezone.utc and not mark.microsecond % 1000:
+        # cutting a UTC time to the millisecond never takes it below a mark on a
+        # millisecond (mark's own zone: whole minutes in UTC, as Central's and ours are)
+        return when >= mark
+    return _ms(when) >= mark
 
 
 def settle_waiting(cursor: Cursor, rows: Iterable[Mapping[str, Any]]) -> tuple[Cursor, list[str]]:
