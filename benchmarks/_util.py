@@ -141,6 +141,30 @@ class FakeServer:
         self.process.wait(timeout=10)
 
 
+class FloorTable:
+    """The insert floor's table: a plain SQLite file in WAL mode (as a store's) in a
+    temporary folder, written one page at a time with one ``executemany`` of
+    ``(id, JSON text)`` tuples in one transaction, as a person would by hand."""
+
+    def __init__(self) -> None:
+        import sqlite3
+        import tempfile
+
+        self._folder = tempfile.TemporaryDirectory()
+        self.db = sqlite3.connect(Path(self._folder.name) / "floor.db", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE rows (id TEXT PRIMARY KEY, raw TEXT NOT NULL)")
+
+    def insert(self, rows: list[tuple[Any, str]]) -> None:
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT INTO rows VALUES (?, ?)", rows)
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+        self._folder.cleanup()
+
+
 def measure_child(script: str, mode: str, args: Sequence[str]) -> dict[str, Any]:
     """Run ``script --child mode *args`` in a fresh process; its last line is its result (JSON)."""
     command = [sys.executable, script, "--child", mode, *args]

@@ -14,14 +14,20 @@ real Central v2024.2) serves N self-reflection submissions over real HTTP on
   ge <date>`` and ``$skip`` of the rows already read at it: the same queries as the
   connector's keyset scan, so the server does the same work), decoding each page's
   JSON and dropping it: nothing kept (the decode floor);
+- ``raw+insert``: the insert floor: ``raw`` plus a plain ``executemany`` of
+  (``__id``, ``json.dumps(submission)``) tuples into SQLite, one transaction a page;
 - ``pull``: the connector's pull (login, the keyset pages of
   :mod:`coprod_odk.cursor`, logout), consuming the pages as a sync would, without
   a store: every submission converted to a response;
 - ``sync``: ``sync_deployment`` into a SQLite store in a temporary folder, then an
   incremental re-sync with nothing new (requests counted and time).
 
-Printed: responses, seconds, responses/s, the ratio to ``raw``, the peak resident
-memory of the process and how much of it the pull added. ``--latency`` makes the
+``raw`` is the decode floor of ``pull``, ``raw+insert`` the insert floor of
+``sync``; both are measured in the same run.
+
+Printed: responses, seconds, responses/s, the client's CPU time per row, the ratio
+to ``raw`` and to the floor (wall and CPU), the peak resident memory of the
+process and how much of it the pull added. ``--latency`` makes the
 server take that long for each data page. Not part of the test run.
 """
 
@@ -49,12 +55,13 @@ ORDER = "__system/submissionDate asc"
 
 
 # --- in the child process: one measurement -------------------------------------------
-def _raw(url: str, count: int) -> dict[str, Any]:
+def _raw(url: str, count: int, *, insert: bool = False) -> dict[str, Any]:
     import httpx
 
     from coprod_testkit.odk_fake import FAKE_EMAIL, FAKE_PASSWORD, PROJECT
 
     form = f"{INSTRUMENT}-2026-H2"
+    floor = _util.FloorTable() if insert else None
     start_rss = rss_mib()
     started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
@@ -75,6 +82,8 @@ def _raw(url: str, count: int) -> dict[str, Any]:
             rows = reply.json()["value"]
             requests += 1
             responses += len(rows)
+            if floor is not None:
+                floor.insert([(row["__id"], json.dumps(row)) for row in rows])
             if len(rows) < PAGE:
                 break
             date = rows[-1]["__system"]["submissionDate"]
@@ -87,6 +96,8 @@ def _raw(url: str, count: int) -> dict[str, Any]:
             del rows, reply
     seconds = time.perf_counter() - started
     cpu = time.process_time() - started_cpu
+    if floor is not None:
+        floor.close()
     return {
         "responses": responses,
         "seconds": seconds,
@@ -94,6 +105,10 @@ def _raw(url: str, count: int) -> dict[str, Any]:
         "requests": requests,
         "rss": start_rss,
     }
+
+
+def _raw_insert(url: str, count: int) -> dict[str, Any]:
+    return _raw(url, count, insert=True)
 
 
 def _setup(url: str) -> tuple[Any, Any, Any, Any]:
@@ -158,7 +173,9 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     }
 
 
-MODES = {"raw": _raw, "pull": _pull, "sync": _sync}
+MODES = {"raw": _raw, "raw+insert": _raw_insert, "pull": _pull, "sync": _sync}
+#: What each method is measured against: the decode floor, or the insert floor.
+FLOOR = {"raw": "raw", "pull": "raw", "raw+insert": "raw+insert", "sync": "raw+insert"}
 
 
 def child(mode: str, url: str, count: int) -> None:
@@ -199,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
 
     util = _util
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    modes = ["raw", "pull"] + ([] if args.no_store else ["sync"])
+    modes = ["raw", "pull"] + ([] if args.no_store else ["raw+insert", "sync"])
     print("ODK Central pull: the connector against the raw API calls")
     print(f"Machine: {util.machine()}")
     print(
@@ -221,6 +238,8 @@ def main(argv: list[str] | None = None) -> None:
         raw_rate = results["raw"]["responses"] / results["raw"]["seconds"]
         for mode in modes:
             result = results[mode]
+            floor = results[FLOOR[mode]]
+            floor_rate = floor["responses"] / floor["seconds"]
             rate = result["responses"] / result["seconds"]
             added = result["peak"] - result["rss"]
             memory[mode, count] = added
@@ -234,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"{rate:,.0f}",
                     f"{result['cpu'] / max(1, result['responses']) * 1e6:.0f}",
                     f"{rate / raw_rate:.2f}x",
-                    _util.cpu_ratio(results["raw"], result),
+                    _util.ratio(rate, floor_rate, "(insert)" if FLOOR[mode] != "raw" else ""),
+                    _util.cpu_ratio(floor, result),
                     f"{result['peak']:.0f}",
                     f"{added:.0f}",
                 ]
@@ -249,7 +269,8 @@ def main(argv: list[str] | None = None) -> None:
                 ]
             )
     headers = ["submissions", "method", "responses", "requests", "seconds", "responses/s"]
-    headers += ["CPU us/row", "vs raw", "vs raw, CPU", "peak RSS MiB", "added MiB"]
+    headers += ["CPU us/row", "vs raw", "vs floor", "vs floor, CPU", "peak RSS MiB"]
+    headers += ["added MiB"]
     print(util.table(headers, rows))
     if quiet:
         print()
@@ -268,9 +289,11 @@ def main(argv: list[str] | None = None) -> None:
     print(
         "raw = login + httpx GET of the connector's keyset pages ($filter from the last "
         "date read, $orderby, $top, $skip of the rows read at it), JSON-decoding each page "
-        "(the decode floor); pull = the "
-        "connector's pull, every submission converted to a response; sync = pull + SQLite "
-        "store. 'added MiB' = peak resident memory minus the memory after imports."
+        "(the decode floor); raw+insert = raw plus a plain executemany of (__id, json.dumps) "
+        "into SQLite (the insert floor); vs floor: pull to raw, sync to raw+insert, measured "
+        "in this run; pull = the connector's pull, every submission converted to a response; "
+        "sync = pull + SQLite store. 'added MiB' = peak resident memory minus the memory "
+        "after imports."
     )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
