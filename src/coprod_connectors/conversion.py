@@ -197,6 +197,13 @@ class ConversionPlan:
         inner: dict[str, Converter] = {
             q.code: self._converter(q, offered) for q in question.questions or ()
         }
+        #: as the plan's own: the text an inner code takes as it is (stripped)
+        accepts: dict[str, frozenset[str]] = {}
+        for q in question.questions or ():
+            if q.kind in _CHOICE_KINDS:
+                accepts[q.code] = offered[q.code]
+            elif q.kind in _TEXT_KINDS:
+                accepts[q.code] = _ANY_TEXT
         max_count = question.max_count
 
         def convert(code: str, value: Any, flags: list[Flag]) -> Any:
@@ -210,7 +217,12 @@ class ConversionPlan:
                 row: dict[str, Any] = {}
                 for inner_code, inner_value in item.items():
                     if type(inner_value) is str:
-                        if not inner_value.strip():
+                        text = inner_value.strip()
+                        if not text:
+                            continue
+                        taken = accepts.get(inner_code)
+                        if taken is not None and (taken is _ANY_TEXT or text in taken):
+                            row[inner_code] = text  # what its converter would give
                             continue
                     elif inner_value is None or _blank(inner_value):
                         continue
