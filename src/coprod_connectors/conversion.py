@@ -67,6 +67,14 @@ def _whole_number(value: Any) -> int | None:
     return int(number) if number.is_integer() else None
 
 
+_DICT = frozenset({dict})
+
+
+def _objects(items: list[Any]) -> bool:
+    """Whether every item is a mapping (a repeat's rows): dicts told at once."""
+    return {*map(type, items)} <= _DICT or all(isinstance(v, Mapping) for v in items)
+
+
 def _invalid(code: str, value: Any, message: str) -> Flag:
     return Flag(code=code, kind=FlagKind.INVALID_VALUE, value=value, message=message)
 
@@ -209,9 +217,7 @@ class ConversionPlan:
         max_count = question.max_count
 
         def convert(code: str, value: Any, flags: list[Flag]) -> Any:
-            if not isinstance(value, list) or not all(
-                type(v) is dict or isinstance(v, Mapping) for v in value
-            ):
+            if not (isinstance(value, list) and _objects(value)):
                 flags.append(_invalid(code, value, "a repeat must be a list of objects"))
                 return value
             rows: list[dict[str, Any]] = []
@@ -328,29 +334,29 @@ class ConversionPlan:
         if table.shared and not table.shared.isdisjoint(raw):
             return (*self.convert(by_code(raw, names)), False)
         entries = table.entries
+        any_text = _ANY_TEXT
         flags: list[Flag] = []
         answers: dict[str, Any] = {}
         for name, value in raw.items():
-            entry = entries.get(name, _UNKNOWN)
-            if entry is _UNKNOWN:  # a name not seen before: learn them all, start again
+            entry = entries.get(name)
+            if entry is None:
+                if name in entries:  # a name that holds no answer
+                    continue
+                # a name not seen before: learn them all, start again
                 self._learn(table, raw)
                 return self._convert_named(raw, names)
-            if entry is None:
-                continue
             code, taken, step = entry
             # as in convert, and a repeat's rows keyed by codes first, as by_code does
             if type(value) is str:
                 text = value.strip()
                 if not text:
                     continue
-                if taken is not None and (taken is _ANY_TEXT or text in taken):
+                if taken is any_text or (taken is not None and text in taken):
                     answers[code] = text
                     continue
             elif value is None or _blank(value):
                 continue
-            elif isinstance(value, list) and all(
-                type(v) is dict or isinstance(v, Mapping) for v in value
-            ):
+            elif isinstance(value, list) and _objects(value):
                 value = _rows_by_code(value, table.rows, names)
             if step is _UNKNOWN:
                 answers[code] = value
@@ -391,12 +397,13 @@ class ConversionPlan:
         if not subject:
             found = answers.get("subject")
             subject = found if isinstance(found, str) and found else None
+        language = language or self._language
         fields: dict[str, Any] = {
             "instrument": self._id,
             "instrument_version": self._version,
             "response_id": response_id,
             "submitted_at": submitted_at,
-            "language": language or self._language,
+            "language": language,
             "round": round,
             "subject": subject,
             "role": role if isinstance(role, str) else None,
@@ -406,14 +413,47 @@ class ConversionPlan:
             "answers": answers,
             "flags": flags,
         }
-        if not (text_keys and _checked(fields)):
+        # whether Response's validation would take the fields as they are (but the
+        # date's zone): only exact types pass; a subclass, or a value validation would
+        # convert, is left to the validation
+        if not (
+            text_keys
+            and type(response_id) is str
+            and response_id != ""
+            and type(submitted_at) is datetime
+            and type(language) is str
+            and type(round) is str
+            and (_ROUNDS.get(round) or _round_name(round))
+            and type(subject) in _TEXT_OR_NONE
+            and type(fields["role"]) in _TEXT_OR_NONE
+            and type(deployment) in _TEXT_OR_NONE
+            and type(platform) in _TEXT_OR_NONE
+            and type(complete) is bool
+            and (not flags or all(type(f) is Flag for f in flags))
+        ):
             # something unusual: the model's own validation decides (and explains)
             return Response(**fields)
-        when = fields["submitted_at"]
         fields["submitted_at"] = (
-            when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
+            submitted_at.replace(tzinfo=_UTC)
+            if submitted_at.tzinfo is None
+            else submitted_at.astimezone(_UTC)
         )
         return construct(Response, fields)
+
+
+_TEXT_OR_NONE = (str, type(None))
+#: round names seen to be good ones (a pull gives the same one to every record)
+_ROUNDS: dict[str, bool] = {}
+
+
+def _round_name(value: str) -> bool:
+    """Whether ``value`` is a round name Response takes (remembered when it is)."""
+    good = _ROUND.fullmatch(value) is not None
+    if good:
+        if len(_ROUNDS) > _NAMES_MAX:
+            _ROUNDS.clear()
+        _ROUNDS[value] = True
+    return good
 
 
 #: names a plan remembers for one function that names codes, and how many such functions
@@ -452,9 +492,7 @@ def by_code(raw: Mapping[str, Any], names: Callable[[str], str | None]) -> dict[
         code = names(name)
         if code is None:
             continue
-        if isinstance(value, list) and all(
-            type(v) is dict or isinstance(v, Mapping) for v in value
-        ):
+        if isinstance(value, list) and _objects(value):
             value = _rows_by_code(value, rows, names)
         answers.setdefault(code, value)
     return answers
@@ -477,29 +515,6 @@ def _rows_by_code(
                 row[code] = inner
         rows.append(row)
     return rows
-
-
-def _checked(fields: dict[str, Any]) -> bool:
-    """Whether ``Response``'s validation would take ``fields`` as they are (but the date's zone).
-
-    Only exact types pass: a subclass, or a value validation would convert, is
-    left to the validation.
-    """
-    text_or_none = (str, type(None))
-    return (
-        type(fields["response_id"]) is str
-        and fields["response_id"] != ""
-        and type(fields["submitted_at"]) is datetime
-        and type(fields["language"]) is str
-        and type(fields["round"]) is str
-        and _ROUND.fullmatch(fields["round"]) is not None
-        and type(fields["subject"]) in text_or_none
-        and type(fields["role"]) in text_or_none
-        and type(fields["deployment"]) in text_or_none
-        and type(fields["platform"]) in text_or_none
-        and type(fields["complete"]) is bool
-        and (not fields["flags"] or all(type(f) is Flag for f in fields["flags"]))
-    )
 
 
 _M = TypeVar("_M", bound=BaseModel)
