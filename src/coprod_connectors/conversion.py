@@ -125,7 +125,7 @@ def _integer(low: int | None, high: int | None) -> Converter:
 
 
 def _date(code: str, value: Any, flags: list[Flag]) -> Any:
-    text = _scalar_text(value)
+    text = value.strip() if type(value) is str else _scalar_text(value)
     try:
         return date.fromisoformat(text[:10]).isoformat()
     except ValueError:
@@ -386,6 +386,36 @@ class ConversionPlan:
         With ``names``, ``raw_answers`` is keyed by the platform's own names
         (see :func:`by_code`), converted in one pass.
         """
+        return self._made(
+            raw_answers,
+            response_id,
+            submitted_at,
+            round,
+            language,
+            subject,
+            deployment,
+            platform,
+            complete,
+            extra_flags,
+            names,
+        )
+
+    def _made(
+        self,
+        raw_answers: Mapping[str, Any],
+        response_id: str,
+        submitted_at: datetime,
+        round: str,  # noqa: A002 - the interchange format's own name
+        language: str | None,
+        subject: str | None,
+        deployment: str | None,
+        platform: str | None,
+        complete: bool,
+        extra_flags: Iterable[Flag],
+        names: Callable[[str], str | None] | None,
+    ) -> Response:
+        """:meth:`response` with every argument given in order (a call for each record of
+        a pull: keywords cost more to pass)."""
         if names is None:
             answers, flags = self.convert(raw_answers)
             text_keys = {*map(type, answers)} <= _STR

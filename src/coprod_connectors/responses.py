@@ -293,18 +293,18 @@ def build_response(
             + "; the time it was read stands in for it",
         )
         extra_flags = [*extra_flags, late]
-    return plan_for(instrument).response(
+    return plan_for(instrument)._made(
         raw_answers,
-        response_id=response_id,
-        submitted_at=when,
-        round=round if round is not None else default_round(when),
-        language=language,
-        subject=subject,
-        deployment=deployment,
-        platform=platform,
-        complete=complete,
-        extra_flags=extra_flags,
-        names=names,
+        response_id,
+        when,
+        round if round is not None else default_round(when),
+        language,
+        subject,
+        deployment,
+        platform,
+        complete,
+        extra_flags,
+        names,
     )
 
 
