@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     )
     from coprod_connectors.connectors.json_text import read_json
     from coprod_connectors.connectors.paging import fewer_collections, integer_cursor, prefetch
-    from coprod_connectors.conversion import ConversionPlan, construct, plan_for
+    from coprod_connectors.conversion import ConversionPlan, by_code, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
         AuthenticationError,
@@ -229,6 +229,7 @@ _EXPORTS: dict[str, str] = {
     "build_xlsform": "coprod_connectors.xlsform",
     "builtin_instrument": "coprod_connectors.instruments",
     "builtin_instruments": "coprod_connectors.instruments",
+    "by_code": "coprod_connectors.conversion",
     "check_archive": "coprod_connectors.safety",
     "check_round": "coprod_connectors.responses",
     "confined": "coprod_connectors.safety",
@@ -344,6 +345,7 @@ __all__ = [
     "build_xlsform",
     "builtin_instrument",
     "builtin_instruments",
+    "by_code",
     "check_archive",
     "check_round",
     "confined",

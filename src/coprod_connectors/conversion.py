@@ -69,6 +69,14 @@ def _whole_number(value: Any) -> int | None:
     return int(number) if number.is_integer() else None
 
 
+_DICT = frozenset({dict})
+
+
+def _objects(items: list[Any]) -> bool:
+    """Whether every item is a mapping (a repeat's rows): dicts told at once."""
+    return {*map(type, items)} <= _DICT or all(isinstance(v, Mapping) for v in items)
+
+
 def _invalid(code: str, value: Any, message: str) -> Flag:
     return Flag(code=code, kind=FlagKind.INVALID_VALUE, value=value, message=message)
 
@@ -119,7 +127,7 @@ def _integer(low: int | None, high: int | None) -> Converter:
 
 
 def _date(code: str, value: Any, flags: list[Flag]) -> Any:
-    text = _scalar_text(value)
+    text = value.strip() if type(value) is str else _scalar_text(value)
     try:
         return date.fromisoformat(text[:10]).isoformat()
     except ValueError:
@@ -181,6 +189,8 @@ class ConversionPlan:
         self._id = instrument.id
         self._version = instrument.version
         self._language = instrument.default_language
+        #: what the plan learnt of each platform's names, by the function that names codes
+        self._named: dict[Callable[[str], str | None], _Names] = {}
 
     def _step(self, question: Question, offered: Mapping[str, frozenset[str]]) -> Converter | None:
         """The converter of a top-level question (None for a note: never an answer)."""
@@ -217,9 +227,7 @@ class ConversionPlan:
         max_count = question.max_count
 
         def convert(code: str, value: Any, flags: list[Flag]) -> Any:
-            if not isinstance(value, list) or not all(
-                type(v) is dict or isinstance(v, Mapping) for v in value
-            ):
+            if not (isinstance(value, list) and _objects(value)):
                 flags.append(_invalid(code, value, "a repeat must be a list of objects"))
                 return value
             rows: list[dict[str, Any]] = []
@@ -266,6 +274,14 @@ class ConversionPlan:
 
         return convert
 
+    def _unknown(self, code: str, value: Any) -> Flag:
+        return Flag(
+            code=code,
+            kind=FlagKind.UNKNOWN_CODE,
+            value=value,
+            message=f"{self._id} {self._version} has no question {code!r}",
+        )
+
     def convert(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Flag]]:
         """Answers converted to their types, and the flags of what did not fit."""
         flags: list[Flag] = []
@@ -287,17 +303,78 @@ class ConversionPlan:
             step = steps.get(code, _UNKNOWN)
             if step is _UNKNOWN:
                 answers[code] = value
-                flags.append(
-                    Flag(
-                        code=code,
-                        kind=FlagKind.UNKNOWN_CODE,
-                        value=value,
-                        message=f"{self._id} {self._version} has no question {code!r}",
-                    )
-                )
+                flags.append(self._unknown(code, value))
             elif step is not None:  # None: a note, never an answer
                 answers[code] = step(code, value, flags)
         return answers, flags
+
+    def _names(self, names: Callable[[str], str | None]) -> _Names:
+        table = self._named.get(names)
+        if table is None or len(table.entries) + len(table.rows) > _NAMES_MAX:
+            if len(self._named) >= _NAMERS_MAX:
+                self._named.clear()
+            table = self._named[names] = _Names(names)
+        return table
+
+    def _learn(self, table: _Names, raw: Mapping[str, Any]) -> None:
+        """What the names in ``raw`` stand for, those not known yet; a name whose code is
+        not text, or is another name's too, is noted as shared: records holding one take
+        :func:`by_code`'s way."""
+        entries, first = table.entries, table.first
+        for name in raw:
+            if name in entries:
+                continue
+            code = table.names(name)
+            entries[name] = None
+            if code is None:
+                continue
+            if type(code) is not str:
+                table.shared.add(name)
+                continue
+            earlier = first.setdefault(code, name)
+            if earlier != name:
+                table.shared.update((earlier, name))
+            entries[name] = (code, self._accepts.get(code), self._steps.get(code, _UNKNOWN))
+
+    def _convert_named(
+        self, raw: Mapping[str, Any], names: Callable[[str], str | None]
+    ) -> tuple[dict[str, Any], list[Flag], bool]:
+        """:meth:`convert` of ``raw`` keyed by the platform's names, in one pass; and whether
+        every code is known to be text (the names' codes were checked once, when learnt)."""
+        table = self._names(names)
+        if table.shared and not table.shared.isdisjoint(raw):
+            return (*self.convert(by_code(raw, names)), False)
+        entries = table.entries
+        any_text = _ANY_TEXT
+        flags: list[Flag] = []
+        answers: dict[str, Any] = {}
+        for name, value in raw.items():
+            entry = entries.get(name)
+            if entry is None:
+                if name in entries:  # a name that holds no answer
+                    continue
+                # a name not seen before: learn them all, start again
+                self._learn(table, raw)
+                return self._convert_named(raw, names)
+            code, taken, step = entry
+            # as in convert, and a repeat's rows keyed by codes first, as by_code does
+            if type(value) is str:
+                text = value.strip()
+                if not text:
+                    continue
+                if taken is any_text or (taken is not None and text in taken):
+                    answers[code] = text
+                    continue
+            elif value is None or _blank(value):
+                continue
+            elif isinstance(value, list) and _objects(value):
+                value = _rows_by_code(value, table.rows, names)
+            if step is _UNKNOWN:
+                answers[code] = value
+                flags.append(self._unknown(code, value))
+            elif step is not None:  # None: a note, never an answer
+                answers[code] = step(code, value, flags)
+        return answers, flags, True
 
     def response(
         self,
@@ -312,24 +389,62 @@ class ConversionPlan:
         platform: str | None = None,
         complete: bool = True,
         extra_flags: Iterable[Flag] = (),
+        names: Callable[[str], str | None] | None = None,
     ) -> Response:
         """A :class:`Response` from answers keyed by codes, converted and flagged.
 
         ``subject`` fixed by a deployment wins over the answer to ``subject``.
+        With ``names``, ``raw_answers`` is keyed by the platform's own names
+        (see :func:`by_code`), converted in one pass.
         """
-        answers, flags = self.convert(raw_answers)
+        return self._made(
+            raw_answers,
+            response_id,
+            submitted_at,
+            round,
+            language,
+            subject,
+            deployment,
+            platform,
+            complete,
+            extra_flags,
+            names,
+        )
+
+    def _made(
+        self,
+        raw_answers: Mapping[str, Any],
+        response_id: str,
+        submitted_at: datetime,
+        round: str,  # noqa: A002 - the interchange format's own name
+        language: str | None,
+        subject: str | None,
+        deployment: str | None,
+        platform: str | None,
+        complete: bool,
+        extra_flags: Iterable[Flag],
+        names: Callable[[str], str | None] | None,
+    ) -> Response:
+        """:meth:`response` with every argument given in order (a call for each record of
+        a pull: keywords cost more to pass)."""
+        if names is None:
+            answers, flags = self.convert(raw_answers)
+            text_keys = {*map(type, answers)} <= _STR
+        else:
+            answers, flags, text_keys = self._convert_named(raw_answers, names)
         role = answers.get("role")
         if extra_flags:
             flags.extend(extra_flags)
         if not subject:
             found = answers.get("subject")
             subject = found if isinstance(found, str) and found else None
+        language = language or self._language
         fields: dict[str, Any] = {
             "instrument": self._id,
             "instrument_version": self._version,
             "response_id": response_id,
             "submitted_at": submitted_at,
-            "language": language or self._language,
+            "language": language,
             "round": round,
             "subject": subject,
             "role": role if isinstance(role, str) else None,
@@ -339,37 +454,108 @@ class ConversionPlan:
             "answers": answers,
             "flags": flags,
         }
-        if not ({*map(type, answers)} <= _STR and _checked(fields)):
+        # whether Response's validation would take the fields as they are (but the
+        # date's zone): only exact types pass; a subclass, or a value validation would
+        # convert, is left to the validation
+        if not (
+            text_keys
+            and type(response_id) is str
+            and response_id != ""
+            and type(submitted_at) is datetime
+            and type(language) is str
+            and type(round) is str
+            and (_ROUNDS.get(round) or _round_name(round))
+            and type(subject) in _TEXT_OR_NONE
+            and type(fields["role"]) in _TEXT_OR_NONE
+            and type(deployment) in _TEXT_OR_NONE
+            and type(platform) in _TEXT_OR_NONE
+            and type(complete) is bool
+            and (not flags or all(type(f) is Flag for f in flags))
+        ):
             # something unusual: the model's own validation decides (and explains)
             return Response(**fields)
-        when = fields["submitted_at"]
         fields["submitted_at"] = (
-            when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
+            submitted_at.replace(tzinfo=_UTC)
+            if submitted_at.tzinfo is None
+            else submitted_at.astimezone(_UTC)
         )
         return construct(Response, fields)
 
 
-def _checked(fields: dict[str, Any]) -> bool:
-    """Whether ``Response``'s validation would take ``fields`` as they are (but the date's zone).
+_TEXT_OR_NONE = (str, type(None))
+#: round names seen to be good ones (a pull gives the same one to every record)
+_ROUNDS: dict[str, bool] = {}
 
-    Only exact types pass: a subclass, or a value validation would convert, is
-    left to the validation.
+
+def _round_name(value: str) -> bool:
+    """Whether ``value`` is a round name Response takes (remembered when it is)."""
+    good = _ROUND.fullmatch(value) is not None
+    if good:
+        if len(_ROUNDS) > _NAMES_MAX:
+            _ROUNDS.clear()
+        _ROUNDS[value] = True
+    return good
+
+
+#: names a plan remembers for one function that names codes, and how many such functions
+_NAMES_MAX = 8192
+_NAMERS_MAX = 8
+
+
+class _Names:
+    """What a plan learnt of one platform's names (see :meth:`ConversionPlan.response`)."""
+
+    __slots__ = ("entries", "first", "names", "rows", "shared")
+
+    def __init__(self, names: Callable[[str], str | None]) -> None:
+        self.names = names
+        #: a name's code, the text it takes as it is and its converter (None: no answer)
+        self.entries: dict[str, tuple[str, frozenset[str] | None, Any] | None] = {}
+        #: the codes of the names in a repeat's rows
+        self.rows: dict[str, str | None] = {}
+        #: the name that gave each code first
+        self.first: dict[str, str] = {}
+        #: names that share their code with another name (or give one that is not text)
+        self.shared: set[str] = set()
+
+
+def by_code(raw: Mapping[str, Any], names: Callable[[str], str | None]) -> dict[str, Any]:
+    """A record keyed by a platform's names (such as group paths) keyed by codes instead.
+
+    ``names(name)`` is the code a name holds the answer to, or None for a name
+    that holds none (the platform's metadata, a note); it must give a name the
+    same code every time. A list of objects (a repeat) has its rows keyed by
+    codes too. A code given by more than one name takes the first one's value.
     """
-    text_or_none = (str, type(None))
-    return (
-        type(fields["response_id"]) is str
-        and fields["response_id"] != ""
-        and type(fields["submitted_at"]) is datetime
-        and type(fields["language"]) is str
-        and type(fields["round"]) is str
-        and _ROUND.fullmatch(fields["round"]) is not None
-        and type(fields["subject"]) in text_or_none
-        and type(fields["role"]) in text_or_none
-        and type(fields["deployment"]) in text_or_none
-        and type(fields["platform"]) in text_or_none
-        and type(fields["complete"]) is bool
-        and (not fields["flags"] or all(type(f) is Flag for f in fields["flags"]))
-    )
+    answers: dict[str, Any] = {}
+    rows: dict[str, str | None] = {}
+    for name, value in raw.items():
+        code = names(name)
+        if code is None:
+            continue
+        if isinstance(value, list) and _objects(value):
+            value = _rows_by_code(value, rows, names)
+        answers.setdefault(code, value)
+    return answers
+
+
+def _rows_by_code(
+    value: list[Mapping[str, Any]],
+    codes: dict[str, str | None],
+    names: Callable[[str], str | None],
+) -> list[dict[str, Any]]:
+    """A repeat's rows keyed by codes (``codes`` remembers what ``names`` said)."""
+    rows: list[dict[str, Any]] = []
+    for item in value:
+        row: dict[str, Any] = {}
+        for name, inner in item.items():
+            code = codes.get(name, _UNKNOWN)
+            if code is _UNKNOWN:
+                code = codes[name] = names(name)
+            if code is not None:
+                row[code] = inner
+        rows.append(row)
+    return rows
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -403,7 +589,9 @@ def construct(cls: type[_M], fields: dict[str, Any]) -> _M:
     Python and costs more than validating a small model; here the instance's
     ``__dict__`` is ``fields`` itself, as ``model_construct`` would make it.
     """
-    names = _plain_fields(cls)
+    names = _PLAIN.get(cls, _UNKNOWN)
+    if names is _UNKNOWN:
+        names = _plain_fields(cls)
     if names is None or tuple(fields) != names:
         return cls.model_construct(**fields)
     made = cls.__new__(cls)
@@ -537,4 +725,11 @@ def plan_for(instrument: Instrument) -> ConversionPlan:
     return found
 
 
-__all__ = ["ConversionPlan", "Converter", "construct", "plan_for", "response_from_json"]
+__all__ = [
+    "ConversionPlan",
+    "Converter",
+    "by_code",
+    "construct",
+    "plan_for",
+    "response_from_json",
+]

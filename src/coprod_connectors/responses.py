@@ -18,13 +18,17 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone, tzinfo
 from enum import Enum
+from functools import cache
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coprod_connectors.errors import ConfigError, ResponseDataError
 from coprod_connectors.instruments.model import Instrument
+
+if TYPE_CHECKING:
+    from coprod_connectors.conversion import ConversionPlan
 
 SCHEMA = "coprod.response/1"
 _T = TypeVar("_T")
@@ -90,22 +94,22 @@ def parse_timestamp(value: Any, *, tz: tzinfo = timezone.utc) -> datetime | None
     ``YYYY-MM-DD HH:MM[:SS]``; a time without an offset is in ``tz``. Never raises:
     the caller flags what it could not read (:func:`build_response` does).
     """
+    if type(value) is str and len(value) == 19 and value[10] == "T" and tz is timezone.utc:
+        # the usual form (2026-05-01T10:00:00) read as UTC at once, as the rest would
+        # read it: in UTC, no space around it to strip, no Z to replace
+        try:
+            found = datetime.fromisoformat(value + "+00:00")
+        except ValueError:
+            pass
+        else:
+            if found.tzinfo is timezone.utc:
+                return found
     if isinstance(value, datetime):
         parsed: datetime | None = value
     elif isinstance(value, date):
         parsed = datetime(value.year, value.month, value.day, tzinfo=tz)
-    elif isinstance(value, str) and value.strip() and len(value) <= 64:
-        text = value.strip()
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            parsed = None
-            for fmt in _TIME_FORMATS:
-                try:
-                    parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - zone added below
-                    break
-                except ValueError:
-                    continue
+    elif isinstance(value, str) and len(value) <= 64:
+        parsed = _parse_text(value)
     else:
         return None
     if parsed is None:
@@ -113,6 +117,25 @@ def parse_timestamp(value: Any, *, tz: tzinfo = timezone.utc) -> datetime | None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return as_utc(parsed)
+
+
+def _parse_text(value: str) -> datetime | None:
+    """A naive or aware datetime from text, or None (see :func:`parse_timestamp`)."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        pass
+    return next(filter(None, (_strptime(text, fmt) for fmt in _TIME_FORMATS)), None)
+
+
+def _strptime(text: str, fmt: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, fmt)  # noqa: DTZ007 - zone added by the caller
+    except ValueError:
+        return None
 
 
 class FlagKind(str, Enum):
@@ -202,6 +225,14 @@ def normalise_answers(
     return plan_for(instrument).convert(raw)
 
 
+@cache
+def _planner() -> Callable[[Instrument], ConversionPlan]:
+    """``plan_for``, imported once (its module imports this one)."""
+    from coprod_connectors.conversion import plan_for
+
+    return plan_for
+
+
 def build_response(
     instrument: Instrument,
     raw_answers: Mapping[str, Any],
@@ -216,17 +247,21 @@ def build_response(
     platform: str | None = None,
     complete: bool = True,
     extra_flags: Iterable[Flag] = (),
+    names: Callable[[str], str | None] | None = None,
 ) -> Response:
     """A :class:`Response` from answers keyed by codes, converted and flagged.
 
     ``subject`` fixed by a deployment wins over the answer to ``subject``.
+    ``names``: ``raw_answers`` is keyed by the platform's own names (group paths...)
+    and ``names(name)`` gives the code of each, or None for one that holds no
+    answer; the same as ``by_code(raw_answers, names)`` for the answers, done in
+    one pass (the plan remembers what ``names`` said of each name).
     ``round`` None means the round ``submitted_at`` falls in. A ``submitted_at`` that
     is None (unreadable, see :func:`parse_timestamp`) or cannot be held in UTC never
     stops the record: it is flagged (with ``submitted_raw``, what the platform sent)
     and the time it was read stands in for it.
     """
-    from coprod_connectors.conversion import plan_for
-
+    plan_for = _planner()
     if not isinstance(submitted_at, datetime) and submitted_at is not None:
         # text (from a file...): the model reads it, and refuses what is not a date
         return plan_for(instrument).response(
@@ -240,6 +275,7 @@ def build_response(
             platform=platform,
             complete=complete,
             extra_flags=extra_flags,
+            names=names,
         )
     when = None if submitted_at is None else as_utc(submitted_at)
     if when is None:
@@ -257,17 +293,18 @@ def build_response(
             + "; the time it was read stands in for it",
         )
         extra_flags = [*extra_flags, late]
-    return plan_for(instrument).response(
+    return plan_for(instrument)._made(
         raw_answers,
-        response_id=response_id,
-        submitted_at=when,
-        round=round if round is not None else default_round(when),
-        language=language,
-        subject=subject,
-        deployment=deployment,
-        platform=platform,
-        complete=complete,
-        extra_flags=extra_flags,
+        response_id,
+        when,
+        round if round is not None else default_round(when),
+        language,
+        subject,
+        deployment,
+        platform,
+        complete,
+        extra_flags,
+        names,
     )
 
 

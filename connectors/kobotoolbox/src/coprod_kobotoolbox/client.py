@@ -120,7 +120,11 @@ def _is_html(response: httpx.Response) -> bool:
     content_type = response.headers.get("content-type", "")
     if "html" in content_type:
         return True
-    return response.content.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+    content = response.content
+    head = content[:1024].lstrip()  # not a copy of a whole page of submissions
+    if len(head) < 15 and len(content) > 1024:
+        head = content.lstrip()
+    return head[:15].lower().startswith((b"<!doctype html", b"<html"))
 
 
 def _looks_like_login(response: httpx.Response) -> bool:

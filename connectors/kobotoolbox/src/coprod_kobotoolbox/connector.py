@@ -42,6 +42,7 @@ from coprod_connectors import (
     construct,
     fewer_collections,
     integer_cursor,
+    parse_timestamp,
     prefetch,
     printable,
 )
@@ -56,11 +57,10 @@ from coprod_kobotoolbox.client import (
 from coprod_kobotoolbox.media import FormFile, upload_form_media
 from coprod_kobotoolbox.render import JSON_MEDIA_TYPE, XLSX_MEDIA_TYPE, kpi_content, xlsx_bytes
 from coprod_kobotoolbox.submissions import (
-    answers_from_submission,
+    answer_code,
     is_not_approved,
     language_of,
     response_id,
-    submitted_at,
     submitted_raw,
     version_of,
 )
@@ -401,11 +401,12 @@ class KoboToolboxConnector:
                         return
 
             pages = fetched()
+            read = self._reader(deployment, instrument)
             source = prefetch(pages, name="kobo-prefetch") if self.prefetch else pages
             with closing(source):
                 for results, cursor in source:
                     page = Page.model_construct(
-                        records=[self.record(deployment, instrument, s) for s in results],
+                        records=[read(s) for s in results],
                         cursor=None if cursor is None else str(cursor),
                         requests=1,
                     )
@@ -418,40 +419,70 @@ class KoboToolboxConnector:
         self, deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
     ) -> PulledRecord:
         """One KPI submission as a record: raw, and a response unless it was not approved."""
-        remote_id = str(submission.get("_id"))
-        response = (
-            None
-            if is_not_approved(submission)
-            else self.response(deployment, instrument, submission)
-        )
-        # the submission is a JSON object and the response is built and validated:
-        # no need to validate them again, field by field, for every record
-        return construct(
-            PulledRecord, {"remote_response_id": remote_id, "raw": submission, "response": response}
-        )
+        return self._reader(deployment, instrument)(submission)
+
+    @classmethod
+    def response(
+        cls, deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
+    ) -> Response:
+        """The response of one KPI submission."""
+        return cls._responder(deployment, instrument)(submission)
+
+    @classmethod
+    def _reader(
+        cls, deployment: Deployment, instrument: Instrument
+    ) -> Callable[[dict[str, Any]], PulledRecord]:
+        """:meth:`record` for one deployment and instrument (a pull reads every submission
+        with it)."""
+        respond = cls._responder(deployment, instrument)
+
+        def read(submission: dict[str, Any]) -> PulledRecord:
+            response = None if is_not_approved(submission) else respond(submission)
+            # the submission is a JSON object and the response is built and validated:
+            # no need to validate them again, field by field, for every record
+            return construct(
+                PulledRecord,
+                {
+                    "remote_response_id": str(submission.get("_id")),
+                    "raw": submission,
+                    "response": response,
+                },
+            )
+
+        return read
 
     @staticmethod
-    def response(
-        deployment: Deployment, instrument: Instrument, submission: dict[str, Any]
-    ) -> Response:
+    def _responder(
+        deployment: Deployment, instrument: Instrument
+    ) -> Callable[[dict[str, Any]], Response]:
+        """:meth:`response` for one deployment and instrument, what they say read once."""
         versions = deployment.details.get("versions") or {}
-        version, flags = version_of(submission, versions, instrument.version)
-        response = build_response(
-            instrument,
-            answers_from_submission(submission),
-            response_id=response_id(submission),
-            submitted_at=submitted_at(submission),
-            submitted_raw=submitted_raw(submission),
-            language=language_of(submission, instrument.languages),
-            round=deployment.round,
-            subject=deployment.subject,
-            deployment=deployment.key,
-            platform=PLATFORM,
-            extra_flags=flags,
-        )
-        if version != response.instrument_version:
-            response = response.model_copy(update={"instrument_version": version})
-        return response
+        current = instrument.version
+        languages = instrument.languages
+        round_, subject, key = deployment.round, deployment.subject, deployment.key
+
+        def respond(submission: dict[str, Any]) -> Response:
+            version, flags = version_of(submission, versions, current)
+            when = submitted_raw(submission)
+            response = build_response(
+                instrument,
+                submission,
+                names=answer_code,
+                response_id=response_id(submission),
+                submitted_at=parse_timestamp(when),
+                submitted_raw=when,
+                language=language_of(submission, languages),
+                round=round_,
+                subject=subject,
+                deployment=key,
+                platform=PLATFORM,
+                extra_flags=flags,
+            )
+            if version != response.instrument_version:
+                response = response.model_copy(update={"instrument_version": version})
+            return response
+
+        return respond
 
     # -- status -----------------------------------------------------------------------
 

@@ -22,12 +22,19 @@ Decisions (see the README):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from coprod_connectors import LANGUAGE_FIELD, Flag, FlagKind, is_generated_name, parse_timestamp
+from coprod_connectors import (
+    LANGUAGE_FIELD,
+    Flag,
+    FlagKind,
+    by_code,
+    is_generated_name,
+    parse_timestamp,
+)
 
 NOT_APPROVED = "validation_status_not_approved"
 _META_ROOTS = frozenset({"meta", "formhub"})
@@ -61,48 +68,14 @@ def answer_code(key: str) -> str | None:
     return last_segment(key) if is_answer_key(key) else None
 
 
-#: answer_code's results by key, read with a plain dict lookup (every submission of a
-#: form has the same keys; a lookup here costs a third of a call to the cached function)
-_CODES: dict[str, str | None] = {}
-_CODES_MAX = 8192
-
-
-def _codes_of(keys: Iterable[str]) -> None:
-    """Make sure :data:`_CODES` knows ``keys``."""
-    if len(_CODES) > _CODES_MAX:
-        _CODES.clear()
-    for key in keys:
-        if key not in _CODES:
-            _CODES[key] = answer_code(key)
-
-
 def answers_from_submission(submission: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers in one KPI submission, keyed by codes (repeats as lists of dicts)."""
-    answers: dict[str, Any] = {}
-    codes = _CODES
-    if not codes.keys() >= submission.keys():
-        _codes_of(submission)
-    for key, value in submission.items():
-        code = codes[key]
-        if code is None:
-            continue
-        if isinstance(value, list) and all(
-            type(v) is dict or isinstance(v, Mapping) for v in value
-        ):
-            rows = []
-            for item in value:
-                if not codes.keys() >= item.keys():
-                    _codes_of(item)
-                row = {}
-                for k, v in item.items():
-                    inner = codes[k]
-                    if inner is not None:
-                        row[inner] = v
-                rows.append(row)
-            answers[code] = rows
-        else:
-            answers.setdefault(code, value)
-    return answers
+    """The answers in one KPI submission, keyed by codes (repeats as lists of dicts).
+
+    A code under two paths (two groups of an edited form) takes the first one's
+    answer; a pull converts the submission in one pass instead
+    (``build_response(..., names=answer_code)``), with the same result.
+    """
+    return by_code(submission, answer_code)
 
 
 def submitted_at(submission: Mapping[str, Any]) -> datetime | None:
@@ -149,6 +122,8 @@ def validation_status(submission: Mapping[str, Any]) -> str | None:
 
 
 def is_not_approved(submission: Mapping[str, Any]) -> bool:
+    if not submission.get("_validation_status"):  # KPI's {} for no status: the usual case
+        return False
     status = (validation_status(submission) or "").lower().replace(" ", "_")
     return status in {NOT_APPROVED, "not_approved"}
 

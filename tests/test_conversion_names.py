@@ -1,0 +1,183 @@
+"""Records keyed by a platform's own names, converted in one pass, as by_code then the plan.
+
+``build_response(..., names=f)`` reads a record keyed by the platform's names
+(group paths, column names...) and maps them to codes as it converts; it must
+give exactly what ``build_response(by_code(record, f), ...)`` gives: the same
+answers, flags and Response, or the same error. Generated records hold every
+instrument's codes under several names (so one code is often given by two),
+names that hold no answer, unknown names, odd values and repeats with odd rows;
+several go through one plan, so what it learnt of the names before is used.
+
+And ``parse_timestamp`` reads the usual form at once exactly as it read it before.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coprod_connectors import by_code, parse_timestamp
+from coprod_connectors.instruments import builtin_instruments
+from coprod_connectors.instruments.model import Instrument, QuestionKind
+from coprod_connectors.responses import as_utc, build_response
+
+INSTRUMENTS = list(builtin_instruments())
+PREFIXES = ["", "", "g.", "a.b.", "#", "#meta."]
+
+
+def names(name: str) -> str | None:
+    """A platform's naming: ``group.code``; names starting with ``#`` hold no answer."""
+    if name.startswith("#"):
+        return None
+    return name.rsplit(".", 1)[-1]
+
+
+def _choices(instrument: Instrument) -> list[str]:
+    return sorted(
+        {c.code for _, _, q in instrument.iter_questions() for c in instrument.choices_for(q)}
+    ) or ["a"]
+
+
+def _values(instrument: Instrument) -> st.SearchStrategy[Any]:
+    scalar = st.one_of(
+        st.sampled_from(_choices(instrument)),
+        st.sampled_from(_choices(instrument)).map(lambda c: f" {c} "),
+        st.sampled_from(["", " ", "3", " 3 ", "3.0", "2026-03-01", "2026-02-30", "a b"]),
+        st.text(max_size=5),
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-3, max_value=12),
+        st.floats(),
+    )
+    return st.one_of(scalar, scalar, st.just([]), st.lists(scalar, max_size=2))
+
+
+@st.composite
+def records(draw: st.DrawFn, instrument: Instrument) -> dict[str, Any]:
+    value = _values(instrument)
+    codes = [*instrument.answer_codes(), "zzz", "subject", "role"]
+    key = st.tuples(st.sampled_from(PREFIXES), st.sampled_from(codes)).map("".join)
+    record = draw(st.dictionaries(key, value, max_size=14))
+    for _, _, question in instrument.iter_questions():
+        if question.kind is QuestionKind.REPEAT and draw(st.booleans()):
+            inner = [q.code for q in question.questions or ()] + ["nope"]
+            inner_key = st.tuples(st.sampled_from(PREFIXES), st.sampled_from(inner)).map("".join)
+            row = st.dictionaries(inner_key, value, max_size=5)
+            name = draw(st.sampled_from(PREFIXES)) + question.code
+            record[name] = draw(
+                st.one_of(
+                    st.lists(row, max_size=4),
+                    st.lists(st.one_of(row, st.text(max_size=2)), max_size=2),
+                    value,
+                )
+            )
+    return record
+
+
+def _outcome(func: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return ("ok", func(*args, **kwargs).to_json())
+    except Exception as exc:  # noqa: BLE001 - comparing the failures too
+        return ("raised", type(exc).__name__, str(exc))
+
+
+WHEN = datetime(2026, 5, 1, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("instrument", INSTRUMENTS, ids=lambda i: i.id)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_names_convert_as_by_code_then_the_plan(
+    instrument: Instrument, data: st.DataObject
+) -> None:
+    fresh = instrument.model_copy()  # a plan of its own, that has learnt no names yet
+    for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
+        record = data.draw(records(fresh))
+        kwargs: dict[str, Any] = {
+            "response_id": data.draw(st.sampled_from(["r1", ""])),
+            "submitted_at": WHEN,
+            "round": "2026-H1",
+        }
+        assert _outcome(build_response, fresh, record, names=names, **kwargs) == _outcome(
+            build_response, fresh, by_code(record, names), **kwargs
+        )
+
+
+def test_a_code_given_by_two_names_takes_the_first() -> None:
+    record = {"g.role": " ", "role": "user", "#x": "1", "a.actions": [{"g.actWhat": "a"}]}
+    assert by_code(record, names) == {"role": " ", "actions": [{"actWhat": "a"}]}
+
+
+# --- parse_timestamp: the usual form read at once ------------------------------------------
+
+_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M")
+
+
+def reference_parse_timestamp(value: Any, *, tz: tzinfo = timezone.utc) -> datetime | None:
+    """``parse_timestamp`` as it was at commit 05e2027, unchanged."""
+    if isinstance(value, datetime):
+        parsed: datetime | None = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day, tzinfo=tz)
+    elif isinstance(value, str) and value.strip() and len(value) <= 64:
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            parsed = None
+            for fmt in _FORMATS:
+                try:
+                    parsed = datetime.strptime(text, fmt)  # noqa: DTZ007
+                    break
+                except ValueError:
+                    continue
+    else:
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return as_utc(parsed)
+
+
+ALPHABET = string.digits + "-:T Zz+./\t\n\x1c\u00a0\u0663W,"
+
+
+@st.composite
+def usual_ish(draw: st.DrawFn) -> str:
+    """Text like ``2026-05-01T10:00:00`` with a few characters changed."""
+    base = draw(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))  # noqa: DTZ001
+    text = list(base.replace(microsecond=0).isoformat())
+    for _ in range(draw(st.integers(min_value=0, max_value=3))):
+        text[draw(st.integers(min_value=0, max_value=18))] = draw(st.sampled_from(ALPHABET))
+    return "".join(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    value=st.one_of(
+        usual_ish(),
+        st.text(alphabet=ALPHABET, min_size=19, max_size=19),
+        st.text(alphabet=ALPHABET, max_size=30),
+    ),
+    zone=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30))]),
+)
+def test_timestamps_are_read_as_before(value: str, zone: tzinfo) -> None:
+    new, old = parse_timestamp(value, tz=zone), reference_parse_timestamp(value, tz=zone)
+    assert new == old
+    if old is not None:
+        assert new is not None
+        assert (new.tzinfo, new.fold, type(new)) == (old.tzinfo, old.fold, type(old))
+
+
+def test_the_usual_form_is_utc() -> None:
+    parsed = parse_timestamp("2026-05-01T10:00:00")
+    assert parsed == datetime(2026, 5, 1, 10, tzinfo=timezone.utc)
+    assert parsed is not None
+    assert parsed.tzinfo is timezone.utc
+    assert parse_timestamp("2026-05-01T10:00:0Z") is None
