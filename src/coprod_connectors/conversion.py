@@ -482,7 +482,7 @@ class ConversionPlan:
         return construct(Response, fields)
 
 
-_TEXT_OR_NONE = (str, type(None))
+_TEXT_OR_NONE = frozenset({str, type(None)})
 #: round names seen to be good ones (a pull gives the same one to every record)
 _ROUNDS: dict[str, bool] = {}
 
@@ -611,7 +611,6 @@ _new = object.__new__
 _RESPONSE_FIELDS = tuple(Response.model_fields)
 _FLAG_FIELDS = tuple(Flag.model_fields)
 _FLAG_KINDS = {kind.value: kind for kind in FlagKind}
-_TEXT_OR_NONE = frozenset({str, type(None)})
 #: A time in UTC as :meth:`Response.to_json` writes it (ASCII digits only: ``\d`` would take
 #: any script's digits).
 _WRITTEN_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?Z")
