@@ -34,6 +34,7 @@ from coprod_connectors import (
     UnavailableError,
     error_page_text,
     printable,
+    read_json,
     retry_after,
     user_agent,
 )
@@ -300,7 +301,7 @@ class KpiClient:
             if not decode or status == 204 or (not response.content and not safe):
                 return response, None
             try:
-                return response, response.json()
+                return response, read_json(response.content)  # response.json(), sooner
             except ValueError as exc:
                 raise (TransientReplyError if safe else UnavailableError)(
                     f"KoboToolbox at {self.base_url} did not answer with JSON to {method} {url}",
