@@ -90,7 +90,8 @@ def html_pieces(
     (``Template.generate``, the same template and escaping): a report with tens of
     thousands of action-plan rows is written without ever holding its whole text."""
     template, values = _prepared(results, title=title, lang=lang, context=context)
-    return template.generate(values)
+    # plain str: an escaped piece is Markup, and text added to Markup is escaped again
+    return map(str, template.generate(values))
 
 
 def _prepared(

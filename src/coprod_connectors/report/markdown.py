@@ -6,7 +6,7 @@ Free text is escaped for Markdown and for the HTML a Markdown renderer passes th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from coprod_connectors.report.explain import Explainer
 from coprod_connectors.report.i18n import words
@@ -69,9 +69,14 @@ def to_markdown(results: Results, *, title: str = "Co-production report") -> str
 def markdown_pieces(results: Results, *, title: str = "Co-production report") -> Iterator[str]:
     """:func:`to_markdown`'s text, a line at a time: a report with tens of thousands of
     action-plan rows is written without ever holding its whole text or all its lines."""
+    return joined_lines(_lines(results, title))
+
+
+def joined_lines(lines: Iterable[str]) -> Iterator[str]:
+    """``"\\n".join(lines).rstrip("\\n") + "\\n"`` in pieces, a line at a time."""
     newlines = ""  # held back: the text's trailing line breaks become one
     first = True
-    for line in _lines(results, title):
+    for line in lines:
         piece = line if first else "\n" + line
         first = False
         kept = piece.rstrip("\n")
