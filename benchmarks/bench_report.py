@@ -1,7 +1,7 @@
 """`coprod report` over a large store: time and peak memory, streaming against in memory.
 
 Run:  uv run python benchmarks/bench_report.py [--count 1000000] [--cache FOLDER]
-                                                [--format text|json] [--rebuild]
+                                                [--format text|json|md|csv|html] [--rebuild]
 
 Builds once a SQLite store of ``--count`` responses (the synthetic demo data,
 240 responses over three instruments, repeated with new response ids) in a
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=1_000_000, help="responses in the store")
     parser.add_argument("--cache", type=Path, default=None, help="where the store is kept")
-    parser.add_argument("--format", default="text", choices=["text", "json", "md", "csv"])
+    parser.add_argument("--format", default="text", choices=["text", "json", "md", "csv", "html"])
     parser.add_argument("--rebuild", action="store_true", help="build the store again")
     args = parser.parse_args(argv)
     folder = args.cache or cache_folder()

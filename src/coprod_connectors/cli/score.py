@@ -154,14 +154,10 @@ def write_report(
 
         print_summary(results, Console(highlight=False))
         return
-    from coprod_connectors.report import render
+    from coprod_connectors.report import render_pieces
 
-    # JSON is written as it is made (a large result's text is never held whole)
-    pieces = (
-        results.json_pieces()
-        if fmt is ReportFormat.json
-        else iter([render(results, fmt.value, lang=lang, context=context)])
-    )
+    # written as it is made: a large report's text is never held whole
+    pieces = render_pieces(results, fmt.value, lang=lang, context=context)
     if output is None:
         # to the screen: every line through the one output function
         for line in _lines(pieces):

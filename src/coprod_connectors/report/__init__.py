@@ -6,6 +6,8 @@ in ``coprod_connectors/locale``); JSON and CSV keep the codes, for analysts and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from coprod_connectors.report.html import ReportContext
 from coprod_connectors.report.i18n import report_languages
 from coprod_connectors.scoring.models import Results
@@ -47,6 +49,35 @@ def render(
     raise ConfigError(msg)
 
 
+def render_pieces(
+    results: Results,
+    fmt: str,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    context: ReportContext | None = None,
+) -> Iterator[str]:
+    """:func:`render`'s text in pieces, each made when it is asked for: to be written as
+    they come, so that a large report (a million responses, tens of thousands of
+    action-plan rows) is never held whole. The pieces joined are :func:`render`'s text."""
+    if fmt == "json":
+        return results.json_pieces()
+    if fmt == "csv":
+        from coprod_connectors.report.spreadsheet import csv_pieces
+
+        return csv_pieces(results)
+    if fmt == "md":
+        from coprod_connectors.report.markdown import markdown_pieces
+
+        return markdown_pieces(results, title=title or "Co-production report")
+    if fmt == "html":
+        from coprod_connectors.report.html import html_pieces
+
+        return html_pieces(results, title=title, lang=lang, context=context)
+    # the text summary is short (a few lines a result)
+    return iter([render(results, fmt, title=title, lang=lang, context=context)])
+
+
 def render_pdf(
     results: Results,
     *,
@@ -62,4 +93,12 @@ def render_pdf(
     return html_to_pdf(html, paper=paper)
 
 
-__all__ = ["FORMATS", "PAPERS", "ReportContext", "render", "render_pdf", "report_languages"]
+__all__ = [
+    "FORMATS",
+    "PAPERS",
+    "ReportContext",
+    "render",
+    "render_pdf",
+    "render_pieces",
+    "report_languages",
+]

@@ -8,6 +8,7 @@ only inside each result's "analyst details".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -74,6 +75,33 @@ def to_html(
     context: ReportContext | None = None,
 ) -> str:
     """Render the report; every value reaches the page through Jinja2's autoescaping."""
+    template, values = _prepared(results, title=title, lang=lang, context=context)
+    return template.render(values)
+
+
+def html_pieces(
+    results: Results,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    context: ReportContext | None = None,
+) -> Iterator[str]:
+    """:func:`to_html`'s text in the pieces the template makes, as it makes them
+    (``Template.generate``, the same template and escaping): a report with tens of
+    thousands of action-plan rows is written without ever holding its whole text."""
+    template, values = _prepared(results, title=title, lang=lang, context=context)
+    # plain str: an escaped piece is Markup, and text added to Markup is escaped again
+    return map(str, template.generate(values))
+
+
+def _prepared(
+    results: Results,
+    *,
+    title: str | None,
+    lang: str,
+    context: ReportContext | None,
+) -> tuple[jinja2.Template, dict[str, Any]]:
+    """The report's template in ``lang`` and the values it is rendered with."""
     context = context or ReportContext()
     said: Words = words(lang)
     labels = Labels(said, load_ladder(results.ladder))
@@ -107,28 +135,25 @@ def to_html(
         )
     rounds = sorted({r.round for r in results.results})
     based_on = _based_on(results, lang)
-    return (
-        _environment(lang)
-        .get_template(TEMPLATE)
-        .render(
-            title=title or said.gettext("Co-production report"),
-            lang=lang,
-            results=results,
-            sections=sections,
-            labels=labels,
-            explainer=explainer,
-            organisation=context.organisation,
-            made_on=format_date(context.made_on, labels) if context.made_on else None,
-            made_on_iso=context.made_on.isoformat() if context.made_on else None,
-            sources=context.sources,
-            based_on=based_on,
-            rounds=rounds,
-            stages=STAGES,
-            themes_by_code=themes_by_code,
-            is_phrase=lambda x: isinstance(x, Phrase),
-            is_said=lambda x: isinstance(x, Said),
-        )
-    )
+    values: dict[str, Any] = {
+        "title": title or said.gettext("Co-production report"),
+        "lang": lang,
+        "results": results,
+        "sections": sections,
+        "labels": labels,
+        "explainer": explainer,
+        "organisation": context.organisation,
+        "made_on": format_date(context.made_on, labels) if context.made_on else None,
+        "made_on_iso": context.made_on.isoformat() if context.made_on else None,
+        "sources": context.sources,
+        "based_on": based_on,
+        "rounds": rounds,
+        "stages": STAGES,
+        "themes_by_code": themes_by_code,
+        "is_phrase": lambda x: isinstance(x, Phrase),
+        "is_said": lambda x: isinstance(x, Said),
+    }
+    return _environment(lang).get_template(TEMPLATE), values
 
 
 def _based_on(results: Results, lang: str) -> list[tuple[Said, list[str]]]:
@@ -151,4 +176,4 @@ def _based_on(results: Results, lang: str) -> list[tuple[Said, list[str]]]:
     return found
 
 
-__all__ = ["ReportContext", "format_date", "to_html"]
+__all__ = ["ReportContext", "format_date", "html_pieces", "to_html"]

@@ -6,6 +6,7 @@ Free text is escaped for Markdown and for the HTML a Markdown renderer passes th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from coprod_connectors.report.explain import Explainer
 from coprod_connectors.report.i18n import words
@@ -61,9 +62,36 @@ def _code_text(value: str) -> str:
 
 
 def to_markdown(results: Results, *, title: str = "Co-production report") -> str:
+    """The whole report as one text (:func:`markdown_pieces` gives the same text in pieces)."""
+    return "\n".join(_lines(results, title)).rstrip("\n") + "\n"
+
+
+def markdown_pieces(results: Results, *, title: str = "Co-production report") -> Iterator[str]:
+    """:func:`to_markdown`'s text, a line at a time: a report with tens of thousands of
+    action-plan rows is written without ever holding its whole text or all its lines."""
+    return joined_lines(_lines(results, title))
+
+
+def joined_lines(lines: Iterable[str]) -> Iterator[str]:
+    """``"\\n".join(lines).rstrip("\\n") + "\\n"`` in pieces, a line at a time."""
+    newlines = ""  # held back: the text's trailing line breaks become one
+    first = True
+    for line in lines:
+        piece = line if first else "\n" + line
+        first = False
+        kept = piece.rstrip("\n")
+        if kept:
+            yield newlines + kept
+            newlines = piece[len(kept) :]
+        else:
+            newlines += piece
+    yield "\n"
+
+
+def _lines(results: Results, title: str) -> Iterator[str]:
     model = ladder_of(results)
     explainer = Explainer(Labels(words("en"), model))
-    lines = [
+    yield from (
         f"# {md_text(title)}",
         "",
         (
@@ -71,31 +99,31 @@ def to_markdown(results: Results, *, title: str = "Co-production report") -> str
             "shown on their own."
         ),
         "",
-    ]
+    )
     for view in subjects(results):
-        lines += [f"## {md_text(view.name)}", ""]
-        lines += ["| Instrument | " + " | ".join(view.rounds) + " |"]
-        lines += ["| --- |" + " --- |" * len(view.rounds)]
+        yield from (f"## {md_text(view.name)}", "")
+        yield "| Instrument | " + " | ".join(view.rounds) + " |"
+        yield "| --- |" + " --- |" * len(view.rounds)
         for instrument, items in view.by_instrument.items():
             by_round = {r.round: r for r in items}
             cells = [
                 rung_label(model, by_round[r].rung) if r in by_round else "-" for r in view.rounds
             ]
-            lines.append(f"| {INSTRUMENT_NAMES[instrument]} | " + " | ".join(cells) + " |")
-        lines.append("")
+            yield f"| {INSTRUMENT_NAMES[instrument]} | " + " | ".join(cells) + " |"
+        yield ""
         for instrument in view.by_instrument:
             result = view.latest(instrument)
             if result is not None:
-                lines += _result(result, explainer)
-        if view.actions:
-            lines += ["### Action plans", "", "| Round | Principle | What | Who | When | How |"]
-            lines += ["| --- | --- | --- | --- | --- | --- |"]
-            for round_, a in view.actions:
+                yield from _result(result, explainer)
+        actions = view.actions
+        if actions:
+            yield from ("### Action plans", "", "| Round | Principle | What | Who | When | How |")
+            yield "| --- | --- | --- | --- | --- | --- |"
+            for round_, a in actions:
                 principle = PRINCIPLE_NAMES.get(a.principle or "", a.principle)
                 row = [round_, principle, a.what, a.who, a.when, a.how]
-                lines.append("| " + " | ".join(md_text(c or "") for c in row) + " |")
-            lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+                yield "| " + " | ".join(md_text(c or "") for c in row) + " |"
+            yield ""
 
 
 def _result(result: Result, explainer: Explainer) -> list[str]:

@@ -53,8 +53,31 @@ def safe_cell(value: Cell) -> str:
 def to_csv(results: Results) -> str:
     """Every result as rows of (where, what, value), formula-safe."""
     out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(_all_rows(results))
+    return out.getvalue()
+
+
+#: :func:`csv_pieces` hands over its text once it has this many characters or more.
+PIECE = 1 << 16
+
+
+def csv_pieces(results: Results) -> Iterator[str]:
+    """:func:`to_csv`'s text in pieces of about :data:`PIECE` characters, as the rows are
+    made: a report with millions of rows is written without ever holding its whole text."""
+    out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    for row in _all_rows(results):
+        writer.writerow(row)
+        if out.tell() >= PIECE:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _all_rows(results: Results) -> Iterator[list[str]]:
+    """The header, then every result's rows, each cell formula-safe."""
+    yield list(HEADER)
     for result in results.results:
         head = (
             result.instrument,
@@ -65,8 +88,7 @@ def to_csv(results: Results) -> str:
             result.rung_index,
         )
         for row in _rows(result):
-            writer.writerow([safe_cell(c) for c in (*head, *row)])
-    return out.getvalue()
+            yield [safe_cell(c) for c in (*head, *row)]
 
 
 def _rows(result: Result) -> Iterator[Row]:
