@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from coprod_connectors.cli import app
+from coprod_connectors.errors import ConfigError
 from coprod_connectors.synthetic import write_demo_responses
 
 runner = CliRunner()
@@ -133,3 +135,39 @@ def test_json_pieces_are_the_json_text() -> None:
 
     results = score(demo_responses(seed=7))
     assert "".join(results.json_pieces()) == results.to_json()
+
+
+def test_a_report_that_fails_half_way_leaves_the_earlier_file(tmp_path: Path) -> None:
+    from coprod_connectors.cli.score import replace_file
+
+    output = tmp_path / "report.html"
+    output.write_text("the earlier report\n", encoding="utf-8")
+    output.chmod(0o640)
+
+    def failing() -> Iterator[bytes]:
+        yield b"<html>half"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(ConfigError, match=r"report\.html: cannot write"):
+        replace_file(output, failing())
+    assert output.read_text(encoding="utf-8") == "the earlier report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no partial file left
+
+    replace_file(output, iter([b"<html>", b"whole</html>\n"]))
+    assert output.read_bytes() == b"<html>whole</html>\n"
+    assert output.stat().st_mode & 0o777 == 0o640  # the file keeps its mode
+
+
+def test_a_report_can_be_written_to_something_that_is_not_a_file(tmp_path: Path) -> None:
+    import os
+
+    from coprod_connectors.cli.score import replace_file
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        replace_file(pipe, iter([b"line\n"]))
+        assert os.read(reader, 100) == b"line\n"
+    finally:
+        os.close(reader)

@@ -163,14 +163,51 @@ def write_report(
         for line in _lines(pieces):
             say(line)
         return
-    try:
-        with output.open("w", encoding="utf-8", newline="") as handle:
-            for piece in pieces:
-                handle.write(piece)
-    except OSError as exc:
-        msg = f"{output}: cannot write ({exc.strerror})"
-        raise ConfigError(msg) from exc
+    replace_file(output, (piece.encode("utf-8") for piece in pieces))
     say(f"wrote {fmt.value} for {len(results.results)} results to {output}", err=True)
+
+
+def replace_file(output: Path, pieces: Iterable[bytes]) -> None:
+    """Write ``pieces`` to ``output`` as they come, into a file beside it that takes its
+    place only once everything is written: a report that fails half-way (an error, a full
+    disk, Ctrl-C) leaves no partial file and the earlier one as it was. What is not a
+    plain file (``/dev/stdout``, a pipe) is written to directly."""
+    import tempfile
+
+    from coprod_connectors.errors import ConfigError
+
+    try:
+        if output.exists() and not output.is_file():
+            with output.open("wb") as device:
+                for piece in pieces:
+                    device.write(piece)
+            return
+        mode = output.stat().st_mode & 0o777 if output.exists() else _default_mode()
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
+            "wb", dir=output.parent, prefix=f".{output.name}.", suffix=".partial", delete=False
+        )
+        partial = Path(handle.name)
+        try:
+            with handle:
+                for piece in pieces:
+                    handle.write(piece)
+            partial.chmod(mode)
+            partial.replace(output)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        msg = f"{output}: cannot write ({exc.strerror or exc})"
+        raise ConfigError(msg) from exc
+
+
+def _default_mode() -> int:
+    """The mode a new file gets here (0o666 less the umask)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _lines(pieces: Iterable[str]) -> Iterator[str]:
@@ -204,9 +241,5 @@ def _write_pdf(
         msg = "--format pdf needs a file to write: add -o report.pdf"
         raise ConfigError(msg)
     pdf = render_pdf(results, lang=lang, context=context, paper=paper.value)
-    try:
-        output.write_bytes(pdf)
-    except OSError as exc:
-        msg = f"{output}: cannot write ({exc.strerror})"
-        raise ConfigError(msg) from exc
+    replace_file(output, [pdf])
     say(f"wrote pdf for {len(results.results)} results to {output}", err=True)
