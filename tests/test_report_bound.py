@@ -9,48 +9,23 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from collections.abc import Callable
 
 import pytest
 
 from coprod_connectors.report import render
 from coprod_connectors.report.view import ALL_ACTIONS_COMMAND, SHOWN_ACTIONS
-from coprod_connectors.scoring import Results, score
-from coprod_connectors.scoring.models import Action, SelfReflectionResult
-from coprod_connectors.synthetic import demo_responses
+from coprod_connectors.scoring import Results
 
 ROW = re.compile(r'<td class="free">act-(\d+)</td>')
 MD_ROW = re.compile(r"^\| [^|]+ \| [^|]+ \| act-(\d+) \|", re.MULTILINE)
-MORE_EN = "more action"
-MORE_CY = "gweithredu arall"  # in both the singular and the plural Welsh line
-
-
-@cache
-def demo() -> Results:
-    return score(demo_responses())
-
-
-def with_actions(count: int) -> Results:
-    """The demo results, with ``count`` actions (act-0, act-1, ...) in the first subject's
-    latest self-reflection and none in its earlier rounds."""
-    results = demo()
-    subject = results.results[0].subject
-    mine = [
-        r for r in results.results if r.subject == subject and isinstance(r, SelfReflectionResult)
-    ]
-    latest = max(mine, key=lambda r: r.round)
-    actions = [
-        Action(principle="assets", what=f"act-{i}", who="", when="", how="") for i in range(count)
-    ]
-    changed = [
-        r.model_copy(update={"actions": actions if r is latest else []}) if r in mine else r
-        for r in results.results
-    ]
-    return results.model_copy(update={"results": changed})
+LINE = {"en": "make a spreadsheet", "cy": "crëwch daenlen"}  # in the singular and the plural
 
 
 @pytest.mark.parametrize("lang", ["en", "cy"])
-def test_html_shows_the_bound_then_one_line(lang: str) -> None:
+def test_html_shows_the_bound_then_one_line(
+    lang: str, with_actions: Callable[[int], Results]
+) -> None:
     html = render(with_actions(SHOWN_ACTIONS + 1234), "html", lang=lang)
     assert [int(i) for i in ROW.findall(html)] == list(range(SHOWN_ACTIONS))
     lines = [line for line in html.splitlines() if ALL_ACTIONS_COMMAND in line]
@@ -64,7 +39,9 @@ def test_html_shows_the_bound_then_one_line(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "cy"])
-def test_html_names_one_more_action_in_the_singular(lang: str) -> None:
+def test_html_names_one_more_action_in_the_singular(
+    lang: str, with_actions: Callable[[int], Results]
+) -> None:
     html = render(with_actions(SHOWN_ACTIONS + 1), "html", lang=lang)
     assert len(ROW.findall(html)) == SHOWN_ACTIONS
     singular = {
@@ -75,14 +52,16 @@ def test_html_names_one_more_action_in_the_singular(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "cy"])
-def test_html_with_no_more_than_the_bound_shows_every_row_and_no_line(lang: str) -> None:
+def test_html_with_no_more_than_the_bound_shows_every_row_and_no_line(
+    lang: str, with_actions: Callable[[int], Results]
+) -> None:
     html = render(with_actions(SHOWN_ACTIONS), "html", lang=lang)
     assert len(ROW.findall(html)) == SHOWN_ACTIONS
     assert ALL_ACTIONS_COMMAND not in html
-    assert (MORE_EN if lang == "en" else MORE_CY) not in html
+    assert LINE[lang] not in html
 
 
-def test_markdown_shows_the_bound_then_one_line() -> None:
+def test_markdown_shows_the_bound_then_one_line(with_actions: Callable[[int], Results]) -> None:
     md = render(with_actions(SHOWN_ACTIONS + 7), "md")
     assert [int(i) for i in MD_ROW.findall(md)] == list(range(SHOWN_ACTIONS))
     expected = (
@@ -95,7 +74,7 @@ def test_markdown_shows_the_bound_then_one_line() -> None:
     assert ALL_ACTIONS_COMMAND not in few
 
 
-def test_csv_and_json_keep_every_row() -> None:
+def test_csv_and_json_keep_every_row(with_actions: Callable[[int], Results]) -> None:
     results = with_actions(SHOWN_ACTIONS + 5)
     csv_text = render(results, "csv")
     assert len(re.findall(r",act-\d+\n", csv_text)) == SHOWN_ACTIONS + 5
