@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from html.parser import HTMLParser
@@ -28,7 +29,7 @@ from typing import Any
 import pytest
 
 from coprod_connectors.report import ReportContext, render
-from coprod_connectors.scoring import score
+from coprod_connectors.scoring import Results, score
 from coprod_connectors.synthetic import demo_responses
 
 pytestmark = pytest.mark.browser
@@ -237,6 +238,22 @@ def test_report_reflows_and_passes_axe_at_every_width(tmp_path: Path, lang: str)
         assert data["chartTexts"] > 100, data["chartTexts"]
         assert data["small"] == [], (width, data["small"][:10])
         assert data["violations"] == [], (width, data["violations"])
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_the_line_after_the_shown_actions_reflows_and_passes_axe(
+    tmp_path: Path, lang: str, with_actions: Callable[[int], Results]
+) -> None:
+    from coprod_connectors.report.view import ALL_ACTIONS_COMMAND, SHOWN_ACTIONS
+
+    html = render(with_actions(SHOWN_ACTIONS + 23_410), "html", lang=lang, context=CONTEXT)
+    assert ALL_ACTIONS_COMMAND in html
+    data = measure(chromium(), tmp_path, probed(html, axe_js()), WIDTHS[0])
+    assert "axeError" not in data, data.get("axeError")
+    assert data["scrollWidth"] <= data["clientWidth"], data["overflowing"][:10]
+    assert data["overflowing"] == [], data["overflowing"][:10]
+    assert data["small"] == [], data["small"][:10]
+    assert data["violations"] == [], data["violations"]
 
 
 def test_printed_report_keeps_every_column(tmp_path: Path) -> None:

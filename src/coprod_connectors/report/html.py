@@ -27,7 +27,7 @@ from coprod_connectors.report.charts import (
 from coprod_connectors.report.explain import Explainer, Phrase
 from coprod_connectors.report.i18n import N_, Said, Words, words
 from coprod_connectors.report.labels import Labels
-from coprod_connectors.report.view import subjects, themes_by_code
+from coprod_connectors.report.view import ALL_ACTIONS_COMMAND, subjects, themes_by_code
 from coprod_connectors.scoring.models import Result, Results, SelfReflectionResult
 from coprod_connectors.templating import environment
 
@@ -149,6 +149,7 @@ def _prepared(
         "based_on": based_on,
         "rounds": rounds,
         "stages": STAGES,
+        "all_actions_command": ALL_ACTIONS_COMMAND,
         "themes_by_code": themes_by_code,
         "is_phrase": lambda x: isinstance(x, Phrase),
         "is_said": lambda x: isinstance(x, Said),

@@ -171,6 +171,16 @@ class Labels:
     def rag(self, code: str) -> Said:
         return self._own(RAG_NAMES, code)
 
+    def more_actions(self, count: int) -> str:
+        """The line after a subject's first action plans when ``count`` more were left out
+        (the command that makes the spreadsheet of them all follows it)."""
+        return self.words.ngettext(
+            "There is {count} more action. To see it, make a spreadsheet with this command:",
+            "There are {count} more actions. To see them all, make a spreadsheet with this "
+            "command:",
+            count,
+        ).format(count=f"{count:,}")
+
     # --- the ladder (built-in ladders' words are in the catalogue) --------------------
 
     def rung(self, rung_id: str | None) -> Said:

@@ -12,6 +12,7 @@ from coprod_connectors.report.explain import Explainer
 from coprod_connectors.report.i18n import words
 from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.view import (
+    ALL_ACTIONS_COMMAND,
     GROUP_NAMES,
     INSTRUMENT_NAMES,
     PRINCIPLE_NAMES,
@@ -90,7 +91,8 @@ def joined_lines(lines: Iterable[str]) -> Iterator[str]:
 
 def _lines(results: Results, title: str) -> Iterator[str]:
     model = ladder_of(results)
-    explainer = Explainer(Labels(words("en"), model))
+    labels = Labels(words("en"), model)
+    explainer = Explainer(labels)
     yield from (
         f"# {md_text(title)}",
         "",
@@ -115,7 +117,7 @@ def _lines(results: Results, title: str) -> Iterator[str]:
             result = view.latest(instrument)
             if result is not None:
                 yield from _result(result, explainer)
-        actions = view.actions
+        actions = view.shown_actions
         if actions:
             yield from ("### Action plans", "", "| Round | Principle | What | Who | When | How |")
             yield "| --- | --- | --- | --- | --- | --- |"
@@ -124,6 +126,9 @@ def _lines(results: Results, title: str) -> Iterator[str]:
                 row = [round_, principle, a.what, a.who, a.when, a.how]
                 yield "| " + " | ".join(md_text(c or "") for c in row) + " |"
             yield ""
+            if view.more_actions:
+                more = md_text(labels.more_actions(view.more_actions))
+                yield from (f"{more} `{ALL_ACTIONS_COMMAND}`", "")
 
 
 def _result(result: Result, explainer: Explainer) -> list[str]:

@@ -7,7 +7,9 @@ absent. Everything here is plain data for the templates and writers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from coprod_connectors.ladder import LadderModel, load_ladder
 from coprod_connectors.scoring.models import (
@@ -33,6 +35,14 @@ PRINCIPLE_NAMES = {
 PHASE_NAMES = {"idea": "Idea", "design": "Design", "deliv": "Delivery", "review": "Review"}
 GROUP_NAMES = {"lived": "Lived experience", "staff": "Staff", "other": "Other"}
 
+#: The most action-plan rows a subject shows in the reports people read (HTML, PDF,
+#: Markdown): more than a small service writes (the demo's largest subject has 36), few
+#: enough to read on a phone and print in a few pages. The rest are counted in one line
+#: that says how to get them all; CSV and JSON, for analysts, keep every row.
+SHOWN_ACTIONS = 50
+#: How to get every action-plan row: the CSV report has them all.
+ALL_ACTIONS_COMMAND = "coprod report --format csv -o actions.csv"
+
 
 @dataclass
 class SubjectView:
@@ -55,11 +65,27 @@ class SubjectView:
     @property
     def actions(self) -> list[tuple[str, Action]]:
         """Every action plan row, newest round first."""
-        rows: list[tuple[str, Action]] = []
+        return list(self._actions())
+
+    @property
+    def shown_actions(self) -> list[tuple[str, Action]]:
+        """The first :data:`SHOWN_ACTIONS` of :attr:`actions`: what a reader's report lists."""
+        return list(islice(self._actions(), SHOWN_ACTIONS))
+
+    @property
+    def more_actions(self) -> int:
+        """How many action plan rows :attr:`shown_actions` leaves out."""
+        return max(0, sum(len(r.actions) for r in self._reflections()) - SHOWN_ACTIONS)
+
+    def _reflections(self) -> Iterator[SelfReflectionResult]:
+        """The self-reflection results, newest round first."""
         for result in reversed(self.by_instrument.get("self-reflection", [])):
             if isinstance(result, SelfReflectionResult):
-                rows.extend((result.round, a) for a in result.actions)
-        return rows
+                yield result
+
+    def _actions(self) -> Iterator[tuple[str, Action]]:
+        for result in self._reflections():
+            yield from ((result.round, a) for a in result.actions)
 
 
 def subjects(results: Results) -> list[SubjectView]:
@@ -111,10 +137,12 @@ def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
 
 
 __all__ = [
+    "ALL_ACTIONS_COMMAND",
     "GROUP_NAMES",
     "INSTRUMENT_NAMES",
     "PHASE_NAMES",
     "PRINCIPLE_NAMES",
+    "SHOWN_ACTIONS",
     "SubjectView",
     "detail_rows",
     "ladder_of",

@@ -1,0 +1,85 @@
+"""The reports people read list a bounded number of action-plan rows per subject.
+
+HTML (and so PDF) and Markdown show the first :data:`SHOWN_ACTIONS` rows, newest round
+first, then one line saying how many more there are and how to get them all; CSV and
+JSON, for analysts, keep every row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+
+from coprod_connectors.report import render
+from coprod_connectors.report.view import ALL_ACTIONS_COMMAND, SHOWN_ACTIONS
+from coprod_connectors.scoring import Results
+
+ROW = re.compile(r'<td class="free">act-(\d+)</td>')
+MD_ROW = re.compile(r"^\| [^|]+ \| [^|]+ \| act-(\d+) \|", re.MULTILINE)
+LINE = {"en": "make a spreadsheet", "cy": "crëwch daenlen"}  # in the singular and the plural
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_html_shows_the_bound_then_one_line(
+    lang: str, with_actions: Callable[[int], Results]
+) -> None:
+    html = render(with_actions(SHOWN_ACTIONS + 1234), "html", lang=lang)
+    assert [int(i) for i in ROW.findall(html)] == list(range(SHOWN_ACTIONS))
+    lines = [line for line in html.splitlines() if ALL_ACTIONS_COMMAND in line]
+    assert len(lines) == 1
+    if lang == "en":
+        expected = "There are 1,234 more actions. To see them all, make a spreadsheet with"
+    else:
+        expected = "Mae 1,234 o gamau gweithredu eraill. I\u2019w gweld i gyd, crëwch daenlen"
+    assert lines[0].startswith(f"<p>{expected}")
+    assert lines[0].endswith(f"<code>{ALL_ACTIONS_COMMAND}</code></p>")
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_html_names_one_more_action_in_the_singular(
+    lang: str, with_actions: Callable[[int], Results]
+) -> None:
+    html = render(with_actions(SHOWN_ACTIONS + 1), "html", lang=lang)
+    assert len(ROW.findall(html)) == SHOWN_ACTIONS
+    singular = {
+        "en": "There is 1 more action. To see it,",
+        "cy": "Mae 1 cam gweithredu arall. I\u2019w weld,",
+    }
+    assert html.count(singular[lang]) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_html_with_no_more_than_the_bound_shows_every_row_and_no_line(
+    lang: str, with_actions: Callable[[int], Results]
+) -> None:
+    html = render(with_actions(SHOWN_ACTIONS), "html", lang=lang)
+    assert len(ROW.findall(html)) == SHOWN_ACTIONS
+    assert ALL_ACTIONS_COMMAND not in html
+    assert LINE[lang] not in html
+
+
+def test_markdown_shows_the_bound_then_one_line(with_actions: Callable[[int], Results]) -> None:
+    md = render(with_actions(SHOWN_ACTIONS + 7), "md")
+    assert [int(i) for i in MD_ROW.findall(md)] == list(range(SHOWN_ACTIONS))
+    expected = (
+        "There are 7 more actions. To see them all, make a spreadsheet with this command: "
+        f"`{ALL_ACTIONS_COMMAND}`\n"
+    )
+    assert md.count(expected) == 1
+    few = render(with_actions(3), "md")
+    assert [int(i) for i in MD_ROW.findall(few)] == [0, 1, 2]
+    assert ALL_ACTIONS_COMMAND not in few
+
+
+def test_csv_and_json_keep_every_row(with_actions: Callable[[int], Results]) -> None:
+    results = with_actions(SHOWN_ACTIONS + 5)
+    csv_text = render(results, "csv")
+    assert len(re.findall(r",act-\d+\n", csv_text)) == SHOWN_ACTIONS + 5
+    found = json.loads(render(results, "json"))
+    whats = [a["what"] for r in found["results"] for a in r.get("actions", [])]
+    assert [w for w in whats if w.startswith("act-")] == [
+        f"act-{i}" for i in range(SHOWN_ACTIONS + 5)
+    ]
