@@ -217,6 +217,23 @@ def test_a_copy_that_fails_leaves_the_report_whole(
     assert (two, two_said) == (alone, alone_said)
 
 
+@needs_fork
+def test_no_process_to_be_had_leaves_the_report_whole(
+    ram_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = f"sqlite:///{ram_dir / 's.db'}"
+    _store(path)
+    alone, alone_said = _report(path, ram_dir / "r.out", "-f", "json")
+
+    def refused(self: Forked[Any], work: Any) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # fork's EAGAIN
+
+    monkeypatch.setattr(Forked, "__init__", refused)
+    monkeypatch.setattr(report_cli, "SPLIT_FROM", 10)
+    two, two_said = _report(path, ram_dir / "r.out", "-f", "json")
+    assert (two, two_said) == (alone, alone_said)
+
+
 def test_a_small_store_or_one_core_is_read_by_one_process(
     ram_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -133,7 +133,10 @@ def count_in_two(
         return count(noting_deployments(second, seen)), seen, db.damaged
 
     started = time.monotonic()
-    job = Forked(other_half)
+    try:
+        job = Forked(other_half)
+    except OSError:  # no process to be had (a limit on processes, a sandbox): count alone
+        return None
     counted = count(noting_deployments(first, used))
     # the copy has as much to do: wait as long again and more, never for ever
     done = job.result(timeout=60 + 4 * (time.monotonic() - started))
