@@ -146,14 +146,18 @@ class FloorTable:
     temporary folder, written one page at a time with one ``executemany`` of
     ``(id, JSON text)`` tuples in one transaction, as a person would by hand."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str = "TEXT") -> None:
+        """``key``: the ids' column type (``INTEGER`` for whole-number ids: the row id)."""
         import sqlite3
         import tempfile
 
+        if key not in {"TEXT", "INTEGER"}:
+            msg = f"key must be TEXT or INTEGER, not {key!r}"
+            raise ValueError(msg)
         self._folder = tempfile.TemporaryDirectory()
         self.db = sqlite3.connect(Path(self._folder.name) / "floor.db", isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE rows (id TEXT PRIMARY KEY, raw TEXT NOT NULL)")
+        self.db.execute(f"CREATE TABLE rows (id {key} PRIMARY KEY, raw TEXT NOT NULL)")
 
     def insert(self, rows: list[tuple[Any, str]]) -> None:
         self.db.execute("BEGIN")
@@ -163,6 +167,49 @@ class FloorTable:
     def close(self) -> None:
         self.db.close()
         self._folder.cleanup()
+
+
+def timed_sync(
+    connector: Any,
+    deployment: Any,
+    profile: Any,
+    instrument: Any,
+    requests: Callable[[], int] | None = None,
+) -> dict[str, Any]:
+    """A first sync into a fresh SQLite store (timed: wall, CPU), then an incremental
+    re-sync with nothing new (its requests and time). ``requests`` gives the requests sent
+    so far (a counting transport); without it, the syncs' own counts are used."""
+    import tempfile
+
+    from coprod_connectors.store import Store
+    from coprod_connectors.sync import sync_deployment
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
+        store.record_deployment(deployment, instrument)
+        start_rss = rss_mib()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        first = sync_deployment(store, connector, deployment, profile)
+        seconds = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
+        assert first.ok, first.error
+        sent = requests() if requests else first.requests
+        started = time.perf_counter()
+        again = sync_deployment(store, connector, deployment, profile)
+        quiet = time.perf_counter() - started
+        assert again.ok, again.error
+        assert again.new == again.updated == 0, again
+        stored = store.count_responses()
+        store.close()
+    return {
+        "responses": stored,
+        "seconds": seconds,
+        "cpu": cpu,
+        "requests": sent,
+        "rss": start_rss,
+        "quiet_requests": requests() - sent if requests else again.requests,
+        "quiet_seconds": quiet,
+    }
 
 
 def measure_child(script: str, mode: str, args: Sequence[str]) -> dict[str, Any]:

@@ -43,7 +43,6 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -69,18 +68,13 @@ PAGE = 1000
 
 # --- in the child process: one measurement -------------------------------------------
 def _raw(url: str, count: int, *, insert: bool = False) -> dict[str, Any]:
-    import sqlite3
-
     import httpx
 
     fake_class = importlib.import_module(FAKE).FakeKpi
 
     fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     headers = {"Authorization": f"Token {fake.token}", "Accept": "application/json"}
-    folder = tempfile.TemporaryDirectory()
-    db = sqlite3.connect(Path(folder.name) / "floor.db", isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+    floor = _util.FloorTable(key="INTEGER") if insert else None
     start_rss = rss_mib()
     started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
@@ -92,19 +86,14 @@ def _raw(url: str, count: int, *, insert: bool = False) -> dict[str, Any]:
             body = reply.json()
             requests += 1
             responses += len(body["results"])
-            if insert:
-                db.execute("BEGIN")
-                db.executemany(
-                    "INSERT INTO rows VALUES (?, ?)",
-                    [(s["_id"], json.dumps(s)) for s in body["results"]],
-                )
-                db.execute("COMMIT")
+            if floor is not None:
+                floor.insert([(s["_id"], json.dumps(s)) for s in body["results"]])
             following = body["next"]
             del body, reply
     seconds = time.perf_counter() - started
     cpu = time.process_time() - started_cpu
-    db.close()
-    folder.cleanup()
+    if floor is not None:
+        floor.close()
     return {
         "responses": responses,
         "seconds": seconds,
@@ -145,8 +134,6 @@ def _pull(url: str, count: int, *, prefetch: bool = True) -> dict[str, Any]:
 
 
 def _sync(url: str, count: int) -> dict[str, Any]:
-    from coprod_connectors.store import Store
-    from coprod_connectors.sync import sync_deployment
     from coprod_kobotoolbox import KoboToolboxConnector
 
     fake_class = importlib.import_module(FAKE).FakeKpi
@@ -154,31 +141,7 @@ def _sync(url: str, count: int) -> dict[str, Any]:
     fake = fake_class(count, instrument=INSTRUMENT, seed=SEED)
     connector = KoboToolboxConnector(page_size=PAGE)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
-        store.record_deployment(deployment, fake.instrument)
-        start_rss = rss_mib()
-        started, started_cpu = time.perf_counter(), time.process_time()
-        first = sync_deployment(store, connector, deployment, profile)
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - started_cpu
-        assert first.ok, first.error
-        started = time.perf_counter()
-        again = sync_deployment(store, connector, deployment, profile)
-        quiet = time.perf_counter() - started
-        assert again.ok, again.error
-        assert again.new == again.updated == 0, again
-        stored = store.count_responses()
-        store.close()
-    return {
-        "responses": stored,
-        "seconds": seconds,
-        "cpu": cpu,
-        "requests": first.requests,
-        "rss": start_rss,
-        "quiet_requests": again.requests,
-        "quiet_seconds": quiet,
-    }
+    return _util.timed_sync(connector, deployment, profile, fake.instrument)
 
 
 def _pull_serial(url: str, count: int) -> dict[str, Any]:

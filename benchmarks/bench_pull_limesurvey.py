@@ -52,7 +52,6 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -134,53 +133,44 @@ def _raw_convert(url: str, count: int, page_size: int) -> dict[str, Any]:
 
 
 def _floor(url: str, count: int, page_size: int, *, insert: bool = False) -> dict[str, Any]:
-    import sqlite3
-
     import httpx
 
     fake = _fake(count)
     endpoint = f"{url}/index.php/admin/remotecontrol"
     last = max(fake.ids("complete"), default=0)
-    with tempfile.TemporaryDirectory() as folder:
-        db = sqlite3.connect(Path(folder) / "floor.db", isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
-        start_rss = rss_mib()
-        started, started_cpu = time.perf_counter(), time.process_time()
-        responses = requests = 0
-        with httpx.Client(timeout=600) as client:
+    floor = _util.FloorTable(key="INTEGER") if insert else None
+    start_rss = rss_mib()
+    started, started_cpu = time.perf_counter(), time.process_time()
+    responses = requests = 0
+    with httpx.Client(timeout=600) as client:
 
-            def call(method: str, *params: Any) -> Any:
-                reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
-                reply.raise_for_status()
-                return reply.json()["result"]
+        def call(method: str, *params: Any) -> Any:
+            reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
+            reply.raise_for_status()
+            return reply.json()["result"]
 
-            key = call("get_session_key", fake.user, fake.password)
+        key = call("get_session_key", fake.user, fake.password)
+        requests += 1
+        size = page_size or DEFAULT_RANGE
+        for low in range(1, last + 1, size):
+            exported = call(
+                "export_responses", key, fake.sid, "json", None, "complete", "code", "short",
+                low, low + size - 1,
+            )  # fmt: skip
             requests += 1
-            size = page_size or DEFAULT_RANGE
-            for low in range(1, last + 1, size):
-                exported = call(
-                    "export_responses", key, fake.sid, "json", None, "complete", "code", "short",
-                    low, low + size - 1,
-                )  # fmt: skip
-                requests += 1
-                if not isinstance(exported, str):
-                    continue  # no rows in this range
-                rows = json.loads(base64.b64decode(exported))["responses"]
-                responses += len(rows)
-                if insert:
-                    db.execute("BEGIN")
-                    db.executemany(
-                        "INSERT INTO rows VALUES (?, ?)",
-                        [(int(row["id"]), json.dumps(row)) for row in rows],
-                    )
-                    db.execute("COMMIT")
-                del rows, exported
-            call("release_session_key", key)
-            requests += 1
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - started_cpu
-        db.close()
+            if not isinstance(exported, str):
+                continue  # no rows in this range
+            rows = json.loads(base64.b64decode(exported))["responses"]
+            responses += len(rows)
+            if floor is not None:
+                floor.insert([(int(row["id"]), json.dumps(row)) for row in rows])
+            del rows, exported
+        call("release_session_key", key)
+        requests += 1
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - started_cpu
+    if floor is not None:
+        floor.close()
     return {
         "responses": responses,
         "seconds": seconds,
@@ -248,8 +238,6 @@ def _pull_serial(url: str, count: int, page_size: int) -> dict[str, Any]:
 def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     import httpx
 
-    from coprod_connectors.store import Store
-    from coprod_connectors.sync import sync_deployment
     from coprod_limesurvey import LimeSurveyConnector
 
     fake = _fake(count)
@@ -258,33 +246,11 @@ def _sync(url: str, count: int, page_size: int) -> dict[str, Any]:
     sized: dict[str, Any] = {"page_size": page_size} if page_size else {}
     connector = LimeSurveyConnector(client=client, **sized)
     deployment, profile = fake.deployment(url=url), fake.profile(url=url)
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
-        store.record_deployment(deployment, fake.instrument)
-        start_rss = rss_mib()
-        started, started_cpu = time.perf_counter(), time.process_time()
-        first = sync_deployment(store, connector, deployment, profile)
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - started_cpu
-        assert first.ok, first.error
-        requests = counting.requests
-        started = time.perf_counter()
-        again = sync_deployment(store, connector, deployment, profile)
-        quiet = time.perf_counter() - started
-        assert again.ok, again.error
-        assert again.new == again.updated == 0, again
-        stored = store.count_responses()
-        store.close()
+    result = _util.timed_sync(
+        connector, deployment, profile, fake.instrument, lambda: counting.requests
+    )
     client.close()
-    return {
-        "responses": stored,
-        "seconds": seconds,
-        "cpu": cpu,
-        "requests": requests,
-        "rss": start_rss,
-        "quiet_requests": counting.requests - requests,
-        "quiet_seconds": quiet,
-    }
+    return result
 
 
 MODES = {

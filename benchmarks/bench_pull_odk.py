@@ -37,7 +37,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -142,35 +141,8 @@ def _pull(url: str, count: int) -> dict[str, Any]:
 
 
 def _sync(url: str, count: int) -> dict[str, Any]:
-    from coprod_connectors.store import Store
-    from coprod_connectors.sync import sync_deployment
-
     connector, deployment, profile, instrument = _setup(url)
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(f"sqlite:///{Path(folder) / 'coprod.db'}")
-        store.record_deployment(deployment, instrument)
-        start_rss = rss_mib()
-        started, started_cpu = time.perf_counter(), time.process_time()
-        first = sync_deployment(store, connector, deployment, profile)
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - started_cpu
-        assert first.ok, first.error
-        started = time.perf_counter()
-        again = sync_deployment(store, connector, deployment, profile)
-        quiet = time.perf_counter() - started
-        assert again.ok, again.error
-        assert again.new == again.updated == 0, again
-        stored = store.count_responses()
-        store.close()
-    return {
-        "responses": stored,
-        "seconds": seconds,
-        "cpu": cpu,
-        "requests": first.requests,
-        "rss": start_rss,
-        "quiet_requests": again.requests,
-        "quiet_seconds": quiet,
-    }
+    return _util.timed_sync(connector, deployment, profile, instrument)
 
 
 MODES = {"raw": _raw, "raw+insert": _raw_insert, "pull": _pull, "sync": _sync}
