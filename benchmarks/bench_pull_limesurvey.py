@@ -91,6 +91,17 @@ def _fake(count: int) -> Any:
     return fake_class(count, instrument=builtin_instrument(INSTRUMENT), seed=SEED)
 
 
+def _rpc(client: Any, endpoint: str) -> Any:
+    """A plain JSON-RPC call to RemoteControl over ``client``, as a person would write it."""
+
+    def call(method: str, *params: Any) -> Any:
+        reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
+        reply.raise_for_status()
+        return reply.json()["result"]
+
+    return call
+
+
 def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict[str, Any]:
     import httpx
 
@@ -102,12 +113,7 @@ def _raw(url: str, count: int, page_size: int, *, convert: bool = False) -> dict
     start_rss = rss_mib()
     started, started_cpu = time.perf_counter(), time.process_time()
     with httpx.Client(timeout=600) as client:
-
-        def call(method: str, *params: Any) -> Any:
-            reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
-            reply.raise_for_status()
-            return reply.json()["result"]
-
+        call = _rpc(client, endpoint)
         key = call("get_session_key", fake.user, fake.password)
         exported = call("export_responses", key, fake.sid, "json", None, "complete", "code")
         rows = json.loads(base64.b64decode(exported))["responses"]
@@ -143,12 +149,7 @@ def _floor(url: str, count: int, page_size: int, *, insert: bool = False) -> dic
     started, started_cpu = time.perf_counter(), time.process_time()
     responses = requests = 0
     with httpx.Client(timeout=600) as client:
-
-        def call(method: str, *params: Any) -> Any:
-            reply = client.post(endpoint, json={"method": method, "params": params, "id": 1})
-            reply.raise_for_status()
-            return reply.json()["result"]
-
+        call = _rpc(client, endpoint)
         key = call("get_session_key", fake.user, fake.password)
         requests += 1
         size = page_size or DEFAULT_RANGE
