@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 
-import msgspec
 from pydantic import BaseModel
+from pydantic_core import from_json
 
 from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
 from coprod_connectors.responses import _ROUND, Flag, FlagKind, Response
@@ -609,6 +609,7 @@ _new = object.__new__
 # --- reading a Response back from its JSON ------------------------------------------------
 
 _RESPONSE_FIELDS = tuple(Response.model_fields)
+_FLAG_FIELDS = tuple(Flag.model_fields)
 _FLAG_KINDS = {kind.value: kind for kind in FlagKind}
 #: A time in UTC as :meth:`Response.to_json` writes it (ASCII digits only: ``\d`` would take
 #: any script's digits).
@@ -618,59 +619,18 @@ _WRITTEN_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{
 def response_from_json(text: str | bytes) -> Response:
     """``Response.model_validate_json(text)``: the same response, or the same error.
 
-    Quicker for JSON in the form :meth:`Response.to_json` writes (every field,
-    the time in UTC with ``Z``), such as a store's rows: msgspec reads the text
-    and checks each field's JSON type in one pass in C (its values are the ones
-    pydantic's parser reads: whole numbers of any size exact, floats correctly
-    rounded, the last of a key given twice), what remains of validation (the
-    time, the round name, the flags) is checked here, and the response is
-    built without a second validation. Anything else (a field missing, added or
-    of another type, another form of time, a round or flag validation would
-    refuse, a number JSON cannot hold, text that is not JSON) goes through the
-    model's full validation, which decides and explains.
+    Quicker for JSON in the form :meth:`Response.to_json` writes (every field, in
+    the model's order, the time in UTC with ``Z``), such as a store's rows:
+    the text is parsed by pydantic's own JSON parser (so numbers, nesting and
+    escapes read exactly as validation reads them), every field's type is
+    checked as validation would check it, and the response is built without a
+    second validation. Anything else (a field missing, added or of another
+    type, another form of time, a round or flag validation would refuse, text
+    that is not JSON) goes through the model's full validation, which decides
+    and explains.
     """
     made = _as_written(text)
     return Response.model_validate_json(text) if made is None else made
-
-
-#: The answers msgspec reads in the quick path: a value, a list of values or of rows of
-#: values, or one row (what conversion gives). Nesting deeper than this (pydantic's JSON
-#: parser refuses more than 201 levels) goes through validation.
-_Value = str | int | float | bool | None
-_Item = _Value | dict[str, _Value]
-_Answer = _Value | list[_Item] | dict[str, _Value]
-
-
-class _WrittenFlag(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A flag as :meth:`Response.to_json` writes it."""
-
-    code: str
-    kind: str
-    value: _Answer
-    message: str
-
-
-class _Written(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """The fields of a response as :meth:`Response.to_json` writes them, every one there,
-    each of the JSON type the model takes without converting it."""
-
-    instrument: str
-    instrument_version: str
-    response_id: str
-    submitted_at: str
-    language: str
-    round: str
-    subject: str | None
-    role: str | None
-    deployment: str | None
-    platform: str | None
-    complete: bool
-    answers: dict[str, _Answer]
-    flags: list[_WrittenFlag]
-
-
-_read_written = msgspec.json.Decoder(_Written).decode
-_as_dict = msgspec.structs.asdict
 
 
 def _as_written(text: Any) -> Response | None:
@@ -679,38 +639,73 @@ def _as_written(text: Any) -> Response | None:
     if type(text) is not str and type(text) is not bytes:
         return None
     try:
-        written = _read_written(text)
-    except (msgspec.DecodeError, RecursionError):  # validation decides (and explains)
+        data = from_json(text)
+    except ValueError:
         return None
-    submitted_at, round_ = written.submitted_at, written.round
-    if (
-        written.response_id == ""
-        or _WRITTEN_TIME.fullmatch(submitted_at) is None
-        or (round_ not in _ROUNDS and not _round_name(round_))
+    if type(data) is not dict or tuple(data) != _RESPONSE_FIELDS:
+        return None
+    (
+        instrument,
+        version,
+        response_id,
+        submitted_at,
+        language,
+        round_,
+        subject,
+        role,
+        deployment,
+        platform,
+        complete,
+        answers,
+        flags,
+    ) = data.values()
+    if not (
+        type(instrument) is str
+        and type(version) is str
+        and type(response_id) is str
+        and response_id != ""
+        and type(language) is str
+        and type(round_) is str
+        and type(subject) in _TEXT_OR_NONE
+        and type(role) in _TEXT_OR_NONE
+        and type(deployment) in _TEXT_OR_NONE
+        and type(platform) in _TEXT_OR_NONE
+        and type(complete) is bool
+        and type(answers) is dict
+        and type(flags) is list
+        and type(submitted_at) is str
+        and _WRITTEN_TIME.fullmatch(submitted_at) is not None
+        and _ROUND.fullmatch(round_) is not None
     ):
         return None
     try:  # the form is checked above; what remains is whether the date exists
-        when = datetime.fromisoformat(submitted_at[:-1] + "+00:00")
+        data["submitted_at"] = datetime.fromisoformat(submitted_at[:-1] + "+00:00")
     except ValueError:
         return None
-    data = _as_dict(written)
-    data["submitted_at"] = when
-    if written.flags:
-        flags = []
-        for flag in written.flags:
-            kind = _FLAG_KINDS.get(flag.kind)
-            if kind is None:
-                return None
-            fields = {"code": flag.code, "kind": kind, "value": flag.value, "message": flag.message}
-            flags.append(construct(Flag, fields))
-        data["flags"] = flags
-    # construct(Response, data) written out (every field is there, in the model's order)
+    if flags:
+        made = [_flag_as_written(f) for f in flags]
+        if not all(made):
+            return None
+        data["flags"] = made
+    # construct(Response, data) written out (every field is there, in order)
     response = _new(Response)
     _set(response, "__dict__", data)
     _set(response, "__pydantic_fields_set__", set(_RESPONSE_FIELDS))
     _set(response, "__pydantic_extra__", None)
     _set(response, "__pydantic_private__", None)
     return response
+
+
+def _flag_as_written(item: Any) -> Flag | None:
+    if type(item) is not dict or tuple(item) != _FLAG_FIELDS:
+        return None
+    code, kind, value, message = item.values()
+    if type(code) is not str or type(kind) is not str or type(message) is not str:
+        return None
+    found = _FLAG_KINDS.get(kind)
+    if found is None:
+        return None
+    return construct(Flag, {"code": code, "kind": found, "value": value, "message": message})
 
 
 # Instruments are frozen, so their plans never go stale; keyed by id() and
