@@ -246,3 +246,51 @@ def test_relevance_describes_itself() -> None:
     relevant = instrument.question("howMuch").relevant
     assert relevant is not None
     assert relevant.describe() == "paid is y"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "instruments/builtin/self-reflection.yaml",
+        "instruments/builtin/checklist.yaml",
+        "instruments/builtin/ladder-check.yaml",
+        "ladders/five-rung.yaml",
+        "ladders/seven-rung.yaml",
+    ],
+)
+def test_own_files_read_the_same_by_either_parser(name: str) -> None:
+    """The package's own YAML (read by libyaml where there is one) gives the same data and
+    the same node tree (lines for error messages) as PyYAML's parser gives."""
+    from importlib import resources
+
+    from coprod_connectors.instruments.loader import load_yaml
+
+    text = (resources.files("coprod_connectors") / name).read_text(encoding="utf-8")
+    plain_root, plain = load_yaml(text)
+    quick_root, quick = load_yaml(text, ours=True)
+    assert quick == plain
+    assert plain_root is not None
+    assert quick_root is not None
+    assert quick_root.start_mark.line == plain_root.start_mark.line
+    assert [k.start_mark.line for k, _ in quick_root.value] == [
+        k.start_mark.line for k, _ in plain_root.value
+    ]
+
+
+@pytest.mark.parametrize("ours", [False, True])
+def test_either_parser_refuses_a_key_twice(ours: bool) -> None:
+    import yaml
+
+    from coprod_connectors.instruments.loader import load_yaml
+
+    with pytest.raises(yaml.YAMLError, match="found the key 'a' twice"):
+        load_yaml("a: 1\nb: 2\na: 3\n", ours=ours)
+
+
+def test_yaml_from_outside_nested_very_deep_is_refused_not_a_crash() -> None:
+    """libyaml's parser (used for the package's own files only) crashes the process on
+    text nested a hundred thousand levels deep; a file from outside never reaches it."""
+    from coprod_connectors.instruments.loader import YamlTooBigError, load_yaml
+
+    with pytest.raises(YamlTooBigError):
+        load_yaml("[" * 100_000 + "]" * 100_000)

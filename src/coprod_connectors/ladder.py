@@ -152,12 +152,13 @@ class LadderModel(_Model):
         return [r.id for r in self.rungs].index(rung_id)
 
 
-def parse_ladder(text: str, *, source: str) -> LadderModel:
-    """A ladder model from YAML text; errors name the source."""
+def parse_ladder(text: str, *, source: str, ours: bool = False) -> LadderModel:
+    """A ladder model from YAML text; errors name the source (``ours``: a built-in's, see
+    :func:`~coprod_connectors.instruments.loader.load_yaml`)."""
     from coprod_connectors.instruments.loader import load_yaml
 
     try:
-        _, data = load_yaml(text)
+        _, data = load_yaml(text, ours=ours)
         return LadderModel.model_validate(data)
     except ValidationError as exc:
         raise _ladder_problem(exc, source) from exc
@@ -179,7 +180,7 @@ def _ladder_problem(exc: ValidationError, source: str) -> ConfigError:
 @cache
 def builtin_ladder(ladder_id: str) -> LadderModel:
     resource = resources.files("coprod_connectors") / "ladders" / f"{ladder_id}.yaml"
-    return parse_ladder(resource.read_text(encoding="utf-8"), source=f"{ladder_id}.yaml")
+    return parse_ladder(resource.read_text(encoding="utf-8"), source=f"{ladder_id}.yaml", ours=True)
 
 
 def load_ladder(ref: str | LadderModel) -> LadderModel:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -21,7 +21,19 @@ class _StrictLoader(yaml.SafeLoader):
     """A safe loader that refuses a key given twice in one mapping."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+if TYPE_CHECKING:
+    _QuickLoader = yaml.SafeLoader
+else:  # libyaml's parser where PyYAML was built with it (ten times quicker), else PyYAML's own
+    _QuickLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _OwnLoader(_QuickLoader):
+    """:class:`_StrictLoader` with libyaml's parser, for this package's own files only:
+    libyaml builds the node tree by recursion in C, which a text nested a hundred thousand
+    levels deep crashes; PyYAML's parser stops at Python's recursion limit."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, yaml.Node] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
@@ -36,10 +48,8 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
     return loader.construct_mapping(node)
 
 
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
+for _loader in (_StrictLoader, _OwnLoader):
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 #: Bounds on a YAML file from outside: nodes counted with every alias expanded (so an
@@ -73,16 +83,24 @@ def _check_tree(root: yaml.Node | None) -> None:
             stack.extend((item, depth + 1) for item in node.value)
 
 
-def load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+def load_yaml(text: str, *, ours: bool = False) -> tuple[yaml.Node | None, Any]:
     """YAML from outside as (node tree, data): safe tags only, no key twice, bounded in size
-    and depth (:class:`YamlTooBigError`); other faults are ``yaml.YAMLError``."""
+    and depth (:class:`YamlTooBigError`); other faults are ``yaml.YAMLError``.
+
+    ``ours``: the text is one of this package's own files (a built-in instrument or
+    ladder), read by libyaml's quicker parser where there is one."""
+    loader = (_OwnLoader if ours else _StrictLoader)(text)
     try:
-        root = yaml.compose(text, Loader=_StrictLoader)
-    except RecursionError:
-        msg = "nested too deeply to read"
-        raise YamlTooBigError(msg) from None
-    _check_tree(root)
-    data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        try:
+            root = loader.get_single_node()
+        except RecursionError:
+            msg = "nested too deeply to read"
+            raise YamlTooBigError(msg) from None
+        _check_tree(root)
+        # built from the tree just checked: the text is parsed once
+        data = None if root is None else loader.construct_document(root)
+    finally:
+        loader.dispose()
     return root, data
 
 
@@ -154,10 +172,11 @@ def _is_union_tag(part: int | str) -> bool:
     return isinstance(part, str) and part in {"AnswerIn", "Answered", "AllOf", "AnyOf", "Not"}
 
 
-def parse_instrument(text: str, *, source: str = "<instrument>") -> Instrument:
-    """Parse and validate an instrument from YAML (or JSON) text."""
+def parse_instrument(text: str, *, source: str = "<instrument>", ours: bool = False) -> Instrument:
+    """Parse and validate an instrument from YAML (or JSON) text (``ours``: a built-in's,
+    see :func:`load_yaml`)."""
     try:
-        root, data = load_yaml(text)
+        root, data = load_yaml(text, ours=ours)
     except YamlTooBigError as exc:
         raise InstrumentError(
             [Problem("", f"too big to be an instrument: {exc}")], source=source
@@ -233,7 +252,8 @@ def builtin_instrument(instrument_id: str) -> Instrument:
     resource = (
         resources.files("coprod_connectors.instruments") / "builtin" / f"{instrument_id}.yaml"
     )
-    return parse_instrument(resource.read_text(encoding="utf-8"), source=f"{instrument_id}.yaml")
+    text = resource.read_text(encoding="utf-8")
+    return parse_instrument(text, source=f"{instrument_id}.yaml", ours=True)
 
 
 def builtin_instruments() -> Iterator[Instrument]:
