@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     print(f"`coprod report` over a store of {args.count:,} responses (SQLite, {path})")
     print(_util.machine())
+    print(_util.compile_installed())
     print(f"load average before: {os.getloadavg()[0]:.2f}\n")
 
     command = ["report", "--store", str(path), "--format", args.format]
