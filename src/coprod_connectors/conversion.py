@@ -594,21 +594,34 @@ def construct(cls: type[_M], fields: dict[str, Any]) -> _M:
         names = _plain_fields(cls)
     if names is None or tuple(fields) != names:
         return cls.model_construct(**fields)
-    made = cls.__new__(cls)
-    _set(made, "__dict__", fields)
-    _set(made, "__pydantic_fields_set__", set(names))
-    _set(made, "__pydantic_extra__", None)
-    _set(made, "__pydantic_private__", None)
-    return made
+    return _made(cls, fields, names)
 
 
-_set = object.__setattr__
 _new = object.__new__
+# pydantic's own slots, which every model has; their descriptors are called directly
+# (``object.__setattr__`` would look each one up through the class first)
+_slots = BaseModel.__dict__
+_set_dict = _slots["__dict__"].__set__
+_set_fields_set = _slots["__pydantic_fields_set__"].__set__
+_set_extra = _slots["__pydantic_extra__"].__set__
+_set_private = _slots["__pydantic_private__"].__set__
+
+
+def _made(cls: type[_M], fields: dict[str, Any], names: Iterable[str]) -> _M:
+    """An instance of ``cls`` holding ``fields`` as ``model_construct`` leaves it: the
+    fields as its ``__dict__``, ``names`` as the fields set, no extra, no private."""
+    made: _M = _new(cls)
+    _set_dict(made, fields)
+    _set_fields_set(made, set(names))
+    _set_extra(made, None)
+    _set_private(made, None)
+    return made
 
 
 # --- reading a Response back from its JSON ------------------------------------------------
 
 _RESPONSE_FIELDS = tuple(Response.model_fields)
+_RESPONSE_NAMES = frozenset(_RESPONSE_FIELDS)
 _FLAG_FIELDS = tuple(Flag.model_fields)
 _FLAG_KINDS = {kind.value: kind for kind in FlagKind}
 #: A time in UTC as :meth:`Response.to_json` writes it (ASCII digits only: ``\d`` would take
@@ -687,13 +700,7 @@ def _as_written(text: Any) -> Response | None:
         if not all(made):
             return None
         data["flags"] = made
-    # construct(Response, data) written out (every field is there, in order)
-    response = _new(Response)
-    _set(response, "__dict__", data)
-    _set(response, "__pydantic_fields_set__", set(_RESPONSE_FIELDS))
-    _set(response, "__pydantic_extra__", None)
-    _set(response, "__pydantic_private__", None)
-    return response
+    return _made(Response, data, _RESPONSE_NAMES)  # every field is there, in order
 
 
 def _flag_as_written(item: Any) -> Flag | None:
