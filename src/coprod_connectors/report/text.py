@@ -87,7 +87,7 @@ def _result(result: Result, explainer: Explainer) -> RenderableType:
         steps.add_column(width=1, no_wrap=True)
         steps.add_column(overflow="fold")
         for change in explained.changes:
-            steps.add_row("•", Text(printable(change)))
+            steps.add_row(Text("•"), Text(printable(change)))
         goal = fill(said.gettext("To reach {rung}:"), rung=explained.next_rung)
         grid.add_row(Text(f"  {nxt}", style="green"), Group(Text(printable(goal)), steps))
     return Group(heading, grid)
