@@ -275,4 +275,4 @@ def demo(
         markup_safe(f"3. Scored them: {output / 'results.json'}; report: {output / 'report.html'}")
     )
     console.print()
-    print_summary(results, console)
+    print_summary(results, console, lang=lang)

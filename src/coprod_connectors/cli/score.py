@@ -31,12 +31,12 @@ class Paper(str, Enum):
     letter = "letter"
 
 
-# The options of the reports people read (html and pdf), shared by score and report.
+# The options of the reports people read (text, html and pdf), shared by score and report.
 LangOption = Annotated[
     str,
     typer.Option(
         "--lang",
-        help="The language of an html or pdf report: en, or cy (Welsh).",
+        help="The language of a text, html or pdf report: en, or cy (Welsh).",
         envvar="COPROD_REPORT_LANG",
     ),
 ]
@@ -152,7 +152,7 @@ def write_report(
 
         from coprod_connectors.report.text import print_summary
 
-        print_summary(results, Console(highlight=False))
+        print_summary(results, Console(highlight=False), lang=lang)
         return
     from coprod_connectors.report import render_pieces
 

@@ -1,7 +1,8 @@
 """Reports from scored results: terminal text, Markdown, JSON, CSV, HTML and PDF, from one Results.
 
-HTML and PDF speak the reader's language (``lang``, from the gettext catalogues
-in ``coprod_connectors/locale``); JSON and CSV keep the codes, for analysts and scripts.
+The terminal text, HTML and PDF speak the reader's language (``lang``, from the gettext
+catalogues in ``coprod_connectors/locale``); JSON and CSV keep the codes, for analysts
+and scripts.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def render(
     if fmt == "text":
         from coprod_connectors.report.text import text_summary
 
-        return text_summary(results)
+        return text_summary(results, lang=lang)
     from coprod_connectors.errors import ConfigError
 
     msg = f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)} (or pdf)"

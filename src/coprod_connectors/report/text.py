@@ -1,70 +1,101 @@
-"""The terminal summary: per subject and round, the rung and the reasons for it."""
+"""The terminal summary: per subject and round, the rung and the reasons for it.
+
+It is for the person at the terminal, so it speaks as the HTML report does: the
+plain-word reasons of :class:`~coprod_connectors.report.explain.Explainer`, every
+principle, statement, phase and choice by its label, in the report's language.
+The scorer's own reasons, with codes, are for analysts: ``--format json`` or
+``csv`` (each result's ``reasons`` and ``next_rung``), and the "Analyst details"
+of the Markdown and HTML reports.
+"""
 
 from __future__ import annotations
 
 import io
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from coprod_connectors.report.view import INSTRUMENT_NAMES, ladder_of, rung_label, subjects
+from coprod_connectors.report.explain import Explainer, fill
+from coprod_connectors.report.i18n import N_, words
+from coprod_connectors.report.labels import Labels
+from coprod_connectors.report.view import ladder_of, subjects
 from coprod_connectors.safety import printable
-from coprod_connectors.scoring.models import Results
+from coprod_connectors.scoring.models import Result, Results
 
 
-def print_summary(results: Results, console: Console) -> None:
-    """Print the summary; every text goes through :class:`rich.text.Text`, never markup."""
-    model = ladder_of(results)
-    console.print(
-        Text.assemble(
-            ("Ladder: ", "bold"),
-            model.title,
-            f"   privacy threshold: groups under {results.k} people are not shown alone",
-        )
-    )
+def print_summary(results: Results, console: Console, *, lang: str = "en") -> None:
+    """Print the summary in ``lang``, a result at a time; every text goes through
+    :func:`~coprod_connectors.safety.printable` into a :class:`rich.text.Text`, never markup."""
+    labels = Labels(words(lang), ladder_of(results))
+    explainer = Explainer(labels)
+    said = labels.words
+    privacy = said.ngettext(
+        "A group of fewer than %(num)d person is never shown on its own.",
+        "Groups of fewer than %(num)d people are never shown on their own.",
+        results.k,
+    ) % {"num": results.k}
+    ladder = fill(said.gettext("Ladder: {ladder}."), ladder=labels.ladder_title())
+    console.print(Text.assemble((printable(ladder), "bold"), " ", printable(privacy)))
     if not results.results:
-        console.print("No responses to score.")
+        console.print(Text(printable(said.gettext("There are no responses to report on."))))
     for view in subjects(results):
         console.print()
-        console.rule(Text(printable(view.name), style="bold"))
-        for instrument, items in view.by_instrument.items():
+        name = view.name if view.name_given else said.said(N_("No subject given"))
+        console.rule(Text(printable(name), style="bold"))
+        for items in view.by_instrument.values():
             for result in items:
-                rung = rung_label(model, result.rung)
-                console.print(
-                    Text.assemble(
-                        (INSTRUMENT_NAMES[instrument], "bold"),
-                        f"  {printable(result.round)}  ",
-                        (rung, "bold cyan" if result.rung else "bold yellow"),
-                        f"  ({result.respondents} respondents)",
-                    )
-                )
-                grid = Table.grid(padding=(0, 1))
-                grid.add_column(width=6, no_wrap=True)
-                grid.add_column(overflow="fold")
-                for reason in result.reasons:
-                    grid.add_row(Text("  why", style="dim"), Text(printable(reason)))
-                if result.next_rung is not None:
-                    step = f"to reach {result.next_rung.rung}: "
-                    grid.add_row(
-                        Text("  next", style="green"),
-                        Text(printable(step + "; ".join(result.next_rung.changes))),
-                    )
-                console.print(grid)
+                console.print(_result(result, explainer))
     for instrument, count in results.unscored.items():
         console.print(
             Text(
                 printable(
-                    f"Not scored: {count} responses to {instrument!r} "
-                    "(not a built-in instrument, or a version the scorer does not know)"
+                    said.ngettext(
+                        "Not scored: {count} response to “{instrument}” (not a built-in "
+                        "instrument, or a version the scorer does not know).",
+                        "Not scored: {count} responses to “{instrument}” (not a built-in "
+                        "instrument, or a version the scorer does not know).",
+                        count,
+                    ).format(count=count, instrument=instrument)
                 )
             )
         )
 
 
-def text_summary(results: Results, *, width: int = 100) -> str:
+def _result(result: Result, explainer: Explainer) -> RenderableType:
+    """One result: a heading line, a "why" line per reason, then what would move it up."""
+    said = explainer.words
+    explained = explainer.explain(result)
+    people = said.ngettext("from %(num)d person", "from %(num)d people", result.respondents) % {
+        "num": result.respondents
+    }
+    heading = Text.assemble(
+        (printable(explainer.labels.instrument(result.instrument)), "bold"),
+        f" ({printable(result.round)})  ",
+        (printable(explained.rung), "bold cyan" if result.rung else "bold yellow"),
+        f"  ({printable(people)})",
+    )
+    why, nxt = said.gettext("why"), said.gettext("next")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=2 + max(cell_len(why), cell_len(nxt)), no_wrap=True)
+    grid.add_column(overflow="fold")
+    for reason in explained.reasons:
+        grid.add_row(Text(f"  {why}", style="dim"), Text(printable(reason)))
+    if explained.next_rung is not None and explained.changes:
+        steps = Table.grid(padding=(0, 1))
+        steps.add_column(width=1, no_wrap=True)
+        steps.add_column(overflow="fold")
+        for change in explained.changes:
+            steps.add_row(Text("•"), Text(printable(change)))
+        goal = fill(said.gettext("To reach {rung}:"), rung=explained.next_rung)
+        grid.add_row(Text(f"  {nxt}", style="green"), Group(Text(printable(goal)), steps))
+    return Group(heading, grid)
+
+
+def text_summary(results: Results, *, width: int = 100, lang: str = "en") -> str:
     """The summary as plain text (no colour codes)."""
     out = io.StringIO()
     console = Console(file=out, width=width, no_color=True, force_terminal=False, highlight=False)
-    print_summary(results, console)
+    print_summary(results, console, lang=lang)
     return out.getvalue()
