@@ -61,15 +61,21 @@ def test_html_with_no_more_than_the_bound_shows_every_row_and_no_line(
     assert LINE[lang] not in html
 
 
-def test_markdown_shows_the_bound_then_one_line(with_actions: Callable[[int], Results]) -> None:
-    md = render(with_actions(SHOWN_ACTIONS + 7), "md")
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_markdown_shows_the_bound_then_one_line(
+    lang: str, with_actions: Callable[[int], Results]
+) -> None:
+    md = render(with_actions(SHOWN_ACTIONS + 7), "md", lang=lang)
     assert [int(i) for i in MD_ROW.findall(md)] == list(range(SHOWN_ACTIONS))
-    expected = (
-        "There are 7 more actions. To see them all, make a spreadsheet with this command: "
-        f"`{ALL_ACTIONS_COMMAND}`\n"
-    )
-    assert md.count(expected) == 1
-    few = render(with_actions(3), "md")
+    said = {
+        "en": "There are 7 more actions. To see them all, make a spreadsheet with this command:",
+        "cy": "Mae 7 o gamau gweithredu eraill. I\u2019w gweld i gyd, crëwch daenlen",
+    }
+    lines = [line for line in md.splitlines() if ALL_ACTIONS_COMMAND in line]
+    assert len(lines) == 1
+    assert lines[0].startswith(said[lang])
+    assert lines[0].endswith(f" `{ALL_ACTIONS_COMMAND}`")
+    few = render(with_actions(3), "md", lang=lang)
     assert [int(i) for i in MD_ROW.findall(few)] == [0, 1, 2]
     assert ALL_ACTIONS_COMMAND not in few
 

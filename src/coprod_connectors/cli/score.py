@@ -31,12 +31,12 @@ class Paper(str, Enum):
     letter = "letter"
 
 
-# The options of the reports people read (text, html and pdf), shared by score and report.
+# The options of the reports people read (text, md, html and pdf), shared by score and report.
 LangOption = Annotated[
     str,
     typer.Option(
         "--lang",
-        help="The language of a text, html or pdf report: en, or cy (Welsh).",
+        help="The language of a text, md, html or pdf report: en, or cy (Welsh).",
         envvar="COPROD_REPORT_LANG",
     ),
 ]

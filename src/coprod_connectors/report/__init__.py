@@ -1,6 +1,6 @@
 """Reports from scored results: terminal text, Markdown, JSON, CSV, HTML and PDF, from one Results.
 
-The terminal text, HTML and PDF speak the reader's language (``lang``, from the gettext
+The terminal text, Markdown, HTML and PDF speak the reader's language (``lang``, from the gettext
 catalogues in ``coprod_connectors/locale``); JSON and CSV keep the codes, for analysts
 and scripts.
 """
@@ -35,7 +35,7 @@ def render(
     if fmt == "md":
         from coprod_connectors.report.markdown import to_markdown
 
-        return to_markdown(results, title=title or "Co-production report")
+        return to_markdown(results, title=title, lang=lang)
     if fmt == "html":
         from coprod_connectors.report.html import to_html
 
@@ -70,7 +70,7 @@ def render_pieces(
     if fmt == "md":
         from coprod_connectors.report.markdown import markdown_pieces
 
-        return markdown_pieces(results, title=title or "Co-production report")
+        return markdown_pieces(results, title=title, lang=lang)
     if fmt == "html":
         from coprod_connectors.report.html import html_pieces
 

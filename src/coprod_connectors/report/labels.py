@@ -171,6 +171,20 @@ class Labels:
     def rag(self, code: str) -> Said:
         return self._own(RAG_NAMES, code)
 
+    def privacy(self, k: int) -> str:
+        """The privacy threshold ``k`` in a sentence."""
+        return self.words.ngettext(
+            "A group of fewer than %(num)d person is never shown on its own.",
+            "Groups of fewer than %(num)d people are never shown on their own.",
+            k,
+        ) % {"num": k}
+
+    def from_people(self, count: int) -> str:
+        """How many people a result is from: "from 18 people"."""
+        return self.words.ngettext("from %(num)d person", "from %(num)d people", count) % {
+            "num": count
+        }
+
     def more_actions(self, count: int) -> str:
         """The line after a subject's first action plans when ``count`` more were left out
         (the command that makes the spreadsheet of them all follows it)."""

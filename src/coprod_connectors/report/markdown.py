@@ -1,6 +1,13 @@
-"""Markdown: the same content as the HTML report, for a wiki, an email or a pull request.
+"""Markdown: the HTML report's words, for a wiki, an email or a pull request.
 
-Free text is escaped for Markdown and for the HTML a Markdown renderer passes through.
+It speaks as the HTML report and the terminal summary do: in the report's language
+(``lang``, from the same gettext catalogues), every principle, statement, phase and
+rung by its label, the reasons in plain words from the same
+:class:`~coprod_connectors.report.explain.Explainer`; the codes and the scorer's own
+reasons only under each result's "Analyst details".
+
+Every text is escaped for Markdown and for the HTML a Markdown renderer passes
+through (respondents' free text above all); the report's own markup is added after.
 """
 
 from __future__ import annotations
@@ -8,28 +15,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from coprod_connectors.report.explain import Explainer
-from coprod_connectors.report.i18n import words
+from coprod_connectors.report.explain import Explainer, fill
+from coprod_connectors.report.i18n import N_, words
 from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.view import (
     ALL_ACTIONS_COMMAND,
-    GROUP_NAMES,
-    INSTRUMENT_NAMES,
-    PRINCIPLE_NAMES,
-    detail_rows,
+    SubjectView,
     ladder_of,
-    rung_label,
     subjects,
+    themes_by_code,
 )
 from coprod_connectors.scoring.models import (
     ChecklistResult,
-    LadderCheckPerspective,
+    LadderCheckResult,
     Result,
     Results,
-    SelfReflectionPerspective,
+    SelfReflectionResult,
 )
 
 # inline markup anywhere in a line; block markup (lists, headings, quotes) only at its start
+#: what an empty cell shows (an en dash, as in the HTML report)
+NOTHING = "\u2013"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+#>]|(\d+)([.)]))")
 
@@ -62,15 +68,17 @@ def _code_text(value: str) -> str:
     return "".join(out)
 
 
-def to_markdown(results: Results, *, title: str = "Co-production report") -> str:
+def to_markdown(results: Results, *, title: str | None = None, lang: str = "en") -> str:
     """The whole report as one text (:func:`markdown_pieces` gives the same text in pieces)."""
-    return "\n".join(_lines(results, title)).rstrip("\n") + "\n"
+    return "\n".join(_lines(results, title, lang)).rstrip("\n") + "\n"
 
 
-def markdown_pieces(results: Results, *, title: str = "Co-production report") -> Iterator[str]:
+def markdown_pieces(
+    results: Results, *, title: str | None = None, lang: str = "en"
+) -> Iterator[str]:
     """:func:`to_markdown`'s text, a line at a time: a report with tens of thousands of
     action-plan rows is written without ever holding its whole text or all its lines."""
-    return joined_lines(_lines(results, title))
+    return joined_lines(_lines(results, title, lang))
 
 
 def joined_lines(lines: Iterable[str]) -> Iterator[str]:
@@ -89,109 +97,219 @@ def joined_lines(lines: Iterable[str]) -> Iterator[str]:
     yield "\n"
 
 
-def _lines(results: Results, title: str) -> Iterator[str]:
-    model = ladder_of(results)
-    labels = Labels(words("en"), model)
+class Inert(str):
+    """Markdown of our own making, already safe: a table cell written as it is."""
+
+    __slots__ = ()
+
+
+def _row(cells: Iterable[object]) -> str:
+    """A table row, every cell made inert (but an :class:`Inert` one, made so already)."""
+    return "| " + " | ".join(c if isinstance(c, Inert) else md_text(c) for c in cells) + " |"
+
+
+def _table(caption: str, header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+    """A table with its caption above it (in italics) and a blank line after it."""
+    yield from (f"*{md_text(caption)}*", "", _row(header), "|" + " --- |" * len(header))
+    yield from (_row(row) for row in rows)
+    yield ""
+
+
+def _lines(results: Results, title: str | None, lang: str) -> Iterator[str]:
+    said = words(lang)
+    labels = Labels(said, ladder_of(results))
     explainer = Explainer(labels)
+    _ = said.gettext
+    ladder = fill(_("Ladder: {ladder}."), ladder=labels.ladder_title())
     yield from (
-        f"# {md_text(title)}",
+        f"# {md_text(title or _('Co-production report'))}",
         "",
-        (
-            f"Ladder: {md_text(model.title)}. Groups of fewer than {results.k} people are never "
-            "shown on their own."
-        ),
+        f"{md_text(ladder)} {md_text(labels.privacy(results.k))}",
         "",
     )
+    if not results.results:
+        yield from (md_text(_("There are no responses to report on.")), "")
     for view in subjects(results):
-        yield from (f"## {md_text(view.name)}", "")
-        yield "| Instrument | " + " | ".join(view.rounds) + " |"
-        yield "| --- |" + " --- |" * len(view.rounds)
-        for instrument, items in view.by_instrument.items():
-            by_round = {r.round: r for r in items}
-            cells = [
-                rung_label(model, by_round[r].rung) if r in by_round else "-" for r in view.rounds
-            ]
-            yield f"| {INSTRUMENT_NAMES[instrument]} | " + " | ".join(cells) + " |"
-        yield ""
+        name = view.name if view.name_given else said.said(N_("No subject given"))
+        yield from (f"## {md_text(name)}", "")
+        yield from _table(
+            _("The rung in each round"),
+            [_("Tool"), *view.rounds],
+            (
+                [
+                    labels.instrument(instrument),
+                    *(_rung_in(items, r, labels) for r in view.rounds),
+                ]
+                for instrument, items in view.by_instrument.items()
+            ),
+        )
         for instrument in view.by_instrument:
             result = view.latest(instrument)
             if result is not None:
-                yield from _result(result, explainer)
-        actions = view.shown_actions
-        if actions:
-            yield from ("### Action plans", "", "| Round | Principle | What | Who | When | How |")
-            yield "| --- | --- | --- | --- | --- | --- |"
-            for round_, a in actions:
-                principle = PRINCIPLE_NAMES.get(a.principle or "", a.principle)
-                row = [round_, principle, a.what, a.who, a.when, a.how]
-                yield "| " + " | ".join(md_text(c or "") for c in row) + " |"
-            yield ""
-            if view.more_actions:
-                more = md_text(labels.more_actions(view.more_actions))
-                yield from (f"{more} `{ALL_ACTIONS_COMMAND}`", "")
+                yield from _result(result, view, explainer, results)
+        yield from _actions(view, labels)
 
 
-def _result(result: Result, explainer: Explainer) -> list[str]:
+def _rung_in(items: list[Result], round_: str, labels: Labels) -> object:
+    found = next((r for r in items if r.round == round_), None)
+    return labels.words.gettext("no responses") if found is None else labels.rung(found.rung)
+
+
+def _result(
+    result: Result, view: SubjectView, explainer: Explainer, results: Results
+) -> Iterator[str]:
     """One result in plain words; the codes and the scorer's reasons under "Analyst details"."""
+    labels = explainer.labels
+    _ = labels.words.gettext
     explained = explainer.explain(result)
-    lines = [
-        f"### {INSTRUMENT_NAMES[result.instrument]}, {result.round}",
+    yield from (
+        f"### {md_text(labels.instrument(result.instrument))} ({md_text(result.round)})",
         "",
-        f"**Rung: {md_text(explained.rung)}** ({result.respondents} respondents).",
+        f"**{md_text(explained.rung)}** ({md_text(labels.from_people(result.respondents))})",
         "",
-        "Why:",
+        f"**{md_text(_('Why this rung'))}**",
         "",
-    ]
-    lines += [f"- {md_text(r)}" for r in explained.reasons]
+        *(f"- {md_text(r)}" for r in explained.reasons),
+        "",
+    )
     if explained.next_rung is not None:
-        lines += ["", f"To reach **{md_text(explained.next_rung)}**:", ""]
-        lines += [f"- {md_text(c)}" for c in explained.changes]
-    rows = detail_rows(result)
-    if rows:
-        groups = list(result.perspectives)
-        header = ["Item", "All", *[GROUP_NAMES[g] for g in groups]]
-        lines += ["", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-        for code, name, value in rows:
-            cells = [name, _num(value)]
-            for g in groups:
-                perspective = result.perspectives[g]
-                if isinstance(perspective, SelfReflectionPerspective):
-                    median = perspective.principles[code].median
-                elif isinstance(perspective, LadderCheckPerspective):
-                    median = perspective.phases[code].median
-                else:
-                    continue
-                cells.append(_num(median))
-            lines.append("| " + " | ".join(cells) + " |")
-    if isinstance(result, ChecklistResult):
-        a = result.agreement
-        share = explainer.share(a.agreed, a.total)
-        lines += [
-            "",
-            f"Statements agreed: {md_text(share)}; achieved: {'yes' if a.achieved else 'no'}.",
-        ]
+        goal = f"{_('What would reach the next rung:')} {explained.next_rung}"
+        yield from (f"**{md_text(goal)}**", "")
+        yield from (f"- {md_text(c)}" for c in explained.changes)
+        yield ""
+    _kind, trend = explainer.trend(view.by_instrument[result.instrument])
+    yield from (f"**{md_text(_('Since the round before:'))}** {md_text(trend)}", "")
+    yield from _numbers(result, explainer)
     dq = result.data_quality
-    lines += [
+    not_counted = _(
+        "Not counted: %(missing)d answers missing, %(invalid)d not one of the choices, "
+        "%(unknown)d to questions the tool does not have, %(duplicates)d repeated responses."
+    ) % {
+        "missing": dq.missing,
+        "invalid": dq.invalid,
+        "unknown": dq.unknown_codes,
+        "duplicates": dq.duplicates,
+    }
+    yield from (md_text(not_counted), "")
+    yield from _analyst_details(result, labels, results)
+
+
+def _numbers(result: Result, explainer: Explainer) -> Iterator[str]:
+    """The result's numbers in a table: stages by principle, levels by phase, or themes."""
+    labels = explainer.labels
+    _ = labels.words.gettext
+    groups = [f"{labels.group(g)} ({p.respondents})" for g, p in result.perspectives.items()]
+    everyone = str(labels.group("all"))
+    if isinstance(result, SelfReflectionResult):
+        yield from _table(
+            _("Stages chosen for each principle, by group"),
+            [_("Principle"), everyone, *groups],
+            (
+                [
+                    labels.principle(code),
+                    _num(score.stage)
+                    + (f" ({_('lowered')})" if score.lowered_by_lived_experience else ""),
+                    *(_num(p.principles[code].median) for p in result.perspectives.values()),
+                ]
+                for code, score in result.principles.items()
+            ),
+        )
+    elif isinstance(result, LadderCheckResult):
+        yield from _table(
+            _(
+                "How people with lived experience were involved in each phase "
+                "(0 not involved, up to 4 equal partners)"
+            ),
+            [_("Phase"), everyone, *groups],
+            (
+                [
+                    labels.phase(code),
+                    _num(score.level)
+                    + ("" if score.level is None else f" ({labels.level(score.level)})"),
+                    *(_num(p.phases[code].median) for p in result.perspectives.values()),
+                ]
+                for code, score in result.phases.items()
+            ),
+        )
+    elif isinstance(result, ChecklistResult):
+        a = result.agreement
+        achieved = _("Achieved: yes.") if a.achieved else _("Achieved: not yet.")
+        agreed = _("Statements agreed by everyone who answered:")
+        share = explainer.share(a.agreed, a.total)
+        yield from (f"{md_text(agreed)} {md_text(share)}. {md_text(achieved)}", "")
+        yield from _table(
+            _("Statements agreed, by theme"),
+            [_("Theme"), _("Statements agreed"), _("Statements anyone answered"), _("Statements")],
+            ([labels.theme(t), *counts] for t, *counts in themes_by_code(result)),
+        )
+
+
+def _analyst_details(result: Result, labels: Labels, results: Results) -> Iterator[str]:
+    """The codes and the scorer's own reasons (in English), folded away as in the HTML."""
+    _ = labels.words.gettext
+    yield from (
+        f"<details><summary>{md_text(_('Analyst details: codes and rules'))}</summary>",
         "",
-        (
-            f"Not counted: {dq.missing} missing, {dq.invalid} invalid, "
-            f"{dq.unknown_codes} unknown questions, {dq.duplicates} duplicates."
+        md_text(
+            _(
+                "The reasons as the scorer gives them (in English, with the codes the data "
+                "files use):"
+            )
         ),
         "",
-        "<details><summary>Analyst details: codes and rules</summary>",
+        *(f"- {_code_text(r)}" for r in result.reasons),
         "",
-    ]
-    lines += [f"- {_code_text(r)}" for r in result.reasons]
+    )
     if result.next_rung is not None:
-        lines += [
-            f"- next rung `{result.next_rung.rung}`: {_code_text(c)}"
-            for c in result.next_rung.changes
-        ]
+        yield from (f"{md_text(_('Next rung'))}: `{result.next_rung.rung}`", "")
+        yield from (f"- {_code_text(c)}" for c in result.next_rung.changes)
+        yield ""
+    facts = [
+        f"{md_text(_('Tool'))}: `{result.instrument}`",
+        f"{md_text(_('rung'))}: `{result.rung or 'null'}`",
+        f"{md_text(_('ladder'))}: `{results.ladder}`",
+        f"k = {results.k}",
+    ]
     if isinstance(result, ChecklistResult):
-        lines.append(f"- s = {result.agreement.share:.2f}")
-    lines += ["", "</details>", ""]
-    return lines
+        facts.append(f"s = {result.agreement.share:.2f}")
+    yield from ("; ".join(facts), "")
+    if isinstance(result, SelfReflectionResult):
+        codes = [(c, labels.principle(c)) for c in result.principles]
+    elif isinstance(result, ChecklistResult):
+        codes = [(c, labels.statement(c)) for c in result.statements]
+    else:
+        codes = [(c, labels.phase(c)) for c in result.phases]
+    yield from _table(
+        _("Codes and what they stand for"),
+        [_("Code"), _("Label")],
+        ([Inert(f"`{c}`"), name] for c, name in codes),
+    )
+    yield from ("</details>", "")
+
+
+def _actions(view: SubjectView, labels: Labels) -> Iterator[str]:
+    """The first action plans as people wrote them (escaped), then how to get them all."""
+    actions = view.shown_actions
+    if not actions:
+        return
+    _ = labels.words.gettext
+    yield from (f"### {md_text(_('Action plans people wrote'))}", "")
+    yield from _table(
+        _("Actions from the self-reflection, as written (newest round first)"),
+        [_("Round"), _("Principle"), _("What"), _("Who"), _("By when"), _("How")],
+        (
+            [
+                round_,
+                labels.principle(a.principle) if a.principle else NOTHING,
+                *(value or NOTHING for value in (a.what, a.who, a.when, a.how)),
+            ]
+            for round_, a in actions
+        ),
+    )
+    if view.more_actions:
+        more = md_text(labels.more_actions(view.more_actions))
+        yield from (f"{more} `{ALL_ACTIONS_COMMAND}`", "")
 
 
 def _num(value: int | None) -> str:
-    return "-" if value is None else str(value)
+    return NOTHING if value is None else str(value)

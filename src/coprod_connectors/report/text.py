@@ -31,11 +31,7 @@ def print_summary(results: Results, console: Console, *, lang: str = "en") -> No
     labels = Labels(words(lang), ladder_of(results))
     explainer = Explainer(labels)
     said = labels.words
-    privacy = said.ngettext(
-        "A group of fewer than %(num)d person is never shown on its own.",
-        "Groups of fewer than %(num)d people are never shown on their own.",
-        results.k,
-    ) % {"num": results.k}
+    privacy = labels.privacy(results.k)
     ladder = fill(said.gettext("Ladder: {ladder}."), ladder=labels.ladder_title())
     console.print(Text.assemble((printable(ladder), "bold"), " ", printable(privacy)))
     if not results.results:
@@ -67,9 +63,7 @@ def _result(result: Result, explainer: Explainer) -> RenderableType:
     """One result: a heading line, a "why" line per reason, then what would move it up."""
     said = explainer.words
     explained = explainer.explain(result)
-    people = said.ngettext("from %(num)d person", "from %(num)d people", result.respondents) % {
-        "num": result.respondents
-    }
+    people = explainer.labels.from_people(result.respondents)
     heading = Text.assemble(
         (printable(explainer.labels.instrument(result.instrument)), "bold"),
         f" ({printable(result.round)})  ",

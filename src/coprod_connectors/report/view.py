@@ -15,25 +15,10 @@ from coprod_connectors.ladder import LadderModel, load_ladder
 from coprod_connectors.scoring.models import (
     Action,
     ChecklistResult,
-    LadderCheckResult,
     Result,
     Results,
     SelfReflectionResult,
 )
-
-INSTRUMENT_NAMES = {
-    "self-reflection": "Self-reflection (how are we doing?)",
-    "checklist": "Checklist (I statements)",
-    "ladder-check": "Ladder check (a project, phase by phase)",
-}
-PRINCIPLE_NAMES = {
-    "assets": "People as assets",
-    "work": "Valuing work differently",
-    "recip": "Give and get",
-    "network": "Social networks",
-}
-PHASE_NAMES = {"idea": "Idea", "design": "Design", "deliv": "Delivery", "review": "Review"}
-GROUP_NAMES = {"lived": "Lived experience", "staff": "Staff", "other": "Other"}
 
 #: The most action-plan rows a subject shows in the reports people read (HTML, PDF,
 #: Markdown): more than a small service writes (the demo's largest subject has 36), few
@@ -110,21 +95,6 @@ def ladder_of(results: Results) -> LadderModel:
     return load_ladder(results.ladder)
 
 
-def rung_label(model: LadderModel, rung: str | None) -> str:
-    if rung is None:
-        return "Not enough answers"
-    return next((r.label for r in model.rungs if r.id == rung), rung)
-
-
-def detail_rows(result: Result) -> list[tuple[str, str, int | None]]:
-    """(code, name, value) of a result's items: principle stages or phase levels."""
-    if isinstance(result, SelfReflectionResult):
-        return [(p, PRINCIPLE_NAMES.get(p, p), s.stage) for p, s in result.principles.items()]
-    if isinstance(result, LadderCheckResult):
-        return [(p, PHASE_NAMES.get(p, p), s.level) for p, s in result.phases.items()]
-    return []
-
-
 def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
     """(theme code, agreed, answered statements, all statements) per theme."""
     rows: dict[str, list[int]] = {}
@@ -138,15 +108,9 @@ def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
 
 __all__ = [
     "ALL_ACTIONS_COMMAND",
-    "GROUP_NAMES",
-    "INSTRUMENT_NAMES",
-    "PHASE_NAMES",
-    "PRINCIPLE_NAMES",
     "SHOWN_ACTIONS",
     "SubjectView",
-    "detail_rows",
     "ladder_of",
-    "rung_label",
     "subjects",
     "themes_by_code",
 ]
