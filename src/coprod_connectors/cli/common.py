@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -19,6 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 from coprod_connectors.safety import JSON_ESCAPES, markup_safe, printable
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from typer import _click
 
     from coprod_connectors.connectors import Connector, LiveConnector, Registry
@@ -79,6 +81,44 @@ def say(text: object, *, err: bool = False) -> None:
     typer.echo(printable(text), err=err)
 
 
+def stdout_console(**options: Any) -> Console:
+    """THE rich console a command prints to stdout with. When the reader stops reading
+    (``coprod instruments list | head -1``), its write fails as any other does and the
+    command ends at :func:`handle_errors` (rich's own answer would exit 1 by itself)."""
+    return _stdout_console_class()(**options)
+
+
+@functools.cache
+def _stdout_console_class() -> type[Console]:
+    from rich.console import Console
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    return StdoutConsole
+
+
+#: The exit status of a command whose reader went away (``| head``): what a shell reports
+#: for a Unix tool ended by SIGPIPE (128 + 13).
+CLOSED_PIPE = 141
+
+
+def closed_output() -> int:
+    """The reader of our output went away: end quietly, as Unix tools do. The rest of
+    the output goes to the null device, so that the interpreter's last flush of what is
+    still buffered does not complain either. Returns :data:`CLOSED_PIPE`."""
+    if sys.stdout is None:  # started with no stdout at all (``>&-``)
+        return CLOSED_PIPE
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # a stdout with no file descriptor (a test's capture)
+        pass
+    return CLOSED_PIPE
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``message`` as one error line on stderr and return the Exit to raise."""
     say(f"error: {message}", err=True)
@@ -97,7 +137,8 @@ def _quiet_libraries() -> None:
 
 
 def handle_errors(func: F) -> F:
-    """Turn the project's own errors into a message and an exit code, never a traceback."""
+    """Turn the project's own errors into a message and an exit code, never a traceback;
+    a reader that stops reading (``| head``) ends the command quietly (:func:`closed_output`)."""
     from coprod_connectors.errors import CoprodError
 
     @functools.wraps(func)
@@ -121,6 +162,8 @@ def handle_errors(func: F) -> F:
             raise fail("the input is nested too deeply to read", 2) from None
         except KeyboardInterrupt:
             raise fail("interrupted; nothing already stored was lost", 130) from None
+        except BrokenPipeError:  # the reader of our output went away (| head): no message
+            raise typer.Exit(closed_output()) from None
         except (typer.Exit, typer.Abort, ClickException):
             raise
         except Exception as exc:  # the last line of defence: a bug, never a user mistake
@@ -162,7 +205,8 @@ def live_connector(platform: str) -> LiveConnector:
 class OneLineErrors(TyperGroup):
     """The ``coprod`` group: a mistake on the command line (an unknown option, a missing
     argument, a bad value) is one line on stderr and exit code 2, like every other
-    error, instead of click's usage block."""
+    error, instead of click's usage block. (A reader that stops reading the help ends
+    it quietly too, by typer's and rich's own handling, with exit status 1.)"""
 
     def main(  # type: ignore[override]
         self,
@@ -176,6 +220,10 @@ class OneLineErrors(TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            if sys.stdout is not None:  # what is still buffered, where a closed pipe is known
+                sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away after the command's last write
+            sys.exit(closed_output())
         except NoArgsIsHelpError as exc:  # ``coprod`` alone: the help, as click shows it
             exc.show()
             sys.exit(exc.exit_code)
@@ -236,6 +284,7 @@ class ProfilesHelp(ConnectorsHelp):
 
 
 __all__ = [
+    "CLOSED_PIPE",
     "ConfigOption",
     "JsonOption",
     "StoreOption",
@@ -245,4 +294,5 @@ __all__ = [
     "markup_safe",
     "printable",
     "say",
+    "stdout_console",
 ]

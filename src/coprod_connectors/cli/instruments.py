@@ -10,7 +10,14 @@ import typer
 if TYPE_CHECKING:
     from coprod_connectors.instruments.model import Instrument
 
-from coprod_connectors.cli.common import JsonOption, echo_json, handle_errors, markup_safe, say
+from coprod_connectors.cli.common import (
+    JsonOption,
+    echo_json,
+    handle_errors,
+    markup_safe,
+    say,
+    stdout_console,
+)
 
 instruments_app = typer.Typer(
     help="List, show and validate instruments.", no_args_is_help=True, rich_markup_mode=None
@@ -36,7 +43,6 @@ def instruments_list(as_json: JsonOption = False) -> None:
     if as_json:
         echo_json(rows)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("id", "version", "title", "languages", "questions", title="Built-in instruments")
@@ -53,7 +59,7 @@ def instruments_list(as_json: JsonOption = False) -> None:
                 )
             )
         )
-    Console().print(table)
+    stdout_console().print(table)
 
 
 @instruments_app.command("show")
@@ -79,7 +85,7 @@ def instruments_show(
         return
     from coprod_connectors.outline import print_outline
 
-    print_outline(model, language)
+    print_outline(model, language, stdout_console())
 
 
 @instruments_app.command("validate")

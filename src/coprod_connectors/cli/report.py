@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from coprod_connectors.scoring import Counted
     from coprod_connectors.store import Store
 
-from coprod_connectors.cli.common import StoreOption, say
+from coprod_connectors.cli.common import StoreOption, say, stdout_console
 from coprod_connectors.cli.score import (
     DateOption,
     LangOption,
@@ -205,8 +205,6 @@ def demo(
     made_on: DateOption = None,
 ) -> None:
     """Show the whole idea with no server: platform files, a store, scores and a report."""
-    from rich.console import Console
-
     from coprod_connectors.connectors import Deployment, discover
     from coprod_connectors.errors import CoprodError
     from coprod_connectors.instruments import builtin_instrument, builtin_instruments
@@ -218,7 +216,7 @@ def demo(
     from coprod_connectors.synthetic import demo_responses
 
     _claim_demo_folder(output)
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     written = []
     for name, cls in sorted(discover().connectors.items()):
         for instrument in builtin_instruments():

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coprod_connectors.cli.common import say
+from coprod_connectors.cli.common import say, stdout_console
 
 if TYPE_CHECKING:
     from coprod_connectors.report import ReportContext
@@ -148,11 +148,9 @@ def write_report(
         _write_pdf(results, output, lang=lang, context=context, paper=paper)
         return
     if fmt is ReportFormat.text and output is None:
-        from rich.console import Console
-
         from coprod_connectors.report.text import print_summary
 
-        print_summary(results, Console(highlight=False), lang=lang)
+        print_summary(results, stdout_console(highlight=False), lang=lang)
         return
     from coprod_connectors.report import render_pieces
 
@@ -196,6 +194,8 @@ def replace_file(output: Path, pieces: Iterable[bytes]) -> None:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+    except BrokenPipeError:  # -o /dev/stdout or a pipe whose reader went away: as stdout
+        raise
     except OSError as exc:
         msg = f"{output}: cannot write ({exc.strerror or exc})"
         raise ConfigError(msg) from exc

@@ -16,6 +16,7 @@ from coprod_connectors.cli.common import (
     markup_safe,
     registry,
     say,
+    stdout_console,
 )
 
 
@@ -130,7 +131,6 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
     if not rows:
         say("no deployments yet; push one with: coprod push INSTRUMENT --to PROFILE")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("deployment", "instrument", "round", "responses", "last sync", "url")
@@ -140,7 +140,7 @@ def status(as_json: JsonOption = False, store: StoreOption = None) -> None:
         instrument = row["instrument"] + (" (easy read)" if row["easy_read"] else "")
         cells = (row["deployment"], instrument, row["round"], str(row["responses"]))
         table.add_row(*(markup_safe(c) for c in (*cells, sync_text, row["url"] or "")))
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def attachments(
