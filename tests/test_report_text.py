@@ -6,12 +6,14 @@ language; the scorer's reasons with codes stay in JSON and CSV (for analysts).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from functools import cache
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from coprod_connectors.cli import app
@@ -19,6 +21,8 @@ from coprod_connectors.ladder import load_ladder
 from coprod_connectors.report import render
 from coprod_connectors.report.i18n import words
 from coprod_connectors.report.labels import Labels
+from coprod_connectors.report.text import print_summary
+from coprod_connectors.responses import responses_from
 from coprod_connectors.scoring import Results, score
 from coprod_connectors.synthetic import demo_responses, write_demo_responses
 
@@ -36,6 +40,10 @@ runner = CliRunner()
 @cache
 def demo_results() -> Results:
     return score(demo_responses())
+
+
+def score_file(path: Path) -> Results:
+    return score(responses_from(path))
 
 
 def flat(text: str) -> str:
@@ -141,3 +149,41 @@ def test_responses_not_scored_are_named_in_the_summary() -> None:
     assert "Not scored: 1 response to “my-check\\x1b”" in flat(text)
     welsh = render(score([other]), "text", lang="cy")
     assert "Ni sgoriwyd 1 ymateb i “my-check\\x1b”" in flat(welsh)
+
+
+TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_a_written_summary_has_no_trailing_spaces(tmp_path: Path, lang: str) -> None:
+    """rich pads a table's cells to the width: a file (``-o``, ``> file``, a pipe) gets
+    the lines without the padding; the words are the same."""
+    path = tmp_path / "responses.jsonl"
+    write_demo_responses(path)
+    target = tmp_path / "summary.txt"
+    result = runner.invoke(app, ["score", str(path), "--lang", lang, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    written = target.read_text(encoding="utf-8")
+    assert not TRAILING.findall(written)
+    assert_plain_words(written, lang)
+    assert max(len(line) for line in written.splitlines()) <= 100
+    # stdout that is not a terminal is a file too
+    result = runner.invoke(app, ["score", str(path), "--lang", lang])
+    assert not TRAILING.findall(result.stdout)
+    assert_plain_words(result.stdout, lang)
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    # and the words are those a terminal shows
+    padded = io.StringIO()
+    print_summary(score_file(path), Console(file=padded, width=80), lang=lang)
+    assert TRAILING.findall(padded.getvalue()), "rich pads (else this test tests nothing)"
+    assert flat(padded.getvalue()) == flat(result.stdout)
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "csv", "html"])
+def test_no_written_report_has_trailing_spaces(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / "responses.jsonl"
+    write_demo_responses(path)
+    target = tmp_path / f"report.{fmt}"
+    result = runner.invoke(app, ["score", str(path), "-f", fmt, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert not TRAILING.findall(target.read_text(encoding="utf-8"))

@@ -209,7 +209,7 @@ def demo(
     from coprod_connectors.errors import CoprodError
     from coprod_connectors.instruments import builtin_instrument, builtin_instruments
     from coprod_connectors.report import render
-    from coprod_connectors.report.text import print_summary
+    from coprod_connectors.report.text import show_summary
     from coprod_connectors.safety import confined, markup_safe, safe_name
     from coprod_connectors.scoring import score
     from coprod_connectors.store import Store
@@ -273,4 +273,4 @@ def demo(
         markup_safe(f"3. Scored them: {output / 'results.json'}; report: {output / 'report.html'}")
     )
     console.print()
-    print_summary(results, console, lang=lang)
+    show_summary(results, console, lang=lang)

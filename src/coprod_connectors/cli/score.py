@@ -148,9 +148,9 @@ def write_report(
         _write_pdf(results, output, lang=lang, context=context, paper=paper)
         return
     if fmt is ReportFormat.text and output is None:
-        from coprod_connectors.report.text import print_summary
+        from coprod_connectors.report.text import show_summary
 
-        print_summary(results, stdout_console(highlight=False), lang=lang)
+        show_summary(results, stdout_console(highlight=False), lang=lang)
         return
     from coprod_connectors.report import render_pieces
 

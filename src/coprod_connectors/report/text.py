@@ -88,8 +88,20 @@ def _result(result: Result, explainer: Explainer) -> RenderableType:
 
 
 def text_summary(results: Results, *, width: int = 100, lang: str = "en") -> str:
-    """The summary as plain text (no colour codes)."""
+    """The summary as plain text (no colour codes), for a file: no line ends in the
+    spaces rich pads a table's cells with."""
     out = io.StringIO()
     console = Console(file=out, width=width, no_color=True, force_terminal=False, highlight=False)
     print_summary(results, console, lang=lang)
-    return out.getvalue()
+    return "\n".join(line.rstrip(" ") for line in out.getvalue().split("\n"))
+
+
+def show_summary(results: Results, console: Console, *, lang: str = "en") -> None:
+    """The summary where ``console`` writes: on a terminal as rich lays it out (in
+    colour); anywhere else (``> file``, ``| less``) as :func:`text_summary` gives it,
+    at the console's width."""
+    if console.is_terminal:
+        print_summary(results, console, lang=lang)
+        return
+    console.file.write(text_summary(results, width=console.width, lang=lang))
+    console.file.flush()
