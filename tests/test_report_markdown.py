@@ -20,6 +20,7 @@ from coprod_connectors.ladder import load_ladder
 from coprod_connectors.report import render
 from coprod_connectors.report.i18n import words
 from coprod_connectors.report.labels import Labels
+from coprod_connectors.report.markdown import _code
 from coprod_connectors.scoring import Results, score
 from coprod_connectors.scoring.models import Action, SelfReflectionResult
 from coprod_connectors.synthetic import demo_responses
@@ -201,3 +202,9 @@ def test_coprod_report_writes_welsh_markdown(tmp_path: Path) -> None:
     assert "Pam y gris hwn" in md
     result = runner.invoke(app, ["report", "--store", store, "-f", "md"])
     assert result.stdout.startswith("# Co-production report\n")
+
+
+def test_a_code_that_could_end_its_span_is_shown_as_escaped_text() -> None:
+    """The models allow no such code; were one to come, it could not open HTML or a cell."""
+    assert _code("recip") == "`recip`"
+    assert _code("a`<b>|c") == "a\\`&lt;b&gt;\\|c"

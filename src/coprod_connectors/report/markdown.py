@@ -54,6 +54,13 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return f"{match.group(1)}\\{match.group(2)}"
 
 
+def _code(value: object) -> str:
+    """A code in a code span; one that could end the span or a table cell (a backtick,
+    a bar: never in the codes the models allow) as escaped text instead."""
+    text = " ".join(str(value).split())
+    return f"`{text}`" if text and not set(text) & set("`|\\") else md_text(text)
+
+
 def _code_text(value: str) -> str:
     """Our own reason text: keeps `code` spans, escapes everything else, keeps the spaces."""
     parts = value.split("`")
@@ -261,13 +268,13 @@ def _analyst_details(result: Result, labels: Labels, results: Results) -> Iterat
         "",
     )
     if result.next_rung is not None:
-        yield from (f"{md_text(_('Next rung'))}: `{result.next_rung.rung}`", "")
+        yield from (f"{md_text(_('Next rung'))}: {_code(result.next_rung.rung)}", "")
         yield from (f"- {_code_text(c)}" for c in result.next_rung.changes)
         yield ""
     facts = [
-        f"{md_text(_('Tool'))}: `{result.instrument}`",
-        f"{md_text(_('rung'))}: `{result.rung or 'null'}`",
-        f"{md_text(_('ladder'))}: `{results.ladder}`",
+        f"{md_text(_('Tool'))}: {_code(result.instrument)}",
+        f"{md_text(_('rung'))}: {_code(result.rung or 'null')}",
+        f"{md_text(_('ladder'))}: {_code(results.ladder)}",
         f"k = {results.k}",
     ]
     if isinstance(result, ChecklistResult):
@@ -282,7 +289,7 @@ def _analyst_details(result: Result, labels: Labels, results: Results) -> Iterat
     yield from _table(
         _("Codes and what they stand for"),
         [_("Code"), _("Label")],
-        ([Inert(f"`{c}`"), name] for c, name in codes),
+        ([Inert(_code(c)), name] for c, name in codes),
     )
     yield from ("</details>", "")
 
