@@ -578,12 +578,14 @@ class ConversionPlan:
         ):
             # something unusual: the model's own validation decides (and explains)
             return Response(**fields)
-        fields["submitted_at"] = (
-            submitted_at.replace(tzinfo=_UTC)
-            if submitted_at.tzinfo is None
-            else submitted_at.astimezone(_UTC)
-        )
-        return construct(Response, fields)
+        zone = submitted_at.tzinfo
+        if zone is not _UTC:  # a time already in UTC is kept (astimezone makes an equal copy)
+            fields["submitted_at"] = (
+                submitted_at.replace(tzinfo=_UTC) if zone is None else submitted_at.astimezone(_UTC)
+            )
+        if not _MADE_PLAIN:  # pragma: no cover - Response's fields are the ones above
+            return construct(Response, fields)
+        return _response_of(fields)  # every field is there, in the model's order
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
@@ -791,6 +793,22 @@ _new = object.__new__
 # --- reading a Response back from its JSON ------------------------------------------------
 
 _RESPONSE_FIELDS = tuple(Response.model_fields)
+#: whether ConversionPlan._made's fields are Response's, in order, for construct's way
+_MADE_PLAIN = _plain_fields(Response) == (
+    "instrument",
+    "instrument_version",
+    "response_id",
+    "submitted_at",
+    "language",
+    "round",
+    "subject",
+    "role",
+    "deployment",
+    "platform",
+    "complete",
+    "answers",
+    "flags",
+)
 _FLAG_FIELDS = tuple(Flag.model_fields)
 _FLAG_KINDS = {kind.value: kind for kind in FlagKind}
 #: A time in UTC as :meth:`Response.to_json` writes it (ASCII digits only: ``\d`` would take
@@ -869,9 +887,14 @@ def _as_written(text: Any) -> Response | None:
         if not all(made):
             return None
         data["flags"] = made
-    # construct(Response, data) written out (every field is there, in order)
+    return _response_of(data)
+
+
+def _response_of(fields: dict[str, Any]) -> Response:
+    """``construct(Response, fields)`` written out, for ``fields`` known to hold every field
+    of Response in its order (and checked)."""
     response = _new(Response)
-    _set(response, "__dict__", data)
+    _set(response, "__dict__", fields)
     _set(response, "__pydantic_fields_set__", set(_RESPONSE_FIELDS))
     _set(response, "__pydantic_extra__", None)
     _set(response, "__pydantic_private__", None)
