@@ -420,16 +420,15 @@ class ConversionPlan:
     ) -> bool:
         """:meth:`convert` of the answers in ``node`` and the groups in it, in one walk;
         False (and the walk stops) at a code another place gives too."""
-        any_text = _ANY_TEXT
+        any_text, shared = _ANY_TEXT, _SHARED
         for name, value in node.items():
-            entry = table.get(name)
-            if entry is None:
-                if name in table:  # a name that holds no answer
-                    continue
+            try:
+                entry = table[name]
+            except KeyError:  # a name not seen here before
                 entry = self._learn_nested(tree, table, name)
-                if entry is None:
-                    continue
-            if entry is _SHARED:
+            if entry is None:  # a name that holds no answer
+                continue
+            if entry is shared:
                 return False
             code, taken, step, inner = entry
             cls = type(value)
@@ -691,8 +690,9 @@ def _nested_into(
     """The answers in ``node`` and the groups in it into ``answers`` (see :func:`by_code`);
     ``codes`` remembers what ``names`` said."""
     for name, value in node.items():
-        code = codes.get(name, _UNKNOWN)
-        if code is _UNKNOWN:
+        try:
+            code = codes[name]
+        except KeyError:
             code = codes[name] = names(name)
         if code is None:
             continue
