@@ -351,13 +351,13 @@ class ConversionPlan:
         flags: list[Flag] = []
         answers: dict[str, Any] = {}
         for name, value in raw.items():
-            entry = entries.get(name)
-            if entry is None:
-                if name in entries:  # a name that holds no answer
-                    continue
-                # a name not seen before: learn them all, start again
+            try:
+                entry = entries[name]
+            except KeyError:  # a name not seen before: learn them all, start again
                 self._learn(table, raw)
                 return self._convert_named(raw, names)
+            if entry is None:  # a name that holds no answer
+                continue
             code, taken, step = entry
             # as in convert, and a repeat's rows keyed by codes first, as by_code does
             if type(value) is str:
@@ -733,8 +733,9 @@ def _rows_by_code(
     for item in value:
         row: dict[str, Any] = {}
         for name, inner in item.items():
-            code = codes.get(name, _UNKNOWN)
-            if code is _UNKNOWN:
+            try:
+                code = codes[name]
+            except KeyError:
                 code = codes[name] = names(name)
             if code is not None:
                 row[code] = inner
