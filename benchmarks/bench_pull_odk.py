@@ -2,6 +2,7 @@
 
 Run:  uv run python benchmarks/bench_pull_odk.py [--sizes 1000,10000,100000]
                                                   [--latency SECONDS] [--repeat N] [--no-store]
+                                                  [--unique-texts]
 
 A fake Central (``coprod_testkit.odk_fake``: the OData shapes recorded against a
 real Central v2024.2) serves N self-reflection submissions over real HTTP on
@@ -23,7 +24,9 @@ real Central v2024.2) serves N self-reflection submissions over real HTTP on
   incremental re-sync with nothing new (requests counted and time).
 
 ``raw`` is the decode floor of ``pull``, ``raw+insert`` the insert floor of
-``sync``; both are measured in the same run.
+``sync``; both are measured in the same run. The fake's free texts come from a few
+sentences; ``--unique-texts`` makes each submission's its own (as people's words
+are), so that a decoder that keeps the strings it has made is not flattered.
 
 Printed: responses, seconds, responses/s, the client's CPU time per row, the ratio
 to ``raw`` and to the floor (wall and CPU), the peak resident memory of the
@@ -159,9 +162,10 @@ def child(mode: str, url: str, count: int) -> None:
 # --- in the parent process -----------------------------------------------------------
 
 
-def start_server(count: int, latency: float) -> _util.FakeServer:
+def start_server(count: int, latency: float, *, unique: bool = False) -> _util.FakeServer:
     args = ["--count", str(count), "--instrument", INSTRUMENT, "--seed", str(SEED)]
-    return _util.FakeServer("coprod_testkit.odk_fake", [*args, "--latency", str(latency)])
+    args += ["--latency", str(latency), *(["--unique-texts"] if unique else [])]
+    return _util.FakeServer("coprod_testkit.odk_fake", args)
 
 
 def measure(mode: str, url: str, count: int) -> dict[str, Any]:
@@ -178,6 +182,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
     parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
     parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
+    parser.add_argument(
+        "--unique-texts", action="store_true", help="no two submissions share a free text"
+    )
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -194,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"Fake Central over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions, "
         f"pages of {PAGE:,}; server time per page: {args.latency:g} s"
+        + ("; every free text unique" if args.unique_texts else "")
     )
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print()
@@ -202,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     memory: dict[tuple[str, int], float] = {}
     for count in sizes:
         repeat = args.repeat or (3 if count <= 10_000 else 1)
-        server = start_server(count, args.latency)
+        server = start_server(count, args.latency, unique=args.unique_texts)
         try:
             results = {mode: best(mode, server.url, count, repeat) for mode in modes}
         finally:

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coprod_connectors import by_code, parse_timestamp
+from coprod_connectors import GROUP, by_code, parse_timestamp
 from coprod_connectors.instruments import builtin_instruments
 from coprod_connectors.instruments.model import Instrument, QuestionKind
 from coprod_connectors.responses import as_utc, build_response
@@ -95,22 +95,113 @@ WHEN = datetime(2026, 5, 1, 10, tzinfo=timezone.utc)
 def test_names_convert_as_by_code_then_the_plan(
     instrument: Instrument, data: st.DataObject
 ) -> None:
+    _check_records(instrument, data, records, names=names)
+
+
+def _check_records(instrument: Instrument, data: st.DataObject, make: Any, **named: Any) -> None:
+    """Up to four records of ``make`` through one fresh plan: ``build_response`` with
+    ``named`` (names=, nested=) gives what it gives of ``by_code``'s answers."""
     fresh = instrument.model_copy()  # a plan of its own, that has learnt no names yet
     for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
-        record = data.draw(records(fresh))
+        record = data.draw(make(fresh))
         kwargs: dict[str, Any] = {
             "response_id": data.draw(st.sampled_from(["r1", ""])),
             "submitted_at": WHEN,
             "round": "2026-H1",
         }
-        assert _outcome(build_response, fresh, record, names=names, **kwargs) == _outcome(
-            build_response, fresh, by_code(record, names), **kwargs
+        plain = by_code(record, **named)
+        assert _outcome(build_response, fresh, record, **named, **kwargs) == _outcome(
+            build_response, fresh, plain, **kwargs
         )
 
 
 def test_a_code_given_by_two_names_takes_the_first() -> None:
     record = {"g.role": " ", "role": "user", "#x": "1", "a.actions": [{"g.actWhat": "a"}]}
     assert by_code(record, names) == {"role": " ", "actions": [{"actWhat": "a"}]}
+
+
+# --- records of nested groups (nested=True) -----------------------------------------------
+
+GROUPS = ["grpA", "grpB", "grpC"]
+
+
+def nested_names(name: str) -> str | None:
+    """Groups named ``grp...`` hold no answer themselves; ``#...`` holds none at all."""
+    if name.startswith("#"):
+        return None
+    return GROUP if name.startswith("grp") else name
+
+
+@st.composite
+def nested_records(draw: st.DrawFn, instrument: Instrument, depth: int = 0) -> dict[str, Any]:
+    value = _values(instrument)
+    codes = [*instrument.answer_codes(), "zzz", "subject", "role"]
+    # most records give each code once (the one-walk path), some give one twice
+    key = st.sampled_from(codes if draw(st.booleans()) else [*codes, "#meta", *GROUPS])
+    record: dict[str, Any] = draw(st.dictionaries(key, value, max_size=8))
+    if depth < 2:
+        for name in draw(st.lists(st.sampled_from([*GROUPS, "#meta", *codes]), max_size=3)):
+            record[name] = draw(nested_records(instrument, depth + 1))
+    for _, _, question in instrument.iter_questions():
+        if question.kind is QuestionKind.REPEAT and draw(st.booleans()):
+            inner = [q.code for q in question.questions or ()] + ["nope", "#id", "grpA"]
+            row = st.dictionaries(
+                st.sampled_from(inner), st.one_of(value, st.fixed_dictionaries({"actWho": value}))
+            )
+            record[question.code] = draw(
+                st.one_of(
+                    st.lists(row, max_size=3),
+                    st.lists(st.one_of(row, st.text(max_size=2)), max_size=2),
+                    value,
+                )
+            )
+    return record
+
+
+@pytest.mark.parametrize("instrument", INSTRUMENTS, ids=lambda i: i.id)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_nested_records_convert_as_by_code_then_the_plan(
+    instrument: Instrument, data: st.DataObject
+) -> None:
+    _check_records(instrument, data, nested_records, names=nested_names, nested=True)
+
+
+def test_nested_records_by_code() -> None:
+    record = {
+        "grpA": {"role": None, "note": "n", "grpB": {"level": " serv "}},
+        "role": "user",  # given before (blank): the first one is kept
+        "#meta": {"subject": "not walked"},
+        "grpC": "not a group: left out",
+        "grpD": [{"actWhat": "a"}],  # a list under a group's name: left out
+        "actions": [{"actWhat": "a", "grpA": {"actWho": "b"}, "#id": "x"}, "not a row"],
+        "subject": {"inner": "s"},  # a code's object is a group too
+    }
+    assert by_code(record, nested_names, nested=True) == {
+        "role": None,
+        "note": "n",
+        "level": " serv ",
+        "actions": [{"actWhat": "a", "actWho": "b"}],
+        "inner": "s",
+    }
+    # a repeat given twice takes the last one, in the first one's place
+    again = {"actions": [{"actWhat": "a"}], "grpA": {"actions": [{"actWhat": "b"}, 3]}}
+    assert by_code(again, nested_names, nested=True) == {"actions": [{"actWhat": "b"}]}
+
+
+def test_a_plan_learns_a_code_given_in_a_second_place_later() -> None:
+    """A code first seen in one group, then (a later record, another form version) in
+    another: both records take the plain way from then on, with the same result."""
+    instrument = next(i for i in INSTRUMENTS if i.id == "self-reflection").model_copy()
+    kwargs: dict[str, Any] = {"response_id": "r1", "submitted_at": WHEN, "round": "2026-H1"}
+    first = {"grpA": {"role": " staff ", "subject": "Ann"}}
+    second = {"grpB": {"role": "user"}, "grpA": {"subject": " "}, "zzz": 1}
+    for record in (first, second, first, {"role": "other", **first}):
+        quick = _outcome(
+            build_response, instrument, record, names=nested_names, nested=True, **kwargs
+        )
+        plain = by_code(record, nested_names, nested=True)
+        assert quick == _outcome(build_response, instrument, plain, **kwargs)
 
 
 # --- parse_timestamp: the usual form read at once ------------------------------------------

@@ -106,6 +106,29 @@ def test_the_same_on_fragments_of_numbers_and_structure(text: str) -> None:
         b'{"a":1,"b":2,"a":3}',
         b"[" * 2000 + b"]" * 2000,
         b"[" * 1100 + b"]" * 1100,
+        b"[" * 199 + b"]" * 199,
+        b"[" * 201 + b"]" * 201,
+        b'{"a":' * 300 + b"1" + b"}" * 300,
+        b"1" * 4300,
+        b"-" + b"1" * 4301,
+        b"[" + b"9" * 5000 + b"]",
+        b"0." + b"0" * 5000 + b"1",
+        b'"\\uDFFF"',
+        b'"\\uD800\\u0041"',
+        b'"\\uD83D\\uDE00"',
+        b'{"a":{"a":1},"b":[],"a":2}',
+        b'"\xf4\x8f\xbf\xbf"',
+        b'"\xf4\x90\x80\x80"',
+        b'"\xc0\x80"',
+        b'"a\x01b"',
+        b'"a\tb"',
+        b"[1,]",
+        b"01",
+        b"-0",
+        b"[-0.0, 0e-0, 1E+2, 2.5e-324, 1.7976931348623159e308]",
+        b"nan",
+        b"-NaN",
+        b"\x0c[1]",
         b"",
         b"  ",
         b"{} x",
@@ -127,3 +150,18 @@ def test_long_decimal_fractions_round_the_same() -> None:
         fraction = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 40)))
         exponent = f"e{rng.randint(-330, 310)}" if rng.random() < 0.5 else ""
         _check(f"[{whole}.{fraction}{exponent}]".encode())
+
+
+def test_floats_of_any_bits_and_long_whole_numbers_read_the_same() -> None:
+    import random
+
+    rng = random.Random(15)
+    numbers = []
+    for _ in range(20000):
+        value = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        if math.isfinite(value):
+            numbers.append(repr(value))
+        whole, fraction = rng.randint(1, 10**25), rng.randint(0, 10**30)
+        numbers.append(f"{whole}.{fraction}e{rng.randint(-340, 320)}")
+        numbers.append(str(rng.randint(-(10 ** rng.randint(1, 60)), 10 ** rng.randint(1, 60))))
+    _check(("[" + ",".join(numbers) + "]").encode())

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     )
     from coprod_connectors.connectors.json_text import read_json
     from coprod_connectors.connectors.paging import fewer_collections, integer_cursor, prefetch
-    from coprod_connectors.conversion import ConversionPlan, by_code, construct, plan_for
+    from coprod_connectors.conversion import GROUP, ConversionPlan, by_code, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
         AuthenticationError,
@@ -172,6 +172,7 @@ _EXPORTS: dict[str, str] = {
     "ENTRY_POINT_GROUP": "coprod_connectors.connectors",
     "Equals": "coprod_connectors.summary",
     "Flag": "coprod_connectors.responses",
+    "GROUP": "coprod_connectors.conversion",
     "FlagKind": "coprod_connectors.responses",
     "Handover": "coprod_connectors.connectors",
     "HttpPolicy": "coprod_connectors.connectors.http",
@@ -267,6 +268,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "GROUP",
     "IMAGE_MAX_PIXELS",
     "LANGUAGE_FIELD",
     "MEDIA_KINDS",

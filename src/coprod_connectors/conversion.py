@@ -191,6 +191,8 @@ class ConversionPlan:
         self._language = instrument.default_language
         #: what the plan learnt of each platform's names, by the function that names codes
         self._named: dict[Callable[[str], str | None], _Names] = {}
+        #: the same for records of nested groups (``nested=True``)
+        self._trees: dict[Callable[[str], str | None], _Tree] = {}
 
     def _step(self, question: Question, offered: Mapping[str, frozenset[str]]) -> Converter | None:
         """The converter of a top-level question (None for a note: never an answer)."""
@@ -349,13 +351,13 @@ class ConversionPlan:
         flags: list[Flag] = []
         answers: dict[str, Any] = {}
         for name, value in raw.items():
-            entry = entries.get(name)
-            if entry is None:
-                if name in entries:  # a name that holds no answer
-                    continue
-                # a name not seen before: learn them all, start again
+            try:
+                entry = entries[name]
+            except KeyError:  # a name not seen before: learn them all, start again
                 self._learn(table, raw)
                 return self._convert_named(raw, names)
+            if entry is None:  # a name that holds no answer
+                continue
             code, taken, step = entry
             # as in convert, and a repeat's rows keyed by codes first, as by_code does
             if type(value) is str:
@@ -376,6 +378,102 @@ class ConversionPlan:
                 answers[code] = step(code, value, flags)
         return answers, flags, True
 
+    def _tree(self, names: Callable[[str], str | None]) -> _Tree:
+        tree = self._trees.get(names)
+        if tree is None or tree.size > _NAMES_MAX:
+            if len(self._trees) >= _NAMERS_MAX:
+                self._trees.clear()
+            tree = self._trees[names] = _Tree(names)
+        return tree
+
+    def _learn_nested(self, tree: _Tree, table: dict[str, Any], name: str) -> Any:
+        """What ``name`` stands for in the group ``table`` (learnt once): None (no answer),
+        a group's entry, a code's entry, or :data:`_SHARED` for a code that another place
+        in the record gives too (or that is not text): records holding it take
+        ``by_code(..., nested=True)``'s way."""
+        tree.size += 1
+        code = tree.names(name)
+        entry: Any
+        if code is None:
+            entry = None
+        elif type(code) is not str:
+            entry = _SHARED
+        elif code == GROUP:
+            entry = (None, None, None, {})
+        else:
+            earlier = tree.first.setdefault(code, (table, name))
+            if earlier[0] is not table or earlier[1] != name:
+                earlier[0][earlier[1]] = _SHARED
+                entry = _SHARED
+            else:
+                entry = (code, self._accepts.get(code), self._steps.get(code, _UNKNOWN), {})
+        table[name] = entry
+        return entry
+
+    def _walk(
+        self,
+        node: Mapping[str, Any],
+        table: dict[str, Any],
+        tree: _Tree,
+        answers: dict[str, Any],
+        flags: list[Flag],
+    ) -> bool:
+        """:meth:`convert` of the answers in ``node`` and the groups in it, in one walk;
+        False (and the walk stops) at a code another place gives too."""
+        any_text, shared = _ANY_TEXT, _SHARED
+        for name, value in node.items():
+            try:
+                entry = table[name]
+            except KeyError:  # a name not seen here before
+                entry = self._learn_nested(tree, table, name)
+            if entry is None:  # a name that holds no answer
+                continue
+            if entry is shared:
+                return False
+            code, taken, step, inner = entry
+            cls = type(value)
+            # as in convert: text that fits taken as it is, blanks left out
+            if cls is str:
+                if code is None:
+                    continue
+                text = value.strip()
+                if not text:
+                    continue
+                if taken is any_text or (taken is not None and text in taken):
+                    answers[code] = text
+                    continue
+            elif cls is dict:  # a group: its answers are the record's
+                if not self._walk(value, inner, tree, answers, flags):
+                    return False
+                continue
+            elif value is None or code is None:
+                continue
+            elif cls is list:  # a repeat: its rows' objects, keyed by codes
+                value = [_nested_row(item, tree) for item in value if type(item) is dict]
+                if not value:
+                    continue
+            elif _blank(value):
+                continue
+            if step is _UNKNOWN:
+                answers[code] = value
+                flags.append(self._unknown(code, value))
+            elif step is not None:  # None: a note, never an answer
+                answers[code] = step(code, value, flags)
+        return True
+
+    def _convert_nested(
+        self, raw: Mapping[str, Any], names: Callable[[str], str | None]
+    ) -> tuple[dict[str, Any], list[Flag], bool]:
+        """:meth:`convert` of ``by_code(raw, names, nested=True)``, in one walk when no code
+        is given by two places; and whether every code is known to be text."""
+        tree = self._tree(names)
+        answers: dict[str, Any] = {}
+        flags: list[Flag] = []
+        if self._walk(raw, tree.root, tree, answers, flags):
+            return answers, flags, True
+        answers, flags = self.convert(by_code(raw, names, nested=True))
+        return answers, flags, {*map(type, answers)} <= _STR
+
     def response(
         self,
         raw_answers: Mapping[str, Any],
@@ -390,12 +488,13 @@ class ConversionPlan:
         complete: bool = True,
         extra_flags: Iterable[Flag] = (),
         names: Callable[[str], str | None] | None = None,
+        nested: bool = False,
     ) -> Response:
         """A :class:`Response` from answers keyed by codes, converted and flagged.
 
         ``subject`` fixed by a deployment wins over the answer to ``subject``.
         With ``names``, ``raw_answers`` is keyed by the platform's own names
-        (see :func:`by_code`), converted in one pass.
+        (see :func:`by_code`, and its ``nested``), converted in one pass.
         """
         return self._made(
             raw_answers,
@@ -409,6 +508,7 @@ class ConversionPlan:
             complete,
             extra_flags,
             names,
+            nested,
         )
 
     def _made(
@@ -424,12 +524,15 @@ class ConversionPlan:
         complete: bool,
         extra_flags: Iterable[Flag],
         names: Callable[[str], str | None] | None,
+        nested: bool = False,
     ) -> Response:
         """:meth:`response` with every argument given in order (a call for each record of
         a pull: keywords cost more to pass)."""
         if names is None:
             answers, flags = self.convert(raw_answers)
             text_keys = {*map(type, answers)} <= _STR
+        elif nested:
+            answers, flags, text_keys = self._convert_nested(raw_answers, names)
         else:
             answers, flags, text_keys = self._convert_named(raw_answers, names)
         role = answers.get("role")
@@ -474,12 +577,14 @@ class ConversionPlan:
         ):
             # something unusual: the model's own validation decides (and explains)
             return Response(**fields)
-        fields["submitted_at"] = (
-            submitted_at.replace(tzinfo=_UTC)
-            if submitted_at.tzinfo is None
-            else submitted_at.astimezone(_UTC)
-        )
-        return construct(Response, fields)
+        zone = submitted_at.tzinfo
+        if zone is not _UTC:  # a time already in UTC is kept (astimezone makes an equal copy)
+            fields["submitted_at"] = (
+                submitted_at.replace(tzinfo=_UTC) if zone is None else submitted_at.astimezone(_UTC)
+            )
+        if not _MADE_PLAIN:  # pragma: no cover - Response's fields are the ones above
+            return construct(Response, fields)
+        return _response_of(fields)  # every field is there, in the model's order
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
@@ -519,15 +624,52 @@ class _Names:
         self.shared: set[str] = set()
 
 
-def by_code(raw: Mapping[str, Any], names: Callable[[str], str | None]) -> dict[str, Any]:
+#: What ``names`` gives, with ``nested``, for a name that holds no answer itself but whose
+#: object is a group of answers (walked into); anything else under it is left out.
+GROUP = ""
+#: A name whose code another place in a record gives too (see ConversionPlan._learn_nested).
+_SHARED: Any = object()
+
+
+class _Tree:
+    """What a plan learnt of one platform's names in records of nested groups: a table
+    of entries for each group (by its place in the record), and each name's code."""
+
+    __slots__ = ("codes", "first", "names", "root", "size")
+
+    def __init__(self, names: Callable[[str], str | None]) -> None:
+        self.names = names
+        #: the top level's entries (a group's own table is in its entry)
+        self.root: dict[str, Any] = {}
+        #: the table and name that gave each code first
+        self.first: dict[str, tuple[dict[str, Any], str]] = {}
+        #: what ``names`` said of each name (for repeats' rows)
+        self.codes: dict[str, str | None] = {}
+        self.size = 0
+
+
+def by_code(
+    raw: Mapping[str, Any], names: Callable[[str], str | None], *, nested: bool = False
+) -> dict[str, Any]:
     """A record keyed by a platform's names (such as group paths) keyed by codes instead.
 
     ``names(name)`` is the code a name holds the answer to, or None for a name
     that holds none (the platform's metadata, a note); it must give a name the
     same code every time. A list of objects (a repeat) has its rows keyed by
     codes too. A code given by more than one name takes the first one's value.
+
+    ``nested``: the record's groups are objects in it (``{"about": {"role": "staff"}}``):
+    an object (a dict) under a name ``names`` gives a code or :data:`GROUP` is a group,
+    whose names are read as the record's own, and what ``names`` says of a group's name
+    holds nothing else; a list under a code is a repeat, its rows the objects in it
+    (anything else in it is left out), read the same way. A code given twice takes the
+    first value, but a repeat takes the last.
     """
-    answers: dict[str, Any] = {}
+    if nested:
+        answers: dict[str, Any] = {}
+        _nested_into(raw, names, {}, answers)
+        return answers
+    answers = {}
     rows: dict[str, str | None] = {}
     for name, value in raw.items():
         code = names(name)
@@ -537,6 +679,48 @@ def by_code(raw: Mapping[str, Any], names: Callable[[str], str | None]) -> dict[
             value = _rows_by_code(value, rows, names)
         answers.setdefault(code, value)
     return answers
+
+
+def _nested_into(
+    node: Mapping[str, Any],
+    names: Callable[[str], str | None],
+    codes: dict[str, str | None],
+    answers: dict[str, Any],
+) -> None:
+    """The answers in ``node`` and the groups in it into ``answers`` (see :func:`by_code`);
+    ``codes`` remembers what ``names`` said."""
+    for name, value in node.items():
+        try:
+            code = codes[name]
+        except KeyError:
+            code = codes[name] = names(name)
+        if code is None:
+            continue
+        cls = type(value)
+        if cls is dict:
+            _nested_into(value, names, codes, answers)
+        elif code == GROUP:
+            continue
+        elif cls is list:
+            rows = []
+            for item in value:
+                if type(item) is dict:
+                    row: dict[str, Any] = {}
+                    _nested_into(item, names, codes, row)
+                    rows.append(row)
+            answers[code] = rows
+        elif code not in answers:
+            answers[code] = value
+
+
+def _nested_row(item: Mapping[str, Any], tree: _Tree) -> dict[str, Any]:
+    """A repeat's row of a nested record, keyed by codes (what ``names`` said remembered)."""
+    row: dict[str, Any] = {}
+    codes = tree.codes
+    if len(codes) > _NAMES_MAX:
+        codes.clear()
+    _nested_into(item, tree.names, codes, row)
+    return row
 
 
 def _rows_by_code(
@@ -549,8 +733,9 @@ def _rows_by_code(
     for item in value:
         row: dict[str, Any] = {}
         for name, inner in item.items():
-            code = codes.get(name, _UNKNOWN)
-            if code is _UNKNOWN:
+            try:
+                code = codes[name]
+            except KeyError:
                 code = codes[name] = names(name)
             if code is not None:
                 row[code] = inner
@@ -622,6 +807,22 @@ def _made(cls: type[_M], fields: dict[str, Any], names: Iterable[str]) -> _M:
 
 _RESPONSE_FIELDS = tuple(Response.model_fields)
 _RESPONSE_NAMES = frozenset(_RESPONSE_FIELDS)
+#: whether ConversionPlan._made's fields are Response's, in order, for construct's way
+_MADE_PLAIN = _plain_fields(Response) == (
+    "instrument",
+    "instrument_version",
+    "response_id",
+    "submitted_at",
+    "language",
+    "round",
+    "subject",
+    "role",
+    "deployment",
+    "platform",
+    "complete",
+    "answers",
+    "flags",
+)
 _FLAG_FIELDS = tuple(Flag.model_fields)
 _FLAG_KINDS = {kind.value: kind for kind in FlagKind}
 #: A time in UTC as :meth:`Response.to_json` writes it (ASCII digits only: ``\d`` would take
@@ -700,7 +901,13 @@ def _as_written(text: Any) -> Response | None:
         if not all(made):
             return None
         data["flags"] = made
-    return _made(Response, data, _RESPONSE_NAMES)  # every field is there, in order
+    return _response_of(data)
+
+
+def _response_of(fields: dict[str, Any]) -> Response:
+    """``construct(Response, fields)`` without its checks, for ``fields`` known to hold every
+    field of Response in its order (and checked)."""
+    return _made(Response, fields, _RESPONSE_NAMES)
 
 
 def _flag_as_written(item: Any) -> Flag | None:
@@ -732,6 +939,7 @@ def plan_for(instrument: Instrument) -> ConversionPlan:
 
 
 __all__ = [
+    "GROUP",
     "ConversionPlan",
     "Converter",
     "by_code",

@@ -248,6 +248,7 @@ def build_response(
     complete: bool = True,
     extra_flags: Iterable[Flag] = (),
     names: Callable[[str], str | None] | None = None,
+    nested: bool = False,
 ) -> Response:
     """A :class:`Response` from answers keyed by codes, converted and flagged.
 
@@ -255,7 +256,8 @@ def build_response(
     ``names``: ``raw_answers`` is keyed by the platform's own names (group paths...)
     and ``names(name)`` gives the code of each, or None for one that holds no
     answer; the same as ``by_code(raw_answers, names)`` for the answers, done in
-    one pass (the plan remembers what ``names`` said of each name).
+    one pass (the plan remembers what ``names`` said of each name); with ``nested``,
+    ``by_code(raw_answers, names, nested=True)``: groups are objects in the record.
     ``round`` None means the round ``submitted_at`` falls in. A ``submitted_at`` that
     is None (unreadable, see :func:`parse_timestamp`) or cannot be held in UTC never
     stops the record: it is flagged (with ``submitted_raw``, what the platform sent)
@@ -276,6 +278,7 @@ def build_response(
             complete=complete,
             extra_flags=extra_flags,
             names=names,
+            nested=nested,
         )
     when = None if submitted_at is None else as_utc(submitted_at)
     if when is None:
@@ -305,6 +308,7 @@ def build_response(
         complete,
         extra_flags,
         names,
+        nested,
     )
 
 

@@ -68,3 +68,28 @@ def test_the_connector_reads_the_fake_as_it_reads_central() -> None:
         )
     )
     assert [len(p.records) for p in again] == [0]
+
+
+def test_unique_texts_make_every_submissions_free_text_its_own() -> None:
+    def texts(fake: FakeCentral) -> list[list[str]]:
+        found = []
+        for raw in fake.rows:
+            row = json.loads(raw)
+            found.append(
+                [
+                    value
+                    for name, group in row.items()
+                    if isinstance(group, dict) and name != "__system"
+                    for value in group.values()
+                    if isinstance(value, str) and " " in value
+                ]
+            )
+        return found
+
+    shared, unique = texts(FakeCentral(40)), texts(FakeCentral(40, unique_texts=True))
+    assert len({t for row in shared for t in row}) < sum(map(len, shared)) / 2  # a few sentences
+    flat = [t for row in unique for t in row]
+    assert len(set(flat)) == len(flat)  # ... each its own
+    # the same answers otherwise: each text is the shared one, with its submission's number
+    for number, (plain, marked) in enumerate(zip(shared, unique, strict=True)):
+        assert [m.rsplit(f" #{number}.", 1)[0] for m in marked] == plain

@@ -23,10 +23,16 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from coprod_connectors import LANGUAGE_FIELD, Deployment, Instrument, builtin_instrument
+from coprod_connectors import (
+    LANGUAGE_FIELD,
+    Deployment,
+    Instrument,
+    builtin_instrument,
+    by_code,
+)
 from coprod_connectors.synthetic import random_answers
 from coprod_odk import OdkCentralConnector
-from coprod_odk.answers import answers_from_row, is_code
+from coprod_odk.answers import answer_name, answers_from_row, is_code
 from coprod_odk.connector import _PullReader
 from coprod_odk.cursor import (
     SETTLE,
@@ -181,11 +187,13 @@ def _outcome(make: Any) -> Any:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(submissions(), st.sampled_from(["known", "also older", "odd keys"]))
+@given(submissions(), st.sampled_from(["known", "also older", "odd keys"]), st.booleans())
 def test_the_pull_reader_makes_the_records_the_connector_makes(
-    submission: tuple[Instrument, dict[str, Any]], versions: str
+    submission: tuple[Instrument, dict[str, Any]], versions: str, fresh: bool
 ) -> None:
     instrument, row = submission
+    if fresh:  # a plan of its own, that has learnt nothing of earlier submissions' keys
+        instrument = instrument.model_copy()
     known = {instrument.version: instrument.version}
     if versions == "also older":
         known["0.9.0"] = "0.9.0"
@@ -229,6 +237,21 @@ def test_the_answers_are_collected_as_before(submission: tuple[Instrument, dict[
     before: dict[str, Any] = {}
     _plain_collect(row, before)
     after = answers_from_row(row)
+    assert after == before
+    assert json.dumps(after) == json.dumps(before)  # the same order too
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(submissions())
+def test_the_cores_nested_by_code_collects_the_answers_as_before(
+    submission: tuple[Instrument, dict[str, Any]],
+) -> None:
+    """What the pull reader's one walk is checked against in the core (``by_code`` with
+    ``nested``) is the connector's own collecting, with ``answer_name``."""
+    _, row = submission
+    before: dict[str, Any] = {}
+    _plain_collect(row, before)
+    after = by_code(row, answer_name, nested=True)
     assert after == before
     assert json.dumps(after) == json.dumps(before)  # the same order too
 

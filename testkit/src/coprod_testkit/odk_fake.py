@@ -10,6 +10,10 @@ parentheses), ``$orderby=__system/submissionDate asc``, ``$top``, ``$skip``,
 group inside it, a repeat a list of objects each with its ``__id``, a
 select-multiple answer its codes joined by spaces, every choice code a string,
 ``__system`` as Central writes it. Submissions are one second apart, none edited.
+Their free texts come from a few sentences, so many submissions share the same
+text; with ``unique_texts`` (``--unique-texts``) each text ends with its
+submission's number and its own, as people's own words differ (a decoder that keeps the
+strings it has already made is not flattered).
 
 :func:`matches` (the filter) is also what the cursor's tests use as Central.
 
@@ -19,6 +23,7 @@ select-multiple answer its codes joined by spaces, every choice code a string,
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import threading
@@ -118,6 +123,17 @@ def odata_row(
     return row
 
 
+def _own_words(value: Any, mark: str, numbers: Iterator[int]) -> Any:
+    """``value`` with each free text (text with a space) ending in `` <mark>.<n>``."""
+    if isinstance(value, dict):
+        return {key: _own_words(item, mark, numbers) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_own_words(item, mark, numbers) for item in value]
+    if isinstance(value, str) and " " in value:
+        return f"{value} {mark}.{next(numbers)}"
+    return value
+
+
 def _value(value: Any) -> Any:
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
@@ -136,6 +152,7 @@ class FakeCentral:
         instrument: str = "self-reflection",
         seed: int = 2026,
         latency: float = 0.0,
+        unique_texts: bool = False,
     ) -> None:
         self.instrument = builtin_instrument(instrument)
         self.form_id = f"{self.instrument.id}-2026-H2"
@@ -161,6 +178,8 @@ class FakeCentral:
                 "formVersion": self.instrument.version,
             }
             answers = random_answers(self.instrument, f"{seed}/{n}", media=False)
+            if unique_texts:
+                answers = _own_words(answers, f"#{n}", itertools.count())
             row = odata_row(self.instrument, answers, system, instance)
             self.dates.append(when)
             self.systems.append(system)
@@ -289,8 +308,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per data page")
+    parser.add_argument(
+        "--unique-texts", action="store_true", help="no two submissions share a free text"
+    )
     args = parser.parse_args(argv)
-    fake = FakeCentral(args.count, instrument=args.instrument, seed=args.seed, latency=args.latency)
+    fake = FakeCentral(
+        args.count,
+        instrument=args.instrument,
+        seed=args.seed,
+        latency=args.latency,
+        unique_texts=args.unique_texts,
+    )
     with fake.serve(port=args.port) as url:
         print(f"fake Central at {url}, form {fake.form_id}", flush=True)  # noqa: T201
         with suppress(KeyboardInterrupt):

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from coprod_connectors import LANGUAGE_FIELD
+from coprod_connectors import GROUP, LANGUAGE_FIELD
 from coprod_odk.cursor import parse_time
 
 REJECTED = "rejected"
@@ -58,6 +58,18 @@ def _kind(key: str) -> int:
     if len(_KINDS) < _KINDS_MAX:
         _KINDS[key] = kind
     return kind
+
+
+def answer_name(key: str) -> str | None:
+    """What an OData key holds, as the core's ``by_code(..., nested=True)`` asks: the code
+    it is (a code's object is a group too), ``GROUP`` for a group or repeat name that is
+    not a code, None for Central's own fields, links and made-up names. With it,
+    ``by_code(row, answer_name, nested=True)`` is :func:`answers_from_row` (tested)."""
+    try:
+        kind = _KINDS[key]
+    except KeyError:
+        kind = _kind(key)
+    return None if not kind else key if kind == 1 else GROUP
 
 
 def answers_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,6 +143,7 @@ def form_version(row: Mapping[str, Any]) -> str | None:
 
 __all__ = [
     "REJECTED",
+    "answer_name",
     "answers_from_row",
     "form_version",
     "is_code",

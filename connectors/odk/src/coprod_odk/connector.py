@@ -60,6 +60,7 @@ from coprod_connectors import (
 )
 from coprod_odk.answers import (
     REJECTED,
+    answer_name,
     answers_from_row,
     form_version,
     is_held,
@@ -567,9 +568,10 @@ class _PullReader:
                 version=version,
                 flags=flags,
             )
-        # what build_response does with a date it can read, as parse_time checked it
+        # what build_response does with a date it can read, as parse_time checked it, and
+        # the answers collected from the groups as they are converted (one walk)
         response = self.plan.response(
-            answers_from_row(row),
+            row,
             response_id=instance_id.removeprefix("uuid:"),
             submitted_at=when,
             round=self.round,
@@ -578,6 +580,8 @@ class _PullReader:
             deployment=self.key,
             platform=PLATFORM,
             extra_flags=flags,
+            names=answer_name,
+            nested=True,
         )
         if version != response.instrument_version:
             response = response.model_copy(update={"instrument_version": version})
