@@ -244,10 +244,18 @@ def test_report_reflows_and_passes_axe_at_every_width(tmp_path: Path, lang: str)
 def test_the_line_after_the_shown_actions_reflows_and_passes_axe(
     tmp_path: Path, lang: str, with_actions: Callable[[int], Results]
 ) -> None:
-    from coprod_connectors.report.view import ALL_ACTIONS_COMMAND, SHOWN_ACTIONS
+    from dataclasses import replace
 
-    html = render(with_actions(SHOWN_ACTIONS + 23_410), "html", lang=lang, context=CONTEXT)
-    assert ALL_ACTIONS_COMMAND in html
+    from markupsafe import escape
+
+    from coprod_connectors.report.view import SHOWN_ACTIONS, all_actions_command
+
+    # a long store path with spaces and quotes: the command must still reflow at 320 px
+    store = "/srv/shared folders/co-production/\u2019s 'reports' and \"data\"/coprod.db"
+    command = ("report", "--store", store, "--subject", "Northfield adult social care")
+    context = replace(CONTEXT, command=command)
+    html = render(with_actions(SHOWN_ACTIONS + 23_410), "html", lang=lang, context=context)
+    assert str(escape(all_actions_command(command, lang=lang))) in html
     data = measure(chromium(), tmp_path, probed(html, axe_js()), WIDTHS[0])
     assert "axeError" not in data, data.get("axeError")
     assert data["scrollWidth"] <= data["clientWidth"], data["overflowing"][:10]

@@ -22,6 +22,7 @@ from coprod_connectors.cli.score import (
     Paper,
     PaperOption,
     ReportFormat,
+    privacy_words,
     report_context,
     write_report,
 )
@@ -63,7 +64,7 @@ def report(
     organisation: OrganisationOption = None,
     paper: PaperOption = Paper.a4,
 ) -> None:
-    """Score what the store holds and write a report (text, md, json, csv, html or pdf)."""
+    """Score what the store holds and write a report (text, md, json, csv, actions, html or pdf)."""
     from coprod_connectors.ladder import load_ladder
     from coprod_connectors.responses import noting_deployments
     from coprod_connectors.scoring import score
@@ -87,8 +88,34 @@ def report(
         sources.append("responses imported without a deployment")
     if not results.results:
         say("no responses match; run coprod sync first, or loosen the filters", err=True)
-    context = report_context(organisation, made_on, sources)
+    again = again_words(store, subject=subject, round_=round_, instrument=instrument, k=k)
+    context = report_context(organisation, made_on, sources, again)
     write_report(results, fmt, output, lang=lang, context=context, paper=paper)
+
+
+def again_words(
+    store: str | None,
+    *,
+    subject: str | None,
+    round_: str | None,
+    instrument: str | None,
+    k: int,
+) -> tuple[str, ...]:
+    """The words after ``coprod`` that read the same results again, from any folder: the
+    store as an absolute path (a URL with its password hidden), then the filters given."""
+    from coprod_connectors.store import DEFAULT_STORE, safe_url
+
+    given = store or DEFAULT_STORE
+    where = safe_url(given) if "://" in given else str(Path(given).expanduser().absolute())
+    words = ["report", "--store", where]
+    for option, value in (
+        ("--subject", subject),
+        ("--round", round_),
+        ("--instrument", instrument),
+    ):
+        if value is not None:
+            words += [option, value]
+    return (*words, *privacy_words(k))
 
 
 #: Stores with fewer rows are read by one process (a second one costs more than it saves).

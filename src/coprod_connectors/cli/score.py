@@ -22,6 +22,7 @@ class ReportFormat(str, Enum):
     md = "md"
     json = "json"
     csv = "csv"
+    actions = "actions"
     html = "html"
     pdf = "pdf"
 
@@ -36,7 +37,7 @@ LangOption = Annotated[
     str,
     typer.Option(
         "--lang",
-        help="The language of a text, md, html or pdf report: en, or cy (Welsh).",
+        help="The language of a text, md, html, pdf or actions report: en, or cy (Welsh).",
         envvar="COPROD_REPORT_LANG",
     ),
 ]
@@ -65,13 +66,28 @@ PaperOption = Annotated[
 
 
 def report_context(
-    organisation: str | None, made_on: datetime | None, sources: list[str]
+    organisation: str | None,
+    made_on: datetime | None,
+    sources: list[str],
+    command: tuple[str, ...] | None = None,
 ) -> ReportContext:
-    """The cover's facts: who, when (today unless given) and where the data came from."""
+    """The cover's facts: who, when (today unless given) and where the data came from;
+    and ``command``, the words after ``coprod`` that make the same results again."""
     from coprod_connectors.report import ReportContext
 
     day: date = made_on.date() if made_on else datetime.now(timezone.utc).date()
-    return ReportContext(organisation=organisation, made_on=day, sources=tuple(sources))
+    return ReportContext(
+        organisation=organisation, made_on=day, sources=tuple(sources), command=command
+    )
+
+
+def privacy_words(k: int) -> tuple[str, ...]:
+    """``--k K`` when it is not the default (it decides which results are shown)."""
+    return ("--k", str(k)) if k != DEFAULT_K else ()
+
+
+#: The privacy threshold when none is given.
+DEFAULT_K = 3
 
 
 def score(
@@ -116,7 +132,8 @@ def score(
     source = sys.stdin if str(file) == "-" else file
     results = score_responses(responses_from(source), ladder=ladder, k=k)
     where = "standard input" if source is sys.stdin else f"responses file {file.name}"
-    context = report_context(organisation, made_on, [where])
+    again = "-" if source is sys.stdin else str(file.expanduser().absolute())
+    context = report_context(organisation, made_on, [where], ("score", again, *privacy_words(k)))
     write_report(results, fmt, output, lang=lang, context=context, paper=paper)
 
 
@@ -130,6 +147,8 @@ def write_report(
     paper: Paper = Paper.a4,
 ) -> None:
     """Print ``results`` (text on a terminal) or write them to ``output`` in ``fmt``."""
+    import codecs
+    from itertools import chain
 
     from coprod_connectors.errors import ConfigError
     from coprod_connectors.report import report_languages
@@ -161,7 +180,11 @@ def write_report(
         for line in _lines(pieces):
             say(line)
         return
-    replace_file(output, (piece.encode("utf-8") for piece in pieces))
+    encoded: Iterable[bytes] = (piece.encode("utf-8") for piece in pieces)
+    if fmt is ReportFormat.actions:
+        # a byte-order mark: Excel then reads the file as UTF-8 (Welsh \u0175, \u0177...)
+        encoded = chain([codecs.BOM_UTF8], encoded)
+    replace_file(output, encoded)
     say(f"wrote {fmt.value} for {len(results.results)} results to {output}", err=True)
 
 

@@ -1,8 +1,8 @@
 """Reports from scored results: terminal text, Markdown, JSON, CSV, HTML and PDF, from one Results.
 
 The terminal text, Markdown, HTML and PDF speak the reader's language (``lang``, from the gettext
-catalogues in ``coprod_connectors/locale``); JSON and CSV keep the codes, for analysts
-and scripts.
+catalogues in ``coprod_connectors/locale``), and so does ``actions``, the sheet of every
+action-plan row (CSV, a row an action); JSON and CSV keep the codes, for analysts and scripts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from coprod_connectors.report.html import ReportContext
 from coprod_connectors.report.i18n import report_languages
 from coprod_connectors.scoring.models import Results
 
-FORMATS = ("text", "md", "json", "csv", "html")
+FORMATS = ("text", "md", "json", "csv", "actions", "html")
 PAPERS = ("a4", "letter")
 
 
@@ -32,10 +32,14 @@ def render(
         from coprod_connectors.report.spreadsheet import to_csv
 
         return to_csv(results)
+    if fmt == "actions":
+        return "".join(render_pieces(results, fmt, lang=lang))
     if fmt == "md":
         from coprod_connectors.report.markdown import to_markdown
 
-        return to_markdown(results, title=title, lang=lang)
+        return to_markdown(
+            results, title=title, lang=lang, command=context.command if context else None
+        )
     if fmt == "html":
         from coprod_connectors.report.html import to_html
 
@@ -67,10 +71,16 @@ def render_pieces(
         from coprod_connectors.report.spreadsheet import csv_pieces
 
         return csv_pieces(results)
+    if fmt == "actions":
+        from coprod_connectors.report.spreadsheet import actions_pieces
+
+        return actions_pieces(results, lang=lang)
     if fmt == "md":
         from coprod_connectors.report.markdown import markdown_pieces
 
-        return markdown_pieces(results, title=title, lang=lang)
+        return markdown_pieces(
+            results, title=title, lang=lang, command=context.command if context else None
+        )
     if fmt == "html":
         from coprod_connectors.report.html import html_pieces
 

@@ -27,7 +27,7 @@ from coprod_connectors.report.charts import (
 from coprod_connectors.report.explain import Explainer, Phrase
 from coprod_connectors.report.i18n import N_, Said, Words, words
 from coprod_connectors.report.labels import Labels
-from coprod_connectors.report.view import ALL_ACTIONS_COMMAND, subjects, themes_by_code
+from coprod_connectors.report.view import all_actions_command, subjects, themes_by_code
 from coprod_connectors.scoring.models import Result, Results, SelfReflectionResult
 from coprod_connectors.templating import environment
 
@@ -42,6 +42,9 @@ class ReportContext:
     made_on: date | None = None
     #: where the data came from: platforms and deployments, import files (plain text)
     sources: tuple[str, ...] = field(default_factory=tuple)
+    #: the words after ``coprod`` that made the results (``report --store PATH``...): the
+    #: reports show them in the command that gives every action-plan row
+    command: tuple[str, ...] | None = None
 
 
 def format_date(day: date, labels: Labels) -> str:
@@ -149,7 +152,7 @@ def _prepared(
         "based_on": based_on,
         "rounds": rounds,
         "stages": STAGES,
-        "all_actions_command": ALL_ACTIONS_COMMAND,
+        "all_actions_command": all_actions_command(context.command, lang=lang),
         "themes_by_code": themes_by_code,
         "is_phrase": lambda x: isinstance(x, Phrase),
         "is_said": lambda x: isinstance(x, Said),

@@ -13,14 +13,14 @@ through (respondents' free text above all); the report's own markup is added aft
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from coprod_connectors.report.explain import Explainer, fill
 from coprod_connectors.report.i18n import N_, words
 from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.view import (
-    ALL_ACTIONS_COMMAND,
     SubjectView,
+    all_actions_command,
     ladder_of,
     subjects,
     themes_by_code,
@@ -75,17 +75,29 @@ def _code_text(value: str) -> str:
     return "".join(out)
 
 
-def to_markdown(results: Results, *, title: str | None = None, lang: str = "en") -> str:
-    """The whole report as one text (:func:`markdown_pieces` gives the same text in pieces)."""
-    return "\n".join(_lines(results, title, lang)).rstrip("\n") + "\n"
+def to_markdown(
+    results: Results,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    command: Sequence[str] | None = None,
+) -> str:
+    """The whole report as one text (:func:`markdown_pieces` gives the same text in pieces).
+    ``command``: the words after ``coprod`` that made ``results``, for the command that
+    gives every action-plan row (:func:`~coprod_connectors.report.view.all_actions_command`)."""
+    return "\n".join(_lines(results, title, lang, command)).rstrip("\n") + "\n"
 
 
 def markdown_pieces(
-    results: Results, *, title: str | None = None, lang: str = "en"
+    results: Results,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    command: Sequence[str] | None = None,
 ) -> Iterator[str]:
     """:func:`to_markdown`'s text, a line at a time: a report with tens of thousands of
     action-plan rows is written without ever holding its whole text or all its lines."""
-    return joined_lines(_lines(results, title, lang))
+    return joined_lines(_lines(results, title, lang, command))
 
 
 def joined_lines(lines: Iterable[str]) -> Iterator[str]:
@@ -122,7 +134,9 @@ def _table(caption: str, header: list[str], rows: Iterable[list[object]]) -> Ite
     yield ""
 
 
-def _lines(results: Results, title: str | None, lang: str) -> Iterator[str]:
+def _lines(
+    results: Results, title: str | None, lang: str, command: Sequence[str] | None
+) -> Iterator[str]:
     said = words(lang)
     labels = Labels(said, ladder_of(results))
     explainer = Explainer(labels)
@@ -154,7 +168,7 @@ def _lines(results: Results, title: str | None, lang: str) -> Iterator[str]:
             result = view.latest(instrument)
             if result is not None:
                 yield from _result(result, view, explainer, results)
-        yield from _actions(view, labels)
+        yield from _actions(view, labels, all_actions_command(command, lang=lang))
 
 
 def _rung_in(items: list[Result], round_: str, labels: Labels) -> object:
@@ -294,7 +308,7 @@ def _analyst_details(result: Result, labels: Labels, results: Results) -> Iterat
     yield from ("</details>", "")
 
 
-def _actions(view: SubjectView, labels: Labels) -> Iterator[str]:
+def _actions(view: SubjectView, labels: Labels, command: str) -> Iterator[str]:
     """The first action plans as people wrote them (escaped), then how to get them all."""
     actions = view.shown_actions
     if not actions:
@@ -315,7 +329,16 @@ def _actions(view: SubjectView, labels: Labels) -> Iterator[str]:
     )
     if view.more_actions:
         more = md_text(labels.more_actions(view.more_actions))
-        yield from (f"{more} `{ALL_ACTIONS_COMMAND}`", "")
+        yield from (f"{more} {code_span(command)}", "")
+
+
+def code_span(text: str) -> str:
+    """``text`` (one line) in a code span that nothing in it can end: fenced by one
+    backtick more than its longest run of them, spaced when it starts or ends with one."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _num(value: int | None) -> str:

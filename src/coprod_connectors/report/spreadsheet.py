@@ -1,4 +1,5 @@
-"""CSV: one long table (a row per measure), safe to open in a spreadsheet.
+"""CSV: one long table (a row per measure), safe to open in a spreadsheet; and the
+readers' sheet of action plans (:func:`actions_pieces`), a row per action.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 would be read as a formula by Excel, LibreOffice or Google Sheets; such cells
@@ -11,6 +12,11 @@ import csv
 import io
 from collections.abc import Iterator
 
+from coprod_connectors.ladder import load_ladder
+from coprod_connectors.report.i18n import N_, words
+from coprod_connectors.report.labels import Labels
+from coprod_connectors.report.view import subjects
+from coprod_connectors.safety import printable
 from coprod_connectors.scoring.models import (
     ChecklistResult,
     LadderCheckResult,
@@ -73,6 +79,51 @@ def csv_pieces(results: Results) -> Iterator[str]:
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+#: The columns of the action-plan sheet, in the report's language.
+ACTIONS_HEADER = (
+    N_("Subject"),
+    N_("Round"),
+    N_("Principle"),
+    N_("What"),
+    N_("Who"),
+    N_("By when"),
+    N_("How"),
+)
+
+
+def actions_pieces(results: Results, *, lang: str = "en") -> Iterator[str]:
+    """Every action-plan row, one a line, for readers (``coprod report --format actions``):
+    the columns in ``lang``, the subject and round, the principle by its label, then what,
+    who, when and how as written. Subjects in the reports' order, newest round first, so
+    the first rows are the ones the HTML and Markdown reports list.
+
+    Respondents' text is made one line with every control character and bidi override
+    shown as an escape (:func:`~coprod_connectors.safety.printable`), then formula-safe
+    (:func:`safe_cell`). In pieces of about :data:`PIECE` characters, as
+    :func:`csv_pieces`: the rows already held in ``results`` are never copied whole."""
+    said = words(lang)
+    labels = Labels(said, load_ladder(results.ladder))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([said.gettext(h) for h in ACTIONS_HEADER])
+    for view in subjects(results):
+        name = view.name if view.name_given else said.gettext("No subject given")
+        for round_, action in view.iter_actions():
+            principle = labels.principle(action.principle) if action.principle else ""
+            cells = (name, round_, principle, action.what, action.who, action.when, action.how)
+            writer.writerow([safe_cell(_one_line(c)) for c in cells])
+            if out.tell() >= PIECE:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+    yield out.getvalue()
+
+
+def _one_line(value: object) -> str | None:
+    """Free text on one line, control characters and bidi overrides as escapes."""
+    return None if value is None else printable(" ".join(str(value).split()))
 
 
 def _all_rows(results: Results) -> Iterator[list[str]]:

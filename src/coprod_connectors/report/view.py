@@ -7,7 +7,7 @@ absent. Everything here is plain data for the templates and writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -25,8 +25,51 @@ from coprod_connectors.scoring.models import (
 #: enough to read on a phone and print in a few pages. The rest are counted in one line
 #: that says how to get them all; CSV and JSON, for analysts, keep every row.
 SHOWN_ACTIONS = 50
-#: How to get every action-plan row: the CSV report has them all.
-ALL_ACTIONS_COMMAND = "coprod report --format csv -o actions.csv"
+#: How to get every action-plan row, when nothing more is known of the report: the
+#: readers' sheet (``--format actions``) has them all, one row an action.
+ALL_ACTIONS_COMMAND = "coprod report --format actions -o actions.csv"
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one word a POSIX shell reads back as ``text``: :func:`shlex.quote`;
+    a text holding a control character, a bidi override or a line break is written in
+    ``$'...'`` quotes (bash, zsh, ksh; POSIX since 2024) with those as escapes, so the
+    command is shown, copied and pasted on one line and never prints them raw."""
+    import shlex
+
+    from coprod_connectors.safety import printable
+
+    if printable(text) == text:
+        return shlex.quote(text)
+    escaped = "".join("\\\\" if c == "\\" else "\\'" if c == "'" else _escaped(c) for c in text)
+    return f"$'{escaped}'"
+
+
+def _escaped(char: str) -> str:
+    from coprod_connectors.safety import printable
+
+    if printable(char) == char:
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte a file name held that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def all_actions_command(
+    arguments: Sequence[str] | None, *, lang: str = "en", output: str = "actions.csv"
+) -> str:
+    """The command that writes every action-plan row of a report in ``lang`` as a sheet
+    to ``output``. ``arguments`` are the words after ``coprod`` that made the report's
+    results (``report --store PATH --subject NAME``, ``score FILE``); None when they are
+    not known (:data:`ALL_ACTIONS_COMMAND`'s). Each word is quoted for a shell
+    (:func:`shell_word`)."""
+    words = ["coprod", *(arguments or ("report",)), "--format", "actions"]
+    if lang != "en":
+        words += ["--lang", lang]
+    return " ".join(shell_word(w) for w in (*words, "-o", output))
 
 
 @dataclass
@@ -50,12 +93,12 @@ class SubjectView:
     @property
     def actions(self) -> list[tuple[str, Action]]:
         """Every action plan row, newest round first."""
-        return list(self._actions())
+        return list(self.iter_actions())
 
     @property
     def shown_actions(self) -> list[tuple[str, Action]]:
         """The first :data:`SHOWN_ACTIONS` of :attr:`actions`: what a reader's report lists."""
-        return list(islice(self._actions(), SHOWN_ACTIONS))
+        return list(islice(self.iter_actions(), SHOWN_ACTIONS))
 
     @property
     def more_actions(self) -> int:
@@ -68,7 +111,8 @@ class SubjectView:
             if isinstance(result, SelfReflectionResult):
                 yield result
 
-    def _actions(self) -> Iterator[tuple[str, Action]]:
+    def iter_actions(self) -> Iterator[tuple[str, Action]]:
+        """:attr:`actions` one at a time (round, action), newest round first."""
         for result in self._reflections():
             yield from ((result.round, a) for a in result.actions)
 
@@ -110,7 +154,9 @@ __all__ = [
     "ALL_ACTIONS_COMMAND",
     "SHOWN_ACTIONS",
     "SubjectView",
+    "all_actions_command",
     "ladder_of",
+    "shell_word",
     "subjects",
     "themes_by_code",
 ]
