@@ -211,6 +211,33 @@ def test_the_markdown_line_shows_the_same_command(demo_store: Path, tmp_path: Pa
     assert "--lang cy" in expected
 
 
+def test_the_line_of_a_scored_file_gives_every_action(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coprod_connectors.synthetic import write_demo_responses
+
+    folder = tmp_path / "our responses"
+    folder.mkdir()
+    responses = folder / "all of them.jsonl"
+    write_demo_responses(responses)
+    monkeypatch.setattr(view, "SHOWN_ACTIONS", 5)
+    report = tmp_path / "report.md"
+    _invoke(["score", str(responses), "--format", "md", "-o", str(report)])
+    lines = [line for line in report.read_text(encoding="utf-8").splitlines() if "coprod " in line]
+    assert len(lines) == 3
+    command = lines[0].rsplit(" `", 1)[1].removesuffix("`")
+    assert command == lines[1].rsplit(" `", 1)[1].removesuffix("`")
+    words_ = shlex.split(command)
+    assert words_[:3] == ["coprod", "score", str(responses.absolute())]
+    monkeypatch.chdir(folder)
+    _invoke(words_[1:])
+    rows = _sheet(folder / "actions.csv")
+    results = tmp_path / "results.json"
+    _invoke(["score", str(responses), "--format", "json", "-o", str(results)])
+    found = json.loads(results.read_text(encoding="utf-8"))["results"]
+    assert len(rows) - 1 == sum(len(r.get("actions", [])) for r in found) > 15
+
+
 @pytest.mark.parametrize(
     "text",
     [

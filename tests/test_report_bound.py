@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from coprod_connectors.report import render
-from coprod_connectors.report.view import ALL_ACTIONS_COMMAND, SHOWN_ACTIONS, all_actions_command
+from coprod_connectors.report.view import SHOWN_ACTIONS, all_actions_command
 from coprod_connectors.scoring import Results
 
 ROW = re.compile(r'<td class="free">act-(\d+)</td>')
@@ -58,7 +58,7 @@ def test_html_with_no_more_than_the_bound_shows_every_row_and_no_line(
 ) -> None:
     html = render(with_actions(SHOWN_ACTIONS), "html", lang=lang)
     assert len(ROW.findall(html)) == SHOWN_ACTIONS
-    assert ALL_ACTIONS_COMMAND not in html
+    assert "--format actions" not in html
     assert LINE[lang] not in html
 
 
@@ -79,7 +79,7 @@ def test_markdown_shows_the_bound_then_one_line(
     assert lines[0].endswith(f" `{command}`")
     few = render(with_actions(3), "md", lang=lang)
     assert [int(i) for i in MD_ROW.findall(few)] == [0, 1, 2]
-    assert ALL_ACTIONS_COMMAND not in few
+    assert "--format actions" not in few
 
 
 def test_csv_and_json_keep_every_row(with_actions: Callable[[int], Results]) -> None:
@@ -91,3 +91,11 @@ def test_csv_and_json_keep_every_row(with_actions: Callable[[int], Results]) -> 
     assert [w for w in whats if w.startswith("act-")] == [
         f"act-{i}" for i in range(SHOWN_ACTIONS + 5)
     ]
+
+
+def test_the_command_known_of_nothing_is_the_documented_one() -> None:
+    from coprod_connectors.report.view import ALL_ACTIONS_COMMAND
+
+    assert all_actions_command(None) == ALL_ACTIONS_COMMAND
+    cy = all_actions_command(None, lang="cy")
+    assert cy.endswith("--format actions --lang cy -o actions.csv")
