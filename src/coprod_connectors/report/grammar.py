@@ -19,6 +19,10 @@ statements and anyone's free text are shown exactly as given; so is a word
 that starts with a digit or any other non-letter, and a word written all in
 capitals (an acronym, e.g. "CAMHS").
 
+The report joins no list with "or" (Welsh "neu", which takes the soft
+mutation); the "neu" in its sentences is the translator's, already mutated.
+A list joined with "or" would need its rule here too.
+
 TRANSLATORS: this rule was written by a non-Welsh speaker from the grammar
 books; a Welsh speaker should review it (and :func:`aspirate`'s tests in
 ``tests/test_report_grammar.py``), in particular "ac" before a consonantal w
@@ -36,8 +40,8 @@ from coprod_connectors.report.i18n import Said, Words
 
 #: The letters Welsh counts as vowels, before any accent is taken off.
 WELSH_VOWELS = frozenset("aeiouwy")
-#: The aspirate mutation: the first letter and what it becomes.
-_ASPIRATE = {"c": "h", "p": "h", "t": "h"}
+#: The letters the aspirate mutation changes (by an "h" after them).
+_ASPIRATE = frozenset("cpt")
 
 
 def starts_with_vowel(text: str) -> bool:
@@ -63,7 +67,7 @@ def aspirate(word: str) -> str:
     letters = [c for c in head if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return word
-    return first + _ASPIRATE[first.lower()] + word[1:]
+    return first + "h" + word[1:]
 
 
 #: The change "and" makes to the word after it, by report language.
