@@ -30,6 +30,7 @@ from coprod_connectors.ladder import (
     changes_for,
     place,
 )
+from coprod_connectors.report.grammar import and_before
 from coprod_connectors.report.i18n import Said
 from coprod_connectors.report.labels import Labels
 from coprod_connectors.scoring.models import (
@@ -104,25 +105,19 @@ class Explainer:
     # --- shared -------------------------------------------------------------------
 
     def join(self, names: Sequence[Said | Phrase]) -> Phrase:
-        """ "A, B and C" in the report's language (and "ac" before a vowel where it says so)."""
+        """ "A, B and C" in the report's language, with the word after "and" as the
+        language needs it (Welsh "a Chyflawni", "ac Adolygu": :func:`grammar.and_before`)."""
         if not names:
             return Phrase(())
         parts: list[Part] = []
         for i, name in enumerate(names):
-            if i and i == len(names) - 1:
-                first = str(name)[:1].lower()
-                word = (
-                    self.words.pgettext("before a vowel", "and")
-                    if first in "aeiouwyâêîôûŵŷ"
-                    else self._("and")
-                )
+            these: list[Part] = list(name.parts) if isinstance(name, Phrase) else [name]
+            if i and i == len(names) - 1 and these:
+                word, these[0] = and_before(self.words, these[0])
                 parts.append(f" {word} ")
             elif i:
                 parts.append(", ")
-            if isinstance(name, Phrase):
-                parts.extend(name.parts)
-            else:
-                parts.append(name)
+            parts.extend(these)
         return Phrase(tuple(parts))
 
     def share(self, agreed: int, total: int) -> Phrase:

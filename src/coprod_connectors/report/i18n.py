@@ -14,7 +14,7 @@ a screen reader switches voice.
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -39,10 +39,17 @@ def report_languages() -> list[str]:
 
 @dataclass(frozen=True)
 class Said:
-    """A text and the language it is really in (English when a translation is missing)."""
+    """A text and the language it is really in (English when a translation is missing).
+
+    ``own`` is true only for the project's own words (a catalogue text, a built-in
+    instrument's label): grammar may change their first letter after a conjunction
+    (:mod:`coprod_connectors.report.grammar`). Codes and anyone's free text keep
+    the default, false, and are always shown as given.
+    """
 
     text: str
     lang: str
+    own: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         return self.text
@@ -70,9 +77,9 @@ class Words:
     def said(self, message: str) -> Said:
         """``message`` translated, or in English (and marked so) when there is no translation."""
         if self.lang == SOURCE_LANGUAGE or not message:
-            return Said(message, SOURCE_LANGUAGE)
+            return Said(message, SOURCE_LANGUAGE, own=True)
         found = self.translations.gettext(message)
-        return Said(found, self.lang if found != message else SOURCE_LANGUAGE)
+        return Said(found, self.lang if found != message else SOURCE_LANGUAGE, own=True)
 
 
 @cache

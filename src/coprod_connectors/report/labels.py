@@ -79,11 +79,11 @@ class Labels:
         if not text:
             return Said(code, self.lang)
         if self.lang in text:
-            return Said(text[self.lang], self.lang)
+            return Said(text[self.lang], self.lang, own=True)
         lang = (
             instrument.default_language if instrument.default_language in text else next(iter(text))
         )
-        return Said(text[lang], lang)
+        return Said(text[lang], lang, own=True)
 
     @cached_property
     def _reflection(self) -> Instrument:
