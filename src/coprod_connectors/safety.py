@@ -27,15 +27,16 @@ _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 _BREAKS = "\t\n\v\f\r\x85\u2028\u2029"
 
 
-def _escape(char: str) -> str:
+def escape_char(char: str) -> str:
+    """``char`` written as an escape: ``\\x1b``, ``\\u202e``."""
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 _TABLE: dict[int, str] = {
-    code: _escape(chr(code)) for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+    code: escape_char(chr(code)) for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
 }
-_TABLE.update({ord(c): _escape(c) for c in _BIDI})
+_TABLE.update({ord(c): escape_char(c) for c in _BIDI})
 _TABLE.update({ord(c): " " for c in _BREAKS})
 # lone surrogates (from "\\ud800" in a server's JSON) cannot be written as UTF-8 at all
 _TABLE.update({code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)})
@@ -84,7 +85,7 @@ def control_characters(text: str, *, newlines: bool = True) -> list[str]:
     found = [m.group() for m in _FORBIDDEN.finditer(text)]
     if not newlines:
         found.extend(c for c in text if c in "\t\n\r")
-    return sorted({_escape(c) for c in found})
+    return sorted({escape_char(c) for c in found})
 
 
 # --- paths -----------------------------------------------------------------------------
@@ -175,6 +176,7 @@ __all__ = [
     "check_archive",
     "confined",
     "control_characters",
+    "escape_char",
     "markup_safe",
     "printable",
     "safe_name",

@@ -46,16 +46,16 @@ def shell_word(text: str) -> str:
 
 
 def _escaped(char: str) -> str:
-    from coprod_connectors.safety import printable
+    """``char`` inside ``$'...'``: as it is when :func:`printable` leaves it, else as an
+    escape; a byte a file name held that is not UTF-8 (surrogateescape) as that byte."""
+    from coprod_connectors.safety import escape_char, printable
 
     if printable(char) == char:
         return char
     code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte a file name held that is not UTF-8 (surrogateescape)
+    if 0xDC80 <= code <= 0xDCFF:
         return f"\\x{code - 0xDC00:02x}"
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return escape_char(char)
 
 
 def all_actions_command(
@@ -91,13 +91,9 @@ class SubjectView:
         return self.rounds[-1]
 
     @property
-    def actions(self) -> list[tuple[str, Action]]:
-        """Every action plan row, newest round first."""
-        return list(self.iter_actions())
-
-    @property
     def shown_actions(self) -> list[tuple[str, Action]]:
-        """The first :data:`SHOWN_ACTIONS` of :attr:`actions`: what a reader's report lists."""
+        """The first :data:`SHOWN_ACTIONS` of :meth:`iter_actions`: what a reader's report
+        lists."""
         return list(islice(self.iter_actions(), SHOWN_ACTIONS))
 
     @property
@@ -112,7 +108,7 @@ class SubjectView:
                 yield result
 
     def iter_actions(self) -> Iterator[tuple[str, Action]]:
-        """:attr:`actions` one at a time (round, action), newest round first."""
+        """Every action plan row (round, action), newest round first, one at a time."""
         for result in self._reflections():
             yield from ((result.round, a) for a in result.actions)
 
