@@ -77,6 +77,8 @@ def as_utc(value: datetime) -> datetime | None:
     near year 1 or 9999 whose offset would cross the calendar's ends)."""
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
+    if value.tzinfo is timezone.utc:  # already (astimezone would make an equal copy)
+        return value
     try:
         return value.astimezone(timezone.utc)
     except (OverflowError, ValueError):
@@ -225,6 +227,7 @@ def normalise_answers(
     return plan_for(instrument).convert(raw)
 
 
+@cache
 @cache
 def _planner() -> Callable[[Instrument], ConversionPlan]:
     """``plan_for``, imported once (its module imports this one)."""

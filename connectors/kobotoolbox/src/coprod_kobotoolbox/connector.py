@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import closing
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -44,7 +43,6 @@ from coprod_connectors import (
     fewer_collections,
     integer_cursor,
     parse_timestamp,
-    plan_for,
     prefetch,
     printable,
 )
@@ -462,20 +460,17 @@ class KoboToolboxConnector:
         current = instrument.version
         languages = instrument.languages
         round_, subject, key = deployment.round, deployment.subject, deployment.key
-        quick = plan_for(instrument).response
 
         def respond(submission: dict[str, Any]) -> Response:
             version, flags = version_of(submission, versions, current)
             raw_when = submitted_raw(submission)
-            when = parse_timestamp(raw_when)
-            make: Callable[..., Response] = quick  # what build_response does with a UTC time
-            if when is None:  # not a readable date: build_response flags it, with what came
-                make = partial(build_response, instrument, submitted_raw=raw_when)
-            response = make(
+            response = build_response(
+                instrument,
                 submission,
                 names=answer_code,
                 response_id=response_id(submission),
-                submitted_at=when,
+                submitted_at=parse_timestamp(raw_when),
+                submitted_raw=raw_when,
                 language=language_of(submission, languages),
                 round=round_,
                 subject=subject,

@@ -54,7 +54,6 @@ from coprod_connectors import (
     construct,
     default_round,
     fewer_collections,
-    plan_for,
     prefetch,
     xlsx_bytes,
 )
@@ -527,7 +526,6 @@ class _PullReader:
         self.round = deployment.round
         self.subject = deployment.subject
         self.key = deployment.key
-        self.plan = plan_for(instrument)
 
     def record(self, row: dict[str, Any]) -> PulledRecord:
         system = row.get("__system")
@@ -553,27 +551,14 @@ class _PullReader:
                 found if isinstance(found, str) and found else None, self.versions, self.version
             )
         submitted = system.get("submissionDate")
-        when = parse_time(submitted) if type(submitted) is str else None
-        if when is None:  # not a date UTC can hold: build_response flags it
-            return _response(
-                self.instrument,
-                row,
-                response_id=instance_id.removeprefix("uuid:"),
-                submitted=submitted,
-                when=when,
-                round=self.round,
-                language=language_of(row, self.languages),
-                subject=self.subject,
-                deployment=self.key,
-                version=version,
-                flags=flags,
-            )
-        # what build_response does with a date it can read, as parse_time checked it, and
-        # the answers collected from the groups as they are converted (one walk)
-        response = self.plan.response(
+        # the answers collected from the groups as they are converted (one walk); a date
+        # that cannot be read is flagged by build_response, with what came
+        response = build_response(
+            self.instrument,
             row,
             response_id=instance_id.removeprefix("uuid:"),
-            submitted_at=when,
+            submitted_at=parse_time(submitted) if type(submitted) is str else None,
+            submitted_raw=submitted,
             round=self.round,
             language=language_of(row, self.languages),
             subject=self.subject,
