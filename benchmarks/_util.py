@@ -160,6 +160,34 @@ class FakeServer:
         self.process.wait(timeout=10)
 
 
+UNIQUE_TEXTS_HELP = "no two submissions share a free text"
+
+
+def add_fake_options(parser: Any) -> None:
+    """The options every pull benchmark passes on to its fake server (``argparse``)."""
+    parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
+    parser.add_argument("--unique-texts", action="store_true", help=UNIQUE_TEXTS_HELP)
+
+
+def start_fake(
+    module: str, count: int, *, instrument: str, seed: int, latency: float, unique: bool
+) -> FakeServer:
+    """A fake server of the testkit serving ``count`` submissions, in its own process.
+
+    The fakes draw free texts from a few sentences; ``unique`` makes every one a
+    submission's own (``--unique-texts``), as people's words are, so that a decoder
+    that keeps the strings it has already made is not flattered.
+    """
+    args = ["--count", str(count), "--instrument", instrument, "--seed", str(seed)]
+    args += ["--latency", str(latency), *(["--unique-texts"] if unique else [])]
+    return FakeServer(module, args)
+
+
+def fake_line(latency: float, *, unique: bool) -> str:
+    """How the fake serves, for the line under the machine's."""
+    return f"server time per page: {latency:g} s" + ("; every free text unique" if unique else "")
+
+
 class FloorTable:
     """The insert floor's table: a plain SQLite file in WAL mode (as a store's) in a
     temporary folder, written one page at a time with one ``executemany`` of

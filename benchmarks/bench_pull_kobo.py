@@ -2,6 +2,7 @@
 
 Run:  uv run python benchmarks/bench_pull_kobo.py [--sizes 1000,10000,100000]
                                                    [--latency SECONDS] [--repeat N] [--no-store]
+                                                   [--unique-texts]
 
 A fake KPI (``coprod_testkit.kobotoolbox_fake``: the JSON shapes recorded against a real
 KPI 2.026) serves N self-reflection submissions over real HTTP on 127.0.0.1, in
@@ -30,6 +31,9 @@ resident memory of the process and how much of it the pull added (peak minus
 the memory after imports). ``--latency`` makes the server take that long for
 each data page before answering (a real KPI takes time to query its database;
 the default 0 is the worst case for the connector: only its own work shows).
+The fake's free texts come from a few sentences; ``--unique-texts`` makes each
+submission's its own (as people's words are), so that a decoder that keeps the
+strings it has made is not flattered.
 ``--traced`` adds the pull's peak of Python allocations (``tracemalloc``), which
 unlike resident memory does not include what the C allocator keeps for reuse.
 Not part of the test run.
@@ -178,9 +182,10 @@ def child(mode: str, url: str, count: int) -> None:
 # --- in the parent process -----------------------------------------------------------
 
 
-def start_server(count: int, latency: float) -> _util.FakeServer:
-    args = ["--count", str(count), "--instrument", INSTRUMENT, "--seed", str(SEED)]
-    return _util.FakeServer(FAKE, [*args, "--latency", str(latency)])
+def start_server(count: int, latency: float, *, unique: bool = False) -> _util.FakeServer:
+    return _util.start_fake(
+        FAKE, count, instrument=INSTRUMENT, seed=SEED, latency=latency, unique=unique
+    )
 
 
 def measure(mode: str, url: str, count: int) -> dict[str, Any]:
@@ -194,7 +199,7 @@ def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="submission counts")
-    parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
+    _util.add_fake_options(parser)
     parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
     parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
     parser.add_argument("--modes", help="only these methods, e.g. pull (for large sizes)")
@@ -221,7 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Machine: {util.machine()}")
     print(
         f"Fake KPI over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions "
-        f"(~3.9 kB of JSON each), pages of {PAGE:,}; server time per page: {args.latency:g} s"
+        f"(~3.9 kB of JSON each), pages of {PAGE:,}; "
+        + _util.fake_line(args.latency, unique=args.unique_texts)
     )
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print()
@@ -231,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     memory: dict[tuple[str, int], float] = {}
     for count in sizes:
         repeat = args.repeat or (3 if count <= 10_000 else 1)
-        server = start_server(count, args.latency)
+        server = start_server(count, args.latency, unique=args.unique_texts)
         try:
             results = {mode: best(mode, server.url, count, repeat) for mode in modes}
             if args.traced:

@@ -163,9 +163,14 @@ def child(mode: str, url: str, count: int) -> None:
 
 
 def start_server(count: int, latency: float, *, unique: bool = False) -> _util.FakeServer:
-    args = ["--count", str(count), "--instrument", INSTRUMENT, "--seed", str(SEED)]
-    args += ["--latency", str(latency), *(["--unique-texts"] if unique else [])]
-    return _util.FakeServer("coprod_testkit.odk_fake", args)
+    return _util.start_fake(
+        "coprod_testkit.odk_fake",
+        count,
+        instrument=INSTRUMENT,
+        seed=SEED,
+        latency=latency,
+        unique=unique,
+    )
 
 
 def measure(mode: str, url: str, count: int) -> dict[str, Any]:
@@ -179,12 +184,9 @@ def best(mode: str, url: str, count: int, repeat: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000", help="submission counts")
-    parser.add_argument("--latency", type=float, default=0.0, help="server seconds per page")
+    _util.add_fake_options(parser)
     parser.add_argument("--repeat", type=int, default=0, help="runs per cell (best kept)")
     parser.add_argument("--no-store", action="store_true", help="skip the SQLite sync")
-    parser.add_argument(
-        "--unique-texts", action="store_true", help="no two submissions share a free text"
-    )
     parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
@@ -200,8 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Machine: {util.machine()}")
     print(
         f"Fake Central over HTTP on 127.0.0.1 (its own process), {INSTRUMENT} submissions, "
-        f"pages of {PAGE:,}; server time per page: {args.latency:g} s"
-        + ("; every free text unique" if args.unique_texts else "")
+        f"pages of {PAGE:,}; {_util.fake_line(args.latency, unique=args.unique_texts)}"
     )
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print()

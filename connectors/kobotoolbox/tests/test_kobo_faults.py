@@ -575,3 +575,30 @@ def test_the_fake_serves_a_sync_over_real_http() -> None:
         quiet = sync_deployment(store, connector, deployment, server.profile())
         assert (quiet.ok, quiet.new, quiet.requests) == (True, 0, 1)
     assert fake.log[-1].startswith(f"GET /api/v2/assets/{fake.uid}/data/?")
+
+
+def test_unique_texts_make_every_submissions_free_text_its_own() -> None:
+    def texts(fake: FakeKpi) -> list[list[str]]:
+        found: list[list[str]] = []
+        for n in fake.ids():
+            mine: list[str] = []
+            for key, value in fake.submission(n).items():
+                rows = value if isinstance(value, list) and key[0] != "_" else [{key: value}]
+                mine += [
+                    text  # an answer (a repeat's rows' too) with a space in it
+                    for row in rows
+                    for name, text in row.items()
+                    if name[0] != "_" and not name.startswith("meta/")
+                    if isinstance(text, str) and " " in text
+                ]
+            found.append(mine)
+        return found
+
+    shared = texts(FakeKpi(40, seed=2026))
+    unique = texts(FakeKpi(40, seed=2026, unique_texts=True))
+    assert len({t for row in shared for t in row}) < sum(map(len, shared)) / 2  # a few sentences
+    flat = [t for row in unique for t in row]
+    assert len(set(flat)) == len(flat) > 100  # ... each its own
+    # the same answers otherwise: each text is the shared one, with its submission's _id
+    for number, (plain, marked) in enumerate(zip(shared, unique, strict=True), start=1):
+        assert [m.rsplit(f" #{number}.", 1)[0] for m in marked] == plain

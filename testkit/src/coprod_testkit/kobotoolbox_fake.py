@@ -30,7 +30,9 @@ Submissions are not kept in memory: each is made from one of a few dozen
 answer sets (from the core's one generator, :func:`coprod_connectors.synthetic.random_answers`,
 seeded) and its ``_id`` when asked for, so serving 100,000 costs no more
 memory than serving 100. ``python -m coprod_testkit.kobotoolbox_fake --count 10000``
-serves one until interrupted.
+serves one until interrupted. Free texts come from a few sentences, so many
+submissions share one; with ``unique_texts`` (``--unique-texts``) each ends with
+its submission's ``_id`` and a number of its own, as people's words differ.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import hashlib
+import itertools
 import json
 import re
 import threading
@@ -65,6 +68,7 @@ from coprod_connectors import (
 )
 from coprod_connectors.synthetic import random_answers
 from coprod_kobotoolbox.render import kpi_content
+from coprod_testkit.texts import own_words
 
 #: The token the fake accepts unless told otherwise (not a secret: a test value).
 FAKE_TOKEN = "fake-kpi-token-not-a-secret"  # noqa: S105
@@ -187,6 +191,7 @@ class FakeKpi:
         variants: int = 64,
         base_url: str = "https://kf.kobotoolbox.org",
         latency: float = 0.0,
+        unique_texts: bool = False,
     ) -> None:
         if isinstance(instrument, str):
             instrument = builtin_instrument(instrument)
@@ -198,6 +203,8 @@ class FakeKpi:
         #: Seconds each data page takes before it is sent (a real KPI's query time, roughly).
         self.latency = latency
         self.variants = max(1, variants)
+        #: Every free text ends with its submission's ``_id`` and a number (``--unique-texts``).
+        self.unique_texts = unique_texts
         self.base_url = base_url.rstrip("/")
         self.formhub_uuid = uuid.UUID(int=_mix("formhub", self.uid) << 64 | _mix(self.uid)).hex
         self._salt = _mix("variants", self.uid) % 1_000_003
@@ -367,6 +374,8 @@ class FakeKpi:
         answers = random_answers(
             self.instrument, f"{self.seed}/{self.instrument.id}/{variant}", blank=0.08
         )
+        if self.unique_texts:  # " #<_id>.<k>": the hole is filled as the submission is served
+            answers = own_words(answers, f"#{_ID}", itertools.count())
         attachments: list[dict[str, Any]] = []
         record: dict[str, Any] = {"_id": _ID, "formhub/uuid": self.formhub_uuid}
         for slot in self.slots:
@@ -939,8 +948,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per data page")
+    parser.add_argument(
+        "--unique-texts", action="store_true", help="no two submissions share a free text"
+    )
     args = parser.parse_args(argv)
-    fake = FakeKpi(args.count, instrument=args.instrument, seed=args.seed, latency=args.latency)
+    fake = FakeKpi(
+        args.count,
+        instrument=args.instrument,
+        seed=args.seed,
+        latency=args.latency,
+        unique_texts=args.unique_texts,
+    )
     with fake.serve(port=args.port) as server:
         print(f"fake KPI at {server.url}, asset {fake.uid}, token {fake.token}", flush=True)  # noqa: T201
         with suppress(KeyboardInterrupt):

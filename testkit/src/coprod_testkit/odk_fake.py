@@ -46,6 +46,7 @@ from coprod_connectors import (
     builtin_instrument,
 )
 from coprod_connectors.synthetic import random_answers
+from coprod_testkit.texts import own_words
 
 FAKE_EMAIL = "fake@example.org"
 FAKE_PASSWORD = "fake-password-not-a-secret"  # noqa: S105 - a test double's
@@ -123,17 +124,6 @@ def odata_row(
     return row
 
 
-def _own_words(value: Any, mark: str, numbers: Iterator[int]) -> Any:
-    """``value`` with each free text (text with a space) ending in `` <mark>.<n>``."""
-    if isinstance(value, dict):
-        return {key: _own_words(item, mark, numbers) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_own_words(item, mark, numbers) for item in value]
-    if isinstance(value, str) and " " in value:
-        return f"{value} {mark}.{next(numbers)}"
-    return value
-
-
 def _value(value: Any) -> Any:
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
@@ -179,7 +169,7 @@ class FakeCentral:
             }
             answers = random_answers(self.instrument, f"{seed}/{n}", media=False)
             if unique_texts:
-                answers = _own_words(answers, f"#{n}", itertools.count())
+                answers = own_words(answers, f"#{n}", itertools.count())
             row = odata_row(self.instrument, answers, system, instance)
             self.dates.append(when)
             self.systems.append(system)
