@@ -561,3 +561,68 @@ def test_construct_makes_what_model_construct_makes() -> None:
     page = construct(Page, {"cursor": "3", "records": []})
     assert page == Page.model_construct(records=[], cursor="3")
     assert page.requests == 1
+
+
+DATE_TEXTS = [
+    "2026-03-01",
+    " 2026-03-01 ",
+    "2026-03-01T10:00:00",
+    "2026-03-01xyz",
+    "20260301",
+    "2026-W10-1",
+    "2026-02-30",
+    "2026-3-1",
+    "01/03/2026",
+    "\u0662\u0660\u0662\u0666-03-01",
+    "",
+    " ",
+]
+
+
+@pytest.mark.parametrize("limit", [4096, 3])
+def test_dates_read_again_are_converted_as_before(
+    limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan remembers the dates it has read (the second time a text is known); a date
+    read again, at the top level, in a repeat's rows or by a platform's names, gives what
+    the reference gives, however full the memory (``limit``: emptied as it fills)."""
+    from coprod_connectors import conversion
+
+    monkeypatch.setattr(conversion, "_DATES", {})
+    monkeypatch.setattr(conversion, "_DATES_MAX", limit)
+    bilingual = load_instrument(DATA / "bilingual.yaml")
+    reflection = builtin_instrument("self-reflection")
+    when = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    for _ in range(2):  # the first time each text is new, the second it is known
+        for text in DATE_TEXTS:
+            cases: list[tuple[Instrument, dict[str, Any]]] = [
+                (bilingual, {"lastVisit": text, "visits": [{"visitWhen": text}]}),
+                (reflection, {"actions": [{"actWhen": text, "actPrin": "asset"}, {}]}),
+            ]
+            for instrument, raw in cases:
+                _same_answers(
+                    _outcome(normalise_answers, instrument, raw),
+                    _outcome(reference_normalise, instrument, raw),
+                )
+                named = {f"g/{code}": value for code, value in raw.items()}
+                _same_response(
+                    _outcome(
+                        build_response,
+                        instrument,
+                        named,
+                        names=lambda name: name.rsplit("/", 1)[-1],
+                        response_id="1",
+                        submitted_at=when,
+                        round="2026-H1",
+                    ),
+                    _outcome(
+                        reference_build,
+                        instrument,
+                        raw,
+                        response_id="1",
+                        submitted_at=when,
+                        round="2026-H1",
+                    ),
+                )
+    assert len(conversion._DATES) <= limit
+    assert conversion._DATES  # what was read is remembered

@@ -41,6 +41,19 @@ _TEXT_KINDS = frozenset(
 )
 #: Stands for "any text" among the choices a code accepts.
 _ANY_TEXT: frozenset[str] = frozenset({"\x00any"})
+
+
+class _DateText(frozenset[str]):
+    """What a date's code accepts as it is: no text (a date is converted), but dates read
+    before are known (:data:`_DATES`)."""
+
+
+#: Stands for "a date" among the choices a code accepts: holds no text, so a loop that
+#: takes what it holds as it is takes none and converts every date as it did.
+_A_DATE: frozenset[str] = _DateText()
+#: Dates read before: the text (stripped) and what it gives (the year, month and day).
+_DATES: dict[str, str] = {}
+_DATES_MAX = 4096
 _UNKNOWN: Any = object()
 _CHOICE_KINDS = frozenset({QuestionKind.SINGLE_CHOICE, QuestionKind.MATRIX})
 
@@ -128,11 +141,18 @@ def _integer(low: int | None, high: int | None) -> Converter:
 
 def _date(code: str, value: Any, flags: list[Flag]) -> Any:
     text = value.strip() if type(value) is str else _scalar_text(value)
+    found = _DATES.get(text)
+    if found is not None:
+        return found
     try:
-        return date.fromisoformat(text[:10]).isoformat()
+        found = date.fromisoformat(text[:10]).isoformat()
     except ValueError:
         flags.append(_invalid(code, value, "not a date (YYYY-MM-DD)"))
         return text
+    if len(_DATES) >= _DATES_MAX:
+        _DATES.clear()
+    _DATES[text] = found  # a survey's dates are mostly a few hundred days
+    return found
 
 
 def _text(code: str, value: Any, flags: list[Flag]) -> Any:
@@ -186,6 +206,8 @@ class ConversionPlan:
                 self._accepts[code] = offered[question.code]
             elif question.kind in _TEXT_KINDS:
                 self._accepts[code] = _ANY_TEXT
+            elif question.kind is QuestionKind.DATE:
+                self._accepts[code] = _A_DATE
         self._id = instrument.id
         self._version = instrument.version
         self._language = instrument.default_language
@@ -226,6 +248,8 @@ class ConversionPlan:
                 accepts[q.code] = _offered(self.instrument, q, offered)
             elif q.kind in _TEXT_KINDS:
                 accepts[q.code] = _ANY_TEXT
+            elif q.kind is QuestionKind.DATE:
+                accepts[q.code] = _A_DATE
         max_count = question.max_count
 
         def convert(code: str, value: Any, flags: list[Flag]) -> Any:
@@ -244,6 +268,9 @@ class ConversionPlan:
                         taken = accepts.get(inner_code)
                         if taken is not None and (taken is _ANY_TEXT or text in taken):
                             row[inner_code] = text
+                            continue
+                        if taken is _A_DATE and text in _DATES:  # a date read before
+                            row[inner_code] = _DATES[text]
                             continue
                     elif inner_value is None or _blank(inner_value):
                         continue
@@ -299,6 +326,9 @@ class ConversionPlan:
                 taken = accepts.get(code)
                 if taken is not None and (taken is _ANY_TEXT or text in taken):
                     answers[code] = text
+                    continue
+                if taken is _A_DATE and text in _DATES:  # a date read before
+                    answers[code] = _DATES[text]
                     continue
             elif value is None or _blank(value):
                 continue
@@ -366,6 +396,9 @@ class ConversionPlan:
                     continue
                 if taken is any_text or (taken is not None and text in taken):
                     answers[code] = text
+                    continue
+                if taken is _A_DATE and text in _DATES:  # a date read before
+                    answers[code] = _DATES[text]
                     continue
             elif value is None or _blank(value):
                 continue
