@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coprod_connectors import GROUP, by_code, parse_timestamp
+from coprod_connectors import GROUP, Flag, FlagKind, Response, by_code, parse_timestamp, plan_for
 from coprod_connectors.instruments import builtin_instruments
 from coprod_connectors.instruments.model import Instrument, QuestionKind
 from coprod_connectors.responses import as_utc, build_response
@@ -272,3 +272,63 @@ def test_the_usual_form_is_utc() -> None:
     assert parsed is not None
     assert parsed.tzinfo is timezone.utc
     assert parse_timestamp("2026-05-01T10:00:0Z") is None
+
+
+WHENS = st.one_of(
+    st.sampled_from(
+        [
+            WHEN,
+            WHEN.replace(tzinfo=None),
+            WHEN.astimezone(timezone(timedelta(hours=-3))),
+            datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),  # UTC cannot hold it
+            None,
+            "2026-03-01T10:00:00Z",
+            "not a date",
+        ]
+    ),
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),  # noqa: DTZ001
+)
+
+
+@pytest.mark.parametrize("instrument", INSTRUMENTS[:3], ids=lambda i: i.id)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_builder_builds_what_build_response_builds(
+    instrument: Instrument, data: st.DataObject
+) -> None:
+    """``plan.builder(...)`` with a pull's fixed arguments, then each record's: the same
+    Response (or error) as ``build_response`` given them all, whatever the time."""
+    fixed: dict[str, Any] = {
+        "round": data.draw(st.sampled_from([None, "2026-H1", "bad round!"])),
+        "subject": data.draw(st.sampled_from([None, "", "Ward 3"])),
+        "deployment": data.draw(st.sampled_from([None, "kpi/aBc"])),
+        "platform": data.draw(st.sampled_from([None, "kobotoolbox"])),
+        "complete": data.draw(st.booleans()),
+        "names": names,
+    }
+    build = plan_for(instrument).builder(**fixed)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        record = data.draw(records(instrument))
+        each: dict[str, Any] = {
+            "response_id": data.draw(st.sampled_from(["r1", ""])),
+            "submitted_at": data.draw(WHENS),
+            "submitted_raw": data.draw(st.sampled_from([None, "soon"])),
+            "language": data.draw(st.sampled_from([None, "en", "xx"])),
+            "extra_flags": data.draw(st.sampled_from([(), [ODD_FLAG]])),
+        }
+        new, old = (
+            _timeless(_outcome(build, record, *each.values())),
+            _timeless(_outcome(build_response, instrument, record, **fixed, **each)),
+        )
+        assert new == old
+
+
+ODD_FLAG = Flag(code="__version__", kind=FlagKind.INCONSISTENT, value="v9", message="odd")
+
+
+def _timeless(outcome: Any) -> Any:
+    """An outcome with the time of reading, which stands in for an unreadable time, left out."""
+    if outcome[0] == "ok" and "the time it was read stands in" in outcome[1]:
+        found = Response.model_validate_json(outcome[1])
+        return ("ok", found.model_copy(update={"submitted_at": None}).model_dump_json())
+    return outcome

@@ -29,10 +29,22 @@ from pydantic import BaseModel
 from pydantic_core import from_json
 
 from coprod_connectors.instruments.model import Instrument, Question, QuestionKind
-from coprod_connectors.responses import _ROUND, Flag, FlagKind, Response
+from coprod_connectors.responses import (
+    _ROUND,
+    Flag,
+    FlagKind,
+    Response,
+    as_utc,
+    build_response,
+    default_round,
+    unreadable_time,
+)
 
 #: A converter: (the code or path to name in a flag, the value, the flags to add to) -> value.
 Converter = Callable[[str, Any, list[Flag]], Any]
+#: What :meth:`ConversionPlan.builder` gives: (raw_answers, response_id, submitted_at,
+#: submitted_raw, language, extra_flags) -> Response.
+ResponseBuilder = Callable[..., Response]
 
 _UTC = timezone.utc
 _STR = frozenset({str})
@@ -544,6 +556,71 @@ class ConversionPlan:
             nested,
         )
 
+    def builder(
+        self,
+        *,
+        round: str | None,  # noqa: A002 - the interchange format's own name
+        subject: str | None = None,
+        deployment: str | None = None,
+        platform: str | None = None,
+        complete: bool = True,
+        names: Callable[[str], str | None] | None = None,
+        nested: bool = False,
+    ) -> ResponseBuilder:
+        """:func:`~coprod_connectors.responses.build_response` for this instrument with the
+        arguments a pull gives every record fixed: ``build(raw_answers, response_id,
+        submitted_at, submitted_raw=None, language=None, extra_flags=())`` gives the same
+        Response (or error) as ``build_response`` given them all, with less to pass and
+        check for each record."""
+        made, instrument = self._made, self.instrument
+
+        def build(
+            raw_answers: Mapping[str, Any],
+            response_id: str,
+            submitted_at: datetime | str | None,
+            submitted_raw: Any = None,
+            language: str | None = None,
+            extra_flags: Iterable[Flag] = (),
+        ) -> Response:
+            when: Any = submitted_at
+            if type(when) is not datetime or when.tzinfo is not _UTC:
+                if not isinstance(when, datetime) and when is not None:
+                    return build_response(  # text: the model reads it, as build_response does
+                        instrument,
+                        raw_answers,
+                        response_id=response_id,
+                        submitted_at=when,
+                        round=round,
+                        submitted_raw=submitted_raw,
+                        language=language,
+                        subject=subject,
+                        deployment=deployment,
+                        platform=platform,
+                        complete=complete,
+                        extra_flags=extra_flags,
+                        names=names,
+                        nested=nested,
+                    )
+                when = None if when is None else as_utc(when)
+                if when is None:
+                    when, extra_flags = unreadable_time(submitted_at, submitted_raw, extra_flags)
+            return made(
+                raw_answers,
+                response_id,
+                when,
+                round if round is not None else default_round(when),
+                language,
+                subject,
+                deployment,
+                platform,
+                complete,
+                extra_flags,
+                names,
+                nested,
+            )
+
+        return build
+
     def _made(
         self,
         raw_answers: Mapping[str, Any],
@@ -975,6 +1052,7 @@ __all__ = [
     "GROUP",
     "ConversionPlan",
     "Converter",
+    "ResponseBuilder",
     "by_code",
     "construct",
     "plan_for",

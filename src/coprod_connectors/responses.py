@@ -227,7 +227,26 @@ def normalise_answers(
     return plan_for(instrument).convert(raw)
 
 
-@cache
+def unreadable_time(
+    submitted_at: Any, submitted_raw: Any, extra_flags: Iterable[Flag]
+) -> tuple[datetime, list[Flag]]:
+    """The time it is now, standing in for a time of submission that is None (unreadable)
+    or that UTC cannot hold, and ``extra_flags`` with the flag that says so."""
+    shown = submitted_raw if submitted_raw is not None else submitted_at
+    late = Flag(
+        code="submitted_at",
+        kind=FlagKind.INVALID_VALUE,
+        value=None if shown is None else str(shown),
+        message=(
+            "no readable date and time of submission"
+            if shown is None
+            else f"{str(shown)[:64]!r} is not a date and time that can be read"
+        )
+        + "; the time it was read stands in for it",
+    )
+    return datetime.now(timezone.utc).replace(microsecond=0), [*extra_flags, late]
+
+
 @cache
 def _planner() -> Callable[[Instrument], ConversionPlan]:
     """``plan_for``, imported once (its module imports this one)."""
@@ -285,20 +304,7 @@ def build_response(
         )
     when = None if submitted_at is None else as_utc(submitted_at)
     if when is None:
-        when = datetime.now(timezone.utc).replace(microsecond=0)
-        shown = submitted_raw if submitted_raw is not None else submitted_at
-        late = Flag(
-            code="submitted_at",
-            kind=FlagKind.INVALID_VALUE,
-            value=None if shown is None else str(shown),
-            message=(
-                "no readable date and time of submission"
-                if shown is None
-                else f"{str(shown)[:64]!r} is not a date and time that can be read"
-            )
-            + "; the time it was read stands in for it",
-        )
-        extra_flags = [*extra_flags, late]
+        when, extra_flags = unreadable_time(submitted_at, submitted_raw, extra_flags)
     return plan_for(instrument)._made(
         raw_answers,
         response_id,
@@ -453,5 +459,6 @@ __all__ = [
     "read_responses",
     "response_as_dict",
     "responses_from",
+    "unreadable_time",
     "write_responses",
 ]

@@ -36,13 +36,13 @@ from coprod_connectors import (
     Pushed,
     PushOptions,
     Response,
-    build_response,
     build_xlsform,
     confined,
     construct,
     fewer_collections,
     integer_cursor,
     parse_timestamp,
+    plan_for,
     prefetch,
     printable,
 )
@@ -459,24 +459,25 @@ class KoboToolboxConnector:
         versions = deployment.details.get("versions") or {}
         current = instrument.version
         languages = instrument.languages
-        round_, subject, key = deployment.round, deployment.subject, deployment.key
+        # build_response with what every submission of the deployment shares given once
+        build = plan_for(instrument).builder(
+            round=deployment.round,
+            subject=deployment.subject,
+            deployment=deployment.key,
+            platform=PLATFORM,
+            names=answer_code,
+        )
 
         def respond(submission: dict[str, Any]) -> Response:
             version, flags = version_of(submission, versions, current)
             raw_when = submitted_raw(submission)
-            response = build_response(
-                instrument,
+            response = build(
                 submission,
-                names=answer_code,
-                response_id=response_id(submission),
-                submitted_at=parse_timestamp(raw_when),
-                submitted_raw=raw_when,
-                language=language_of(submission, languages),
-                round=round_,
-                subject=subject,
-                deployment=key,
-                platform=PLATFORM,
-                extra_flags=flags,
+                response_id(submission),
+                parse_timestamp(raw_when),
+                raw_when,
+                language_of(submission, languages),
+                flags,
             )
             if version != response.instrument_version:
                 response = response.model_copy(update={"instrument_version": version})
