@@ -332,3 +332,29 @@ def _timeless(outcome: Any) -> Any:
         found = Response.model_validate_json(outcome[1])
         return ("ok", found.model_copy(update={"submitted_at": None}).model_dump_json())
     return outcome
+
+
+def test_a_repeats_rows_with_a_code_given_twice_take_two_passes() -> None:
+    """A repeat's rows keyed by names are read in one pass until two names of a row give
+    one code (learnt as they come: the rows read so far, and their flags, are dropped and
+    the two passes read them), and afterwards whenever a row holds both."""
+    instrument = next(i for i in INSTRUMENTS if i.id == "self-reflection").model_copy()
+    sequence = [
+        {"actions": [{"g.actWhat": " Tidy ", "#n": "1", "g.nope": "x"}]},  # learnt, one pass
+        # a flag, then a row where two new names give one code: the last one's blank wins
+        {
+            "actions": [
+                {"g.nope": "y", "g.actWhen": "2026-02-30"},
+                {"a.actWho": "x", "b.actWho": " "},
+            ]
+        },
+        {"actions": [{"a.actWho": "Me", "g.actPrin": "asset"}]},  # one of the two: one pass
+        {"actions": [{"b.actWho": "You"}, {"a.actWho": "", "b.actWho": "Us", "g.zz": 2}]},
+        {"actions": [{"a.actWho": "Them", "b.actWho": " "}]},  # both known: the last wins
+        {"x.actions": [{"g.actWhat": "a"}], "actions": [{"b.actWho": "z", "a.actWho": "w"}]},
+    ]
+    for record in sequence:
+        kwargs: dict[str, Any] = {"response_id": "r1", "submitted_at": WHEN, "round": "2026-H1"}
+        assert _outcome(build_response, instrument, record, names=names, **kwargs) == _outcome(
+            build_response, instrument, by_code(record, names), **kwargs
+        )

@@ -206,6 +206,8 @@ class ConversionPlan:
             else:
                 index[question.code] = question
         made: dict[int, Converter | None] = {}
+        #: each repeat's converter of rows keyed by a platform's names (see _repeat)
+        self._by_names: dict[str, Callable[[str, list[Any], list[Flag], _Names], Any]] = {}
         self._steps: dict[str, Converter | None] = {}
         #: the text a code takes as it is (stripped): its choices, or any text
         self._accepts: dict[str, frozenset[str]] = {}
@@ -268,10 +270,43 @@ class ConversionPlan:
             if not (isinstance(value, list) and _objects(value)):
                 flags.append(_invalid(code, value, "a repeat must be a list of objects"))
                 return value
+            return rows_of(code, value, flags, None, None)
+
+        def by_names(code: str, value: list[Any], flags: list[Flag], table: _Names) -> Any:
+            """``convert(code, _rows_by_code(value, ...), flags)`` for rows (objects) keyed
+            by the platform's names, in one pass; ``_AGAIN`` (and no flag added) when
+            two names of a row give one code (the two passes decide)."""
+            shared = table.row_shared
+            if shared and not all(map(shared.isdisjoint, value)):
+                return _AGAIN
+            mark = len(flags)
+            found = rows_of(code, value, flags, table.row_codes, table.learn_row)
+            if found is _AGAIN:
+                del flags[mark:]
+            return found
+
+        def rows_of(
+            code: str,
+            value: list[Any],
+            flags: list[Flag],
+            codes: dict[str, Any] | None,
+            learn: Callable[[str], Any] | None,
+        ) -> Any:
+            """The rows converted; ``codes``: each name's code (None: the names are codes),
+            ``learn`` a name's code not known yet, or ``_AGAIN``."""
             rows: list[dict[str, Any]] = []
             for i, item in enumerate(value):
                 row: dict[str, Any] = {}
                 for inner_code, inner_value in item.items():
+                    if codes is not None:  # a name: its code
+                        try:
+                            inner_code = codes[inner_code]
+                        except KeyError:
+                            inner_code = learn(inner_code)  # type: ignore[misc]
+                            if inner_code is _AGAIN:
+                                return _AGAIN
+                        if inner_code is None:
+                            continue
                     if type(inner_value) is str:
                         text = inner_value.strip()
                         if not text:
@@ -313,6 +348,7 @@ class ConversionPlan:
                 )
             return rows
 
+        self._by_names[question.code] = by_names
         return convert
 
     def _unknown(self, code: str, value: Any) -> Flag:
@@ -354,7 +390,10 @@ class ConversionPlan:
 
     def _names(self, names: Callable[[str], str | None]) -> _Names:
         table = self._named.get(names)
-        if table is None or len(table.entries) + len(table.rows) > _NAMES_MAX:
+        if (
+            table is None
+            or len(table.entries) + len(table.rows) + len(table.row_codes) > _NAMES_MAX
+        ):
             if len(self._named) >= _NAMERS_MAX:
                 self._named.clear()
             table = self._named[names] = _Names(names)
@@ -415,6 +454,12 @@ class ConversionPlan:
             elif value is None or _blank(value):
                 continue
             elif isinstance(value, list) and _objects(value):
+                repeat = self._by_names.get(code)
+                if repeat is not None and step is not None:
+                    found = repeat(code, value, flags, table)  # the rows read in one pass
+                    if found is not _AGAIN:
+                        answers[code] = found
+                        continue
                 value = _rows_by_code(value, table.rows, names)
             if step is _UNKNOWN:
                 answers[code] = value
@@ -712,6 +757,8 @@ def _round_name(value: str) -> bool:
     return good
 
 
+#: Read it again, the long way (see ConversionPlan._repeat's by_names).
+_AGAIN: Any = object()
 #: names a plan remembers for one function that names codes, and how many such functions
 _NAMES_MAX = 8192
 _NAMERS_MAX = 8
@@ -720,7 +767,16 @@ _NAMERS_MAX = 8
 class _Names:
     """What a plan learnt of one platform's names (see :meth:`ConversionPlan.response`)."""
 
-    __slots__ = ("entries", "first", "names", "rows", "shared")
+    __slots__ = (
+        "entries",
+        "first",
+        "names",
+        "row_codes",
+        "row_first",
+        "row_shared",
+        "rows",
+        "shared",
+    )
 
     def __init__(self, names: Callable[[str], str | None]) -> None:
         self.names = names
@@ -732,6 +788,22 @@ class _Names:
         self.first: dict[str, str] = {}
         #: names that share their code with another name (or give one that is not text)
         self.shared: set[str] = set()
+        #: the codes of the names in a repeat's rows read in one pass, the name that gave
+        #: each code first, and the names that give a code another name gives too
+        self.row_codes: dict[str, Any] = {}
+        self.row_first: dict[Any, str] = {}
+        self.row_shared: set[str] = set()
+
+    def learn_row(self, name: str) -> Any:
+        """The code of a name in a repeat's rows, learnt; ``_AGAIN`` when another name
+        gives that code too (rows holding both take two passes)."""
+        code = self.row_codes[name] = self.names(name)
+        if code is not None:
+            first = self.row_first.setdefault(code, name)
+            if first != name:
+                self.row_shared.update((first, name))
+                return _AGAIN
+        return code
 
 
 #: What ``names`` gives, with ``nested``, for a name that holds no answer itself but whose
