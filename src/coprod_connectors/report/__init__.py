@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from coprod_connectors.report.html import ReportContext
 from coprod_connectors.report.i18n import report_languages
+from coprod_connectors.report.view import ReportContext
 from coprod_connectors.scoring.models import Results
 
 FORMATS = ("text", "md", "json", "csv", "actions", "html")

@@ -9,8 +9,6 @@ only inside each result's "analyst details".
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from typing import Any
 
@@ -25,30 +23,18 @@ from coprod_connectors.report.charts import (
     stage_bars,
 )
 from coprod_connectors.report.explain import Explainer, Phrase
-from coprod_connectors.report.i18n import N_, Said, Words, words
+from coprod_connectors.report.i18n import Said, Words, words
 from coprod_connectors.report.labels import Labels
-from coprod_connectors.report.view import all_actions_command, subjects, themes_by_code
+from coprod_connectors.report.view import (
+    ReportContext,
+    all_actions_command,
+    subjects,
+    themes_by_code,
+)
 from coprod_connectors.scoring.models import Result, Results, SelfReflectionResult
 from coprod_connectors.templating import environment
 
 TEMPLATE = "report/report.html.j2"
-
-
-@dataclass(frozen=True)
-class ReportContext:
-    """What the results do not know: who the report is for, when it was made, from what."""
-
-    organisation: str | None = None
-    made_on: date | None = None
-    #: where the data came from: platforms and deployments, import files (plain text)
-    sources: tuple[str, ...] = field(default_factory=tuple)
-    #: the words after ``coprod`` that made the results (``report --store PATH``...): the
-    #: reports show them in the command that gives every action-plan row
-    command: tuple[str, ...] | None = None
-
-
-def format_date(day: date, labels: Labels) -> str:
-    return f"{day.day} {labels.month(day.month)} {day.year}"
 
 
 @cache
@@ -119,9 +105,7 @@ def _prepared(
         sections.append(
             {
                 "view": view,
-                "name": Said(view.name, lang)
-                if view.name_given
-                else said.said(N_("No subject given")),
+                "name": labels.subject(view.name, view.name_given),
                 "latest": [
                     {
                         "result": r,
@@ -146,7 +130,7 @@ def _prepared(
         "labels": labels,
         "explainer": explainer,
         "organisation": context.organisation,
-        "made_on": format_date(context.made_on, labels) if context.made_on else None,
+        "made_on": labels.date(context.made_on) if context.made_on else None,
         "made_on_iso": context.made_on.isoformat() if context.made_on else None,
         "sources": context.sources,
         "based_on": based_on,
@@ -180,4 +164,4 @@ def _based_on(results: Results, lang: str) -> list[tuple[Said, list[str]]]:
     return found
 
 
-__all__ = ["ReportContext", "format_date", "html_pieces", "to_html"]
+__all__ = ["ReportContext", "html_pieces", "to_html"]

@@ -9,6 +9,7 @@ from the gettext catalogue.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 
 from coprod_connectors.instruments import Instrument, builtin_instrument
@@ -48,6 +49,22 @@ THEME_NAMES = {
     "indicators": N_("Key indicators"),
 }
 RAG_NAMES = {"red": N_("Red"), "amber": N_("Amber"), "green": N_("Green")}
+#: The words of the cover and of "About the ladder": one copy for the HTML (and PDF)
+#: report and the Markdown, which show the same facts under the same names
+HEADINGS = {
+    "organisation": N_("Organisation"),
+    "subjects": N_("Subjects"),
+    "no-subjects": N_("None: there are no responses to report on."),
+    "rounds": N_("Rounds"),
+    "made-on": N_("Report made on"),
+    "sources": N_("Where the data came from"),
+    "ladder": N_("Ladder"),
+    "privacy": N_("Privacy"),
+    "about-ladder": N_("About the ladder"),
+    "rungs": N_("The rungs, lowest first"),
+    "rung": N_("Rung"),
+    "meaning": N_("What it means"),
+}
 MONTHS = (
     N_("January"),
     N_("February"),
@@ -171,6 +188,14 @@ class Labels:
     def rag(self, code: str) -> Said:
         return self._own(RAG_NAMES, code)
 
+    def heading(self, code: str) -> Said:
+        """A name on the cover or in "About the ladder" (:data:`HEADINGS`)."""
+        return self._own(HEADINGS, code)
+
+    def subject(self, name: str, given: bool = True) -> Said:
+        """A subject's name as written, or the words for none given."""
+        return Said(name, self.lang) if given else self.words.said(N_("No subject given"))
+
     def privacy(self, k: int) -> str:
         """The privacy threshold ``k`` in a sentence."""
         return self.words.ngettext(
@@ -216,6 +241,10 @@ class Labels:
     def month(self, month: int) -> str:
         return self.words.gettext(MONTHS[month - 1])
 
+    def date(self, day: date) -> str:
+        """``day`` as the cover says it: "9 March 2026"."""
+        return f"{day.day} {self.month(day.month)} {day.year}"
+
 
 def _one_line(text: str) -> str:
     """A ladder text as its message id: YAML's folded lines joined, spaces collapsed."""
@@ -224,6 +253,7 @@ def _one_line(text: str) -> str:
 
 __all__ = [
     "GROUP_NAMES",
+    "HEADINGS",
     "INDICATOR_NAMES",
     "PHASE_NAMES",
     "RAG_NAMES",

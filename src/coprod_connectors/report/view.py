@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import islice
 
 from coprod_connectors.ladder import LadderModel, load_ladder
@@ -28,6 +29,19 @@ SHOWN_ACTIONS = 50
 #: How to get every action-plan row, when nothing more is known of the report: the
 #: readers' sheet (``--format actions``) has them all, one row an action.
 ALL_ACTIONS_COMMAND = "coprod report --format actions -o actions.csv"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What the results do not know: who the report is for, when it was made, from what."""
+
+    organisation: str | None = None
+    made_on: date | None = None
+    #: where the data came from: platforms and deployments, import files (plain text)
+    sources: tuple[str, ...] = field(default_factory=tuple)
+    #: the words after ``coprod`` that made the results (``report --store PATH``...): the
+    #: reports show them in the command that gives every action-plan row
+    command: tuple[str, ...] | None = None
 
 
 def shell_word(text: str) -> str:
@@ -149,6 +163,7 @@ def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
 __all__ = [
     "ALL_ACTIONS_COMMAND",
     "SHOWN_ACTIONS",
+    "ReportContext",
     "SubjectView",
     "all_actions_command",
     "ladder_of",
