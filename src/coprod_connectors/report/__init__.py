@@ -37,9 +37,7 @@ def render(
     if fmt == "md":
         from coprod_connectors.report.markdown import to_markdown
 
-        return to_markdown(
-            results, title=title, lang=lang, command=context.command if context else None
-        )
+        return to_markdown(results, title=title, lang=lang, context=context)
     if fmt == "html":
         from coprod_connectors.report.html import to_html
 
@@ -78,9 +76,7 @@ def render_pieces(
     if fmt == "md":
         from coprod_connectors.report.markdown import markdown_pieces
 
-        return markdown_pieces(
-            results, title=title, lang=lang, command=context.command if context else None
-        )
+        return markdown_pieces(results, title=title, lang=lang, context=context)
     if fmt == "html":
         from coprod_connectors.report.html import html_pieces
 
