@@ -109,7 +109,7 @@ def actions_pieces(results: Results, *, lang: str = "en") -> Iterator[str]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([said.gettext(h) for h in ACTIONS_HEADER])
     for view in subjects(results):
-        name = view.name if view.name_given else said.gettext("No subject given")
+        name = labels.subject(view.name, view.name_given)
         for round_, action in view.iter_actions():
             principle = labels.principle(action.principle) if action.principle else ""
             cells = (name, round_, principle, action.what, action.who, action.when, action.how)

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coprod_connectors.report.explain import Explainer, fill
-from coprod_connectors.report.i18n import N_, words
+from coprod_connectors.report.i18n import words
 from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.view import ladder_of, subjects
 from coprod_connectors.safety import printable
@@ -38,7 +38,7 @@ def print_summary(results: Results, console: Console, *, lang: str = "en") -> No
         console.print(Text(printable(said.gettext("There are no responses to report on."))))
     for view in subjects(results):
         console.print()
-        name = view.name if view.name_given else said.said(N_("No subject given"))
+        name = labels.subject(view.name, view.name_given)
         console.rule(Text(printable(name), style="bold"))
         for items in view.by_instrument.values():
             for result in items:
