@@ -362,3 +362,13 @@ def test_the_report_credits_what_each_questionnaire_is_based_on() -> None:
         assert heading in html
         assert "Edgar Cahn" in html
         assert "City of York Council" in html
+        # and so does the Markdown, shared on its own: last, as the HTML, the same sources
+        md = render(demo_results(), "md", lang=lang)
+        shown = md[md.index(f"\n## {heading}") :]
+        assert "\n- The four principles of co-production described by Edgar Cahn" in shown
+        assert "City of York Council's guide 'Co-production - The Approach for York'" in shown
+    only = score([r for r in demo_responses() if r.instrument == "checklist"])
+    md = render(only, "md")
+    assert "City of York Council" in md
+    assert "Edgar Cahn" not in md  # only what the report's questionnaires are based on
+    assert "based on" not in render(score([]), "md")

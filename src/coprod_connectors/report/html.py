@@ -121,7 +121,6 @@ def _prepared(
             }
         )
     rounds = sorted({r.round for r in results.results})
-    based_on = _based_on(results, lang)
     values: dict[str, Any] = {
         "title": title or said.gettext("Co-production report"),
         "lang": lang,
@@ -133,7 +132,7 @@ def _prepared(
         "made_on": labels.date(context.made_on) if context.made_on else None,
         "made_on_iso": context.made_on.isoformat() if context.made_on else None,
         "sources": context.sources,
-        "based_on": based_on,
+        "based_on": labels.based_on(r.instrument for r in results.results),
         "rounds": rounds,
         "stages": STAGES,
         "all_actions_command": all_actions_command(context.command, lang=lang),
@@ -142,26 +141,6 @@ def _prepared(
         "is_said": lambda x: isinstance(x, Said),
     }
     return _environment(lang).get_template(TEMPLATE), values
-
-
-def _based_on(results: Results, lang: str) -> list[tuple[Said, list[str]]]:
-    """(the instrument's title, the sources it is based on) for each built-in reported.
-
-    The credits live here and in each instrument's ``attribution``, not on the
-    forms' end pages. The sources are in English (they name English titles).
-    """
-    from coprod_connectors.instruments import BUILTIN_IDS, builtin_instrument
-
-    reported = {r.instrument for r in results.results}
-    found: list[tuple[Said, list[str]]] = []
-    for instrument_id in BUILTIN_IDS:
-        if instrument_id not in reported:
-            continue
-        instrument = builtin_instrument(instrument_id)
-        title_lang = lang if lang in instrument.title else instrument.default_language
-        title = Said(instrument.title[title_lang], title_lang)
-        found.append((title, list(instrument.attribution)))
-    return found
 
 
 __all__ = ["ReportContext", "html_pieces", "to_html"]

@@ -9,10 +9,11 @@ from the gettext catalogue.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 
-from coprod_connectors.instruments import Instrument, builtin_instrument
+from coprod_connectors.instruments import BUILTIN_IDS, Instrument, builtin_instrument
 from coprod_connectors.instruments.model import Text
 from coprod_connectors.ladder import LadderModel
 from coprod_connectors.report.i18n import N_, Said, Words
@@ -64,6 +65,7 @@ HEADINGS = {
     "rungs": N_("The rungs, lowest first"),
     "rung": N_("Rung"),
     "meaning": N_("What it means"),
+    "based-on": N_("What the questionnaires are based on"),
 }
 MONTHS = (
     N_("January"),
@@ -123,6 +125,19 @@ class Labels:
         if found is None:  # only the built-ins are scored; any other id is its own name
             return Said(instrument_id, self.lang)
         return self.text(found, found.title, instrument_id)
+
+    def based_on(self, reported: Iterable[str]) -> list[tuple[Said, tuple[str, ...]]]:
+        """(the title, the sources it is based on) for each built-in in ``reported``.
+
+        The credits live here and in each instrument's ``attribution``, not on the
+        forms' end pages. The sources are in English (they name English titles).
+        """
+        ids = set(reported)
+        return [
+            (self.instrument(i), tuple(builtin_instrument(i).attribution))
+            for i in BUILTIN_IDS
+            if i in ids
+        ]
 
     def principle(self, code: str) -> Said:
         i = self._reflection

@@ -6,7 +6,7 @@ rung by its label, the reasons in plain words from the same
 :class:`~coprod_connectors.report.explain.Explainer`; the codes and the scorer's own
 reasons only under each result's "Analyst details". Shared on its own, it says what
 the HTML's cover says (under the same names, :data:`~.labels.HEADINGS`) and ends, as
-the HTML does, with "About the ladder": what each rung means.
+the HTML does, with "About the ladder" (what each rung means) and the credits.
 
 Every text is escaped for Markdown and for the HTML a Markdown renderer passes
 through (respondents' free text above all); the report's own markup is added after.
@@ -171,6 +171,7 @@ def _lines(
                 yield from _result(result, view, explainer, results)
         yield from _actions(view, labels, command)
     yield from _about_ladder(labels)
+    yield from _based_on(labels, results)
 
 
 def _cover(
@@ -217,6 +218,18 @@ def _about_ladder(labels: Labels) -> Iterator[str]:
         [labels.heading("rung"), labels.heading("meaning")],
         ([labels.rung(r.id), labels.rung_description(r.id)] for r in labels.model.rungs),
     )
+
+
+def _based_on(labels: Labels, results: Results) -> Iterator[str]:
+    """The credits, as the HTML ends: what each questionnaire reported is based on."""
+    found = labels.based_on(r.instrument for r in results.results)
+    if not found:
+        return
+    yield from (f"## {md_text(labels.heading('based-on'))}", "")
+    for title, sources in found:
+        yield from (f"### {md_text(title)}", "")
+        yield from (f"- {md_text(source)}" for source in sources)
+        yield ""
 
 
 def _rung_in(items: list[Result], round_: str, labels: Labels) -> object:
