@@ -348,3 +348,27 @@ def test_coprod_report_md_has_the_cover_from_the_store(tmp_path: Path) -> None:
     sources = facts.split("- **O ble daeth y data:**\n", 1)[1].split("\n- **")[0].splitlines()
     assert len(sources) >= 3
     assert all(s.startswith("  - ") for s in sources)
+
+
+def test_a_ladder_files_own_words_are_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ladder from a YAML file is the outside's text too: its title, rungs and their
+    meanings are made inert on the cover and in "About the ladder"."""
+    from coprod_connectors.ladder import parse_ladder
+    from coprod_connectors.report import markdown
+
+    text = (Path(markdown.__file__).parents[1] / "ladders" / "five-rung.yaml").read_text()
+    text = text.replace('title: "The five-rung ladder"', 'title: "**Our** <b>ladder</b>"')
+    text = text.replace('label: "Information"', 'label: "# Info | <i>x</i>"')
+    text = text.replace(
+        'description: "People are told what is happening, but not asked."',
+        'description: "Told `what`\\n- asked [no](javascript:x)"',
+    )
+    model = parse_ladder(text, source="ours.yaml")
+    monkeypatch.setattr(markdown, "ladder_of", lambda _results: model)
+    md = render(demo_results(), "md")
+    assert "- **Ladder:** \\*\\*Our\\*\\* &lt;b&gt;ladder&lt;/b&gt;\n" in md
+    assert (
+        "| \\# Info \\| &lt;i&gt;x&lt;/i&gt; | Told \\`what\\` - asked \\[no\\](javascript:x) |"
+        in md
+    )
+    assert "<b>" not in md
