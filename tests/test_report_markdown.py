@@ -372,3 +372,27 @@ def test_a_ladder_files_own_words_are_escaped(monkeypatch: pytest.MonkeyPatch) -
         in md
     )
     assert "<b>" not in md
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_markdown_renderer_makes_the_cover_a_list_and_nothing_of_the_outside(
+    lang: str,
+) -> None:
+    """Rendered as a wiki or GitHub would (CommonMark and tables), the hostile cover is a
+    list of seven facts whose words read as written: no link, no script, no heading."""
+    markdown_it = pytest.importorskip("markdown_it")
+    rendered = (
+        markdown_it.MarkdownIt("commonmark")
+        .enable("table")
+        .render(render(hostile(), "md", lang=lang, context=HOSTILE_CONTEXT))
+    )
+    assert set(re.findall(r"<(\w+)", rendered)) <= {
+        *("h1", "h2", "h3", "p", "em", "strong", "ul", "li", "code", "details", "summary"),
+        *("table", "thead", "tbody", "tr", "th", "td"),
+    }
+    assert "href" not in rendered
+    first = rendered[rendered.index("<ul>") : rendered.index("<h2>")]
+    facts = re.findall(r"^<li><strong>(.*?):</strong>", first, flags=re.MULTILINE)
+    assert len(facts) == 7
+    assert "**Big** &lt;script&gt;x&lt;/script&gt; # Council | [x](javascript:y)" in first
+    assert "<li>- one - two</li>" in first
