@@ -38,5 +38,14 @@ def test_a_size_grows_when_fast_shrinks_when_slow_and_stays_in_bounds() -> None:
         assert got.size == expected
     assert not got.failed()
     got.answered(1.0)
+    assert got.size == 200
     assert got.failed()
     assert got.size == 100
+
+
+def test_a_size_that_failed_is_not_tried_again() -> None:
+    got = PageSizes(1000, 100, 5000)
+    assert got.failed()
+    assert (got.size, got.largest) == (500, 500)
+    got.answered(0.1)
+    assert got.size == 500

@@ -108,7 +108,8 @@ class PageSizes:
     The size doubles while the server answers within ``fast`` seconds (so a
     full pull makes few calls: a server's cost per call is paid less often),
     halves when an answer takes ``slow`` seconds or more, and halves again
-    before a failed page is asked for once more. ``largest`` bounds the memory
+    before a failed page is asked for once more; after a failure no page is larger
+    than that (a size that failed is not tried again). ``largest`` bounds the memory
     a page takes; ``smallest`` is what a slow or failing server is asked for at
     worst.
     """
@@ -137,10 +138,11 @@ class PageSizes:
             self.size = max(self.smallest, self.size // 2)
 
     def failed(self) -> bool:
-        """Halve after a failure; False when the size is already the smallest (give up)."""
+        """Halve after a failure, and grow no larger again; False when the size is
+        already the smallest (give up)."""
         if self.size <= self.smallest:
             return False
-        self.size = max(self.smallest, self.size // 2)
+        self.size = self.largest = max(self.smallest, self.size // 2)
         return True
 
 
