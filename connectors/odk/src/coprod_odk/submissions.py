@@ -22,8 +22,8 @@ ORDER = "__system/submissionDate asc"
 #: Submissions asked for by a pull's first page. Central v2024.2 spends 0.14 to 0.18 s
 #: on a call plus about 0.8 ms a submission (the self-reflection form, its repeat
 #: inlined: 2.5 kB of JSON each), so pages of 250 spent a third of a pull on the calls
-#: themselves (82 calls for 20,000 submissions, 20 to 27 s; pages of 1,000: 22 calls,
-#: 9 to 15 s). A page of 1,000 comes back in about a second.
+#: themselves (82 calls for 20,000 submissions, 20 to 34 s; pages of 1,000: 22 calls,
+#: 9 to 21 s, under a load of 3.5 to 9). A page of 1,000 comes back in about a second.
 DEFAULT_PAGE_SIZE = 1000
 #: The bounds of the pages when they adapt (:class:`~coprod_connectors.PageSizes`: twice
 #: as large while a page comes back within 2 s, half when one takes 10 s or fails).
