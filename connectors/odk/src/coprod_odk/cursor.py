@@ -33,8 +33,9 @@ next pull reads that overlap again and drops what it has already seen, unless it
   rows of the last minute);
 - a pull that stopped part-way (killed, or failed after some pages) is taken up
   where it stopped: the cursor keeps the unfinished scan (:class:`ScanState`), and
-  the next pull asks exactly what it would have asked next, with the first
-  pull's clock, so the watermarks never jump over what happened in between.
+  the next pull asks exactly what it would have asked next (only the page's size
+  may differ), with the first pull's clock, so the watermarks never jump over what
+  happened in between.
 
 Deleted submissions leave the feed with no trace and no new date: a full pull
 (``coprod sync --full``) is what sees them gone (and restored).
