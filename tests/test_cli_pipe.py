@@ -79,6 +79,28 @@ def test_a_closed_pipe_ends_the_command_quietly(demo: Path, args: list[str]) -> 
 @pytest.mark.parametrize(
     "args",
     [
+        ["--help"],
+        ["--version"],
+        ["report", "--help"],
+        ["score", "--help"],
+        ["instruments", "--help"],  # a group's help
+        ["instruments", "list", "--help"],  # a command of a group
+        ["push", "--help"],  # with what the connectors declare
+        ["profiles", "add", "--help"],
+    ],
+    ids=" ".join,
+)
+def test_what_typer_writes_itself_ends_quietly_too(tmp_path: Path, args: list[str]) -> None:
+    """The help and the version are written by typer, before any command runs: a closed
+    pipe ends them as it ends a command (typer's own answer was exit status 1)."""
+    done = into_a_closed_pipe(args, tmp_path)
+    assert done.stderr == b""
+    assert done.returncode == CLOSED_PIPE
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
         ["report", "--store", "coprod.db", "--format", "html"],  # 150 kB: more than a pipe holds
         ["score", "responses.jsonl", "--format", "json"],
     ],
