@@ -120,3 +120,27 @@ def test_a_reader_that_reads_everything_sees_exit_0(demo: Path) -> None:
     assert done.returncode == 0
     assert done.stderr == b""
     assert b"checklist" in done.stdout
+
+
+def test_an_error_keeps_its_exit_code_when_stdout_is_a_closed_pipe(tmp_path: Path) -> None:
+    done = into_a_closed_pipe(["score", "missing.jsonl"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(b"error: ")
+    assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["no-such-command"], []], ids=["unknown", "no-arguments"])
+def test_a_usage_error_written_into_a_closed_pipe_keeps_exit_2(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """``coprod no-such-command 2>&1 | head -0``: the message (or the help) cannot be
+    written, and the command still ends as a usage error does."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [*COPROD, *args], stdout=write, stderr=write, cwd=tmp_path, check=False
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 2
