@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coprod_connectors.report import FORMATS, render
+from coprod_connectors.report.i18n import Said
 from coprod_connectors.report.markdown import md_text
 from coprod_connectors.report.spreadsheet import safe_cell
 from coprod_connectors.responses import response_as_dict
@@ -156,6 +157,8 @@ def test_ordinary_text_round_trips_through_a_csv_cell(text: str) -> None:
 )
 def test_a_cell_is_one_line_with_control_characters_escaped(typed: str, shown: str) -> None:
     assert safe_cell(typed) == shown
+    # a label (a subject's name, say) that is not a str is text too
+    assert safe_cell(Said(typed, "en")) == shown
 
 
 class _Collector(HTMLParser):

@@ -51,15 +51,18 @@ Cell = str | int | float | bool | None
 Row = tuple[str, str, str, str, Cell]
 
 
-def safe_cell(value: Cell) -> str:
-    """The cell's text: text made one line with control characters escaped
-    (:func:`~coprod_connectors.safety.one_line`), then a quote in front when a
-    spreadsheet would run it as a formula."""
+def safe_cell(value: object) -> str:
+    """The cell's text: a number as it is; anything else (a str, a label) is text, made
+    one line with control characters escaped (:func:`~coprod_connectors.safety.one_line`);
+    then a quote in front when a spreadsheet would run it as a formula."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = one_line(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str) or not isinstance(value, (int, float)):
+        text = one_line(value)
+    else:
+        text = str(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
@@ -119,7 +122,7 @@ def actions_pieces(results: Results, *, lang: str = "en") -> Iterator[str]:
     for view in subjects(results):
         name = view.name if view.name_given else said.gettext("No subject given")
         for round_, action in view.iter_actions():
-            principle = str(labels.principle(action.principle)) if action.principle else ""
+            principle = labels.principle(action.principle) if action.principle else ""
             cells = (name, round_, principle, action.what, action.who, action.when, action.how)
             writer.writerow([safe_cell(c) for c in cells])
             if out.tell() >= PIECE:
