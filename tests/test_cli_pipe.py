@@ -129,12 +129,14 @@ def test_an_error_keeps_its_exit_code_when_stdout_is_a_closed_pipe(tmp_path: Pat
     assert b"Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("args", [["no-such-command"], []], ids=["unknown", "no-arguments"])
-def test_a_usage_error_written_into_a_closed_pipe_keeps_exit_2(
-    tmp_path: Path, args: list[str]
-) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [["no-such-command"], [], ["score", "missing.jsonl"]],
+    ids=["unknown", "no-arguments", "a-missing-file"],
+)
+def test_an_error_written_into_a_closed_pipe_keeps_exit_2(tmp_path: Path, args: list[str]) -> None:
     """``coprod no-such-command 2>&1 | head -0``: the message (or the help) cannot be
-    written, and the command still ends as a usage error does."""
+    written, and the command still ends with the error's exit code."""
     read, write = os.pipe()
     os.close(read)
     try:

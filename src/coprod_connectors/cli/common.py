@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import json
@@ -120,8 +121,11 @@ def closed_output() -> int:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as one error line on stderr and return the Exit to raise."""
-    say(f"error: {message}", err=True)
+    """Print ``message`` as one error line on stderr and return the Exit to raise. When
+    stderr's reader has gone (``2>&1 | head -0``) the line is lost, but the exit code
+    still says what happened (as for a mistake on the command line, in OneLineErrors)."""
+    with contextlib.suppress(BrokenPipeError):
+        say(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
