@@ -156,13 +156,16 @@ def write_report(
     if lang not in report_languages():
         msg = f"no report in {lang!r}; choose one of {', '.join(report_languages())}"
         raise ConfigError(msg)
-    for what, count in results.unscored.items():
-        # a warning, not a failure (exit code 0): the rest is scored and reported
-        say(
-            f"note: {count} responses to {what} were not scored: not a built-in instrument, "
-            "or a version whose questions the scorer does not know",
-            err=True,
-        )
+    if not (fmt is ReportFormat.text and output is None and _stdout_is_a_terminal()):
+        # The text summary names them itself, on the terminal when it is printed there:
+        # then once is enough. Anywhere else (a file, a pipe, another format) the person
+        # at the terminal learns of them here. A warning, not a failure (exit code 0).
+        for what, count in results.unscored.items():
+            say(
+                f"note: {count} responses to {what} were not scored: not a built-in "
+                "instrument, or a version whose questions the scorer does not know",
+                err=True,
+            )
     if fmt is ReportFormat.pdf:
         _write_pdf(results, output, lang=lang, context=context, paper=paper)
         return
@@ -186,6 +189,16 @@ def write_report(
         encoded = chain([codecs.BOM_UTF8], encoded)
     replace_file(output, encoded)
     say(f"wrote {fmt.value} for {len(results.results)} results to {output}", err=True)
+
+
+def _stdout_is_a_terminal() -> bool:
+    """Whether what is printed reaches a terminal (rather than a file or a pipe)."""
+    import sys
+
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # a closed stdout
+        return False
 
 
 def replace_file(output: Path, pieces: Iterable[bytes]) -> None:
