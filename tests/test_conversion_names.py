@@ -352,6 +352,7 @@ def test_a_repeats_rows_converted_in_the_walk() -> None:
     ]
     # no object among the items: no answer, as blank
     empty = {"actions": ["a", None]}
-    assert "actions" not in build_response(
-        instrument, empty, names=nested_names, nested=True, **kwargs
-    ).answers
+    assert (
+        "actions"
+        not in build_response(instrument, empty, names=nested_names, nested=True, **kwargs).answers
+    )

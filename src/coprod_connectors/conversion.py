@@ -471,6 +471,8 @@ class ConversionPlan:
                 continue
             if entry is shared:
                 return False
+            if value is None:  # blank (or a group's name with nothing in it)
+                continue
             code, taken, step, inner = entry
             cls = type(value)
             # as in convert: text that fits taken as it is, blanks left out
@@ -487,7 +489,7 @@ class ConversionPlan:
                 if not self._walk(value, inner, tree, answers, flags, repeat, i):
                     return False
                 continue
-            elif value is None or code is None:
+            elif code is None:
                 continue
             elif cls is list:  # a repeat: its rows' objects, keyed by codes
                 found = self._repeats.get(code) if repeat is None else None
