@@ -89,7 +89,7 @@ def report(
     if not results.results:
         say("no responses match; run coprod sync first, or loosen the filters", err=True)
     again = again_words(store, subject=subject, round_=round_, instrument=instrument, k=k)
-    context = report_context(organisation, made_on, sources, again)
+    context = report_context(organisation, made_on, sources, again, model)
     write_report(results, fmt, output, lang=lang, context=context, paper=paper)
 
 

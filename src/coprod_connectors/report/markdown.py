@@ -145,7 +145,7 @@ def _lines(
 ) -> Iterator[str]:
     context = context or ReportContext()
     said = words(lang)
-    labels = Labels(said, ladder_of(results))
+    labels = Labels(said, ladder_of(results, context))
     explainer = Explainer(labels)
     _ = said.gettext
     views = subjects(results)

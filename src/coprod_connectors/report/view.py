@@ -42,6 +42,9 @@ class ReportContext:
     #: the words after ``coprod`` that made the results (``report --store PATH``...): the
     #: reports show them in the command that gives every action-plan row
     command: tuple[str, ...] | None = None
+    #: the ladder the results were placed on, given when it may not be a built-in (a
+    #: ladder file): the results keep only its id. None: the built-in of that id
+    ladder: LadderModel | None = None
 
 
 def shell_word(text: str) -> str:
@@ -145,7 +148,11 @@ def subjects(results: Results) -> list[SubjectView]:
     return list(views.values())
 
 
-def ladder_of(results: Results) -> LadderModel:
+def ladder_of(results: Results, context: ReportContext | None = None) -> LadderModel:
+    """The ladder ``results`` were placed on: ``context``'s when it is that ladder (the
+    same id), else the built-in ladder of the results' id."""
+    if context is not None and context.ladder is not None and context.ladder.id == results.ladder:
+        return context.ladder
     return load_ladder(results.ladder)
 
 
