@@ -235,6 +235,17 @@ class Labels:
             count,
         ).format(count=f"{count:,}")
 
+    def not_scored(self, instrument: str, count: int) -> str:
+        """The line that says ``count`` responses to ``instrument`` (a key of
+        ``Results.unscored``, as stored: escape it where it is shown) were not scored."""
+        return self.words.ngettext(
+            "Not scored: {count} response to “{instrument}” (not a built-in "
+            "instrument, or a version the scorer does not know).",
+            "Not scored: {count} responses to “{instrument}” (not a built-in "
+            "instrument, or a version the scorer does not know).",
+            count,
+        ).format(count=count, instrument=instrument)
+
     # --- the ladder (built-in ladders' words are in the catalogue) --------------------
 
     def rung(self, rung_id: str | None) -> Said:

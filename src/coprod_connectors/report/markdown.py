@@ -151,6 +151,8 @@ def _lines(
     views = subjects(results)
     yield from (f"# {md_text(title or _('Co-production report'))}", "")
     yield from _cover(results, views, labels, context)  # it says when there is nothing
+    for instrument, count in results.unscored.items():  # as the terminal summary says it
+        yield from (md_text(labels.not_scored(instrument, count)), "")
     command = all_actions_command(context.command, lang=lang)
     for view in views:
         yield from (f"## {md_text(labels.subject(view.name, view.name_given))}", "")

@@ -51,19 +51,7 @@ def print_summary(
             for result in items:
                 console.print(_result(result, explainer))
     for instrument, count in results.unscored.items():
-        console.print(
-            Text(
-                printable(
-                    said.ngettext(
-                        "Not scored: {count} response to “{instrument}” (not a built-in "
-                        "instrument, or a version the scorer does not know).",
-                        "Not scored: {count} responses to “{instrument}” (not a built-in "
-                        "instrument, or a version the scorer does not know).",
-                        count,
-                    ).format(count=count, instrument=instrument)
-                )
-            )
-        )
+        console.print(Text(printable(labels.not_scored(instrument, count))))
 
 
 def _result(result: Result, explainer: Explainer) -> RenderableType:
