@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -14,7 +14,7 @@ from coprod_connectors.cli.common import say, stdout_console
 
 if TYPE_CHECKING:
     from coprod_connectors.ladder import LadderModel
-    from coprod_connectors.report import ReportContext
+    from coprod_connectors.report import ReportContext, Source
     from coprod_connectors.scoring.models import Results
 
 
@@ -69,7 +69,7 @@ PaperOption = Annotated[
 def report_context(
     organisation: str | None,
     made_on: datetime | None,
-    sources: list[str],
+    sources: Sequence[Source | str],
     command: tuple[str, ...] | None = None,
     ladder: LadderModel | None = None,
 ) -> ReportContext:
@@ -135,13 +135,17 @@ def score(
     import sys
 
     from coprod_connectors.ladder import load_ladder
+    from coprod_connectors.report import Source
     from coprod_connectors.responses import responses_from
     from coprod_connectors.scoring import score as score_responses
 
     source = sys.stdin if str(file) == "-" else file
     model = load_ladder(ladder)
     results = score_responses(responses_from(source), ladder=model, k=k)
-    where = "standard input" if source is sys.stdin else f"responses file {file.name}"
+    if source is sys.stdin:
+        where = Source.of("standard-input")
+    else:
+        where = Source.of("responses-file", name=file.name)
     again = "-" if source is sys.stdin else str(file.expanduser().absolute())
     command = ("score", again, *privacy_words(k))
     context = report_context(organisation, made_on, [where], command, model)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from coprod_connectors.report.i18n import report_languages
-from coprod_connectors.report.view import ReportContext
+from coprod_connectors.report.view import ReportContext, Source
 from coprod_connectors.scoring.models import Results
 
 FORMATS = ("text", "md", "json", "csv", "actions", "html")
@@ -104,6 +104,7 @@ __all__ = [
     "FORMATS",
     "PAPERS",
     "ReportContext",
+    "Source",
     "render",
     "render_pdf",
     "render_pieces",

@@ -131,7 +131,7 @@ def _prepared(
         "organisation": context.organisation,
         "made_on": labels.date(context.made_on) if context.made_on else None,
         "made_on_iso": context.made_on.isoformat() if context.made_on else None,
-        "sources": context.sources,
+        "sources": [labels.source(source) for source in context.sources],
         "based_on": labels.based_on(r.instrument for r in results.results),
         "rounds": rounds,
         "stages": STAGES,

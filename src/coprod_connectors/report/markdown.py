@@ -199,9 +199,10 @@ def _cover(
     yield fact("rounds", ", ".join(sorted({r.round for r in results.results})) or NOTHING)
     if context.made_on is not None:
         yield fact("made-on", labels.date(context.made_on))
-    if any(md_text(source) for source in context.sources):
+    sources = [labels.source(source) for source in context.sources]
+    if any(md_text(source) for source in sources):
         yield fact("sources")
-        yield from listed(context.sources)
+        yield from listed(sources)
     yield from (
         fact("ladder", labels.ladder_title()),
         fact("privacy", labels.privacy(results.k)),
