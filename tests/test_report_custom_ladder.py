@@ -7,6 +7,7 @@ is shown in its own words, in every format, from ``coprod score`` and ``coprod r
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -144,9 +145,18 @@ def test_every_readable_report_names_the_files_rungs(
 
 
 @pytest.mark.parametrize("command", ["score", "report"])
-def test_the_action_plan_sheet_is_written_with_a_ladder_file(folder: Path, command: str) -> None:
-    sheet = _read(folder, command, "actions")
-    assert len(sheet.splitlines()) > 10
+@pytest.mark.parametrize("fmt", ["actions", "csv", "json"])
+def test_the_sheets_and_data_are_written_with_a_ladder_file(
+    folder: Path, command: str, fmt: str
+) -> None:
+    """The action-plan sheet has no rungs; csv and json keep the codes and the ladder's id."""
+    written = _read(folder, command, fmt)
+    assert len(written.splitlines()) > 10
+    if fmt == "json":
+        assert json.loads(written)["ladder"] == "custom"
+    if fmt == "csv":
+        assert "shining" not in written
+        assert ",participation," in written or ",consultation," in written
 
 
 def test_a_file_taking_a_builtin_id_with_other_words_is_refused(folder: Path) -> None:
