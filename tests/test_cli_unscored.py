@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from coprod_connectors.cli import app
 from coprod_connectors.connectors import Deployment
 from coprod_connectors.instruments import builtin_instrument
+from coprod_connectors.ladder import load_ladder
 from coprod_connectors.store import Store
 from coprod_connectors.synthetic import demo_responses
 
@@ -135,9 +136,52 @@ def test_with_o_file_the_note_on_stderr_stays(
 
 @pytest.mark.parametrize("fmt", ["md", "csv", "json"])
 def test_other_formats_on_a_terminal_keep_the_note(folder: Path, fmt: str) -> None:
-    """They do not name them in words a person reads (json has them as data): the note
-    on stderr is where the person at the terminal learns of them."""
+    """csv and json do not name them in words a person reads (json has them as data):
+    the note on stderr is where the person at the terminal learns of them. The Markdown
+    names them as the summary does, for whoever reads the file; the note stays too (the
+    Markdown's line is escaped for a Markdown renderer, not written for a terminal)."""
     shown, stderr, code = on_a_terminal(["score", "r.jsonl", "-f", fmt], folder)
     assert code == 0
     assert stderr.count(NOTE) == 1
-    assert IN_THE_SUMMARY not in shown
+    assert shown.count(IN_THE_SUMMARY) == (fmt == "md")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_a_shared_report_names_them_in_the_summarys_words(
+    folder: Path, tmp_path: Path, fmt: str, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader of the Markdown or HTML file (the PDF is the HTML printed) learns of them
+    in the words of the terminal summary's line, in the report's language."""
+    from coprod_connectors.report.i18n import words
+    from coprod_connectors.report.labels import Labels
+    from coprod_connectors.scoring import Results
+
+    target = tmp_path / f"report.{fmt}"
+    args = ["score", "r.jsonl", "-f", fmt, "--lang", lang, "-o", str(target)]
+    invoke(args, folder, monkeypatch)
+    text, _ = invoke(["score", "r.jsonl", "-f", "json"], folder, monkeypatch)
+    ((instrument, count),) = Results.model_validate_json(text).unscored.items()
+    line = Labels(words(lang), load_ladder("five-rung")).not_scored(instrument, count)
+    said, _ = invoke(["score", "r.jsonl", "--lang", lang], folder, monkeypatch)
+    assert " ".join(said.split()).count(line) == 1  # the summary's line, word for word
+    written = target.read_text(encoding="utf-8")
+    assert written.count(f"\n{line}\n" if fmt == "md" else f'<p class="unscored">{line}</p>') == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_a_stored_instrument_name_is_escaped(folder: Path, lang: str) -> None:
+    """The instrument and version come from stored data: inert in Markdown and HTML."""
+    from coprod_connectors.report import render
+    from coprod_connectors.responses import responses_from
+    from coprod_connectors.scoring import score
+
+    results = score(responses_from(folder / "r.jsonl"))
+    nasty = "<img src=x onerror=alert(1)> *x* [a](javascript:b) 9.0.0"
+    results = results.model_copy(update={"unscored": {nasty: 3}})
+    md = render(results, "md", lang=lang)
+    assert "<img" not in md
+    assert "&lt;img src=x onerror=alert(1)&gt; \\*x\\* \\[a\\](javascript:b) 9.0.0" in md
+    html = render(results, "html", lang=lang)
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; *x* [a](javascript:b) 9.0.0" in html

@@ -350,7 +350,7 @@ def test_coprod_report_md_has_the_cover_from_the_store(tmp_path: Path) -> None:
     assert all(s.startswith("  - ") for s in sources)
 
 
-def test_a_ladder_files_own_words_are_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_ladder_files_own_words_are_escaped() -> None:
     """A ladder from a YAML file is the outside's text too: its title, rungs and their
     meanings are made inert on the cover and in "About the ladder"."""
     from coprod_connectors.ladder import parse_ladder
@@ -364,8 +364,7 @@ def test_a_ladder_files_own_words_are_escaped(monkeypatch: pytest.MonkeyPatch) -
         'description: "Told `what`\\n- asked [no](javascript:x)"',
     )
     model = parse_ladder(text, source="ours.yaml")
-    monkeypatch.setattr(markdown, "ladder_of", lambda _results: model)
-    md = render(demo_results(), "md")
+    md = render(demo_results(), "md", context=ReportContext(ladder=model))
     assert "- **Ladder:** \\*\\*Our\\*\\* &lt;b&gt;ladder&lt;/b&gt;\n" in md
     assert (
         "| \\# Info \\| &lt;i&gt;x&lt;/i&gt; | Told \\`what\\` - asked \\[no\\](javascript:x) |"

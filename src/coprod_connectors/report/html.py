@@ -14,7 +14,6 @@ from typing import Any
 
 import jinja2
 
-from coprod_connectors.ladder import load_ladder
 from coprod_connectors.report.charts import (
     STAGES,
     change_bars,
@@ -28,6 +27,7 @@ from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.view import (
     ReportContext,
     all_actions_command,
+    ladder_of,
     subjects,
     themes_by_code,
 )
@@ -93,7 +93,7 @@ def _prepared(
     """The report's template in ``lang`` and the values it is rendered with."""
     context = context or ReportContext()
     said: Words = words(lang)
-    labels = Labels(said, load_ladder(results.ladder))
+    labels = Labels(said, ladder_of(results, context))
     explainer = Explainer(labels)
     sections: list[dict[str, Any]] = []
     for view in subjects(results):
@@ -131,7 +131,7 @@ def _prepared(
         "organisation": context.organisation,
         "made_on": labels.date(context.made_on) if context.made_on else None,
         "made_on_iso": context.made_on.isoformat() if context.made_on else None,
-        "sources": context.sources,
+        "sources": [labels.source(source) for source in context.sources],
         "based_on": labels.based_on(r.instrument for r in results.results),
         "rounds": rounds,
         "stages": STAGES,

@@ -17,6 +17,7 @@ from coprod_connectors.instruments import BUILTIN_IDS, Instrument, builtin_instr
 from coprod_connectors.instruments.model import Text
 from coprod_connectors.ladder import LadderModel
 from coprod_connectors.report.i18n import N_, Said, Words
+from coprod_connectors.report.view import Source, SourceKind
 
 GROUP_NAMES = {
     "lived": N_("People with lived experience"),
@@ -66,6 +67,19 @@ HEADINGS = {
     "rung": N_("Rung"),
     "meaning": N_("What it means"),
     "based-on": N_("What the questionnaires are based on"),
+}
+#: How each report says where its data came from (:class:`~.view.Source`); the fields
+#: are the source's facts, shown as given
+SOURCE_WORDS: dict[SourceKind, str] = {
+    "deployment": N_("{platform} ({profile}): {remote_id}, {instrument} {version}, round {round}"),
+    "imported-deployment": N_(
+        "{platform} ({profile}): {remote_id}, {instrument} {version}, round {round}, "
+        "imported from {file}"
+    ),
+    "responses-file": N_("responses file {name}"),
+    "standard-input": N_("standard input"),
+    "no-deployment": N_("responses imported without a deployment"),
+    "demo": N_("made-up responses from coprod demo, seed {seed}"),
 }
 MONTHS = (
     N_("January"),
@@ -207,6 +221,13 @@ class Labels:
         """A name on the cover or in "About the ladder" (:data:`HEADINGS`)."""
         return self._own(HEADINGS, code)
 
+    def source(self, source: Source | str) -> str:
+        """Where data came from, in one line: a :class:`~.view.Source` in the report's
+        language, its facts as given (escape them where they are shown); a text as it is."""
+        if isinstance(source, str):
+            return source
+        return self.words.gettext(SOURCE_WORDS[source.kind]).format(**dict(source.facts))
+
     def subject(self, name: str, given: bool = True) -> Said:
         """A subject's name as written, or the words for none given."""
         return Said(name, self.lang) if given else self.words.said(N_("No subject given"))
@@ -234,6 +255,17 @@ class Labels:
             "command:",
             count,
         ).format(count=f"{count:,}")
+
+    def not_scored(self, instrument: str, count: int) -> str:
+        """The line that says ``count`` responses to ``instrument`` (a key of
+        ``Results.unscored``, as stored: escape it where it is shown) were not scored."""
+        return self.words.ngettext(
+            "Not scored: {count} response to “{instrument}” (not a built-in "
+            "instrument, or a version the scorer does not know).",
+            "Not scored: {count} responses to “{instrument}” (not a built-in "
+            "instrument, or a version the scorer does not know).",
+            count,
+        ).format(count=count, instrument=instrument)
 
     # --- the ladder (built-in ladders' words are in the catalogue) --------------------
 
@@ -272,6 +304,7 @@ __all__ = [
     "INDICATOR_NAMES",
     "PHASE_NAMES",
     "RAG_NAMES",
+    "SOURCE_WORDS",
     "THEME_NAMES",
     "Labels",
 ]

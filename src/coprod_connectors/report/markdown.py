@@ -145,12 +145,14 @@ def _lines(
 ) -> Iterator[str]:
     context = context or ReportContext()
     said = words(lang)
-    labels = Labels(said, ladder_of(results))
+    labels = Labels(said, ladder_of(results, context))
     explainer = Explainer(labels)
     _ = said.gettext
     views = subjects(results)
     yield from (f"# {md_text(title or _('Co-production report'))}", "")
     yield from _cover(results, views, labels, context)  # it says when there is nothing
+    for instrument, count in results.unscored.items():  # as the terminal summary says it
+        yield from (md_text(labels.not_scored(instrument, count)), "")
     command = all_actions_command(context.command, lang=lang)
     for view in views:
         yield from (f"## {md_text(labels.subject(view.name, view.name_given))}", "")
@@ -197,9 +199,10 @@ def _cover(
     yield fact("rounds", ", ".join(sorted({r.round for r in results.results})) or NOTHING)
     if context.made_on is not None:
         yield fact("made-on", labels.date(context.made_on))
-    if any(md_text(source) for source in context.sources):
+    sources = [labels.source(source) for source in context.sources]
+    if any(md_text(source) for source in sources):
         yield fact("sources")
-        yield from listed(context.sources)
+        yield from listed(sources)
     yield from (
         fact("ladder", labels.ladder_title()),
         fact("privacy", labels.privacy(results.k)),

@@ -19,10 +19,9 @@ import csv
 import io
 from collections.abc import Iterator
 
-from coprod_connectors.ladder import load_ladder
 from coprod_connectors.report.i18n import N_, words
 from coprod_connectors.report.labels import Labels
-from coprod_connectors.report.view import subjects
+from coprod_connectors.report.view import ReportContext, ladder_of, subjects
 from coprod_connectors.safety import one_line
 from coprod_connectors.scoring.models import (
     ChecklistResult,
@@ -105,7 +104,9 @@ ACTIONS_HEADER = (
 )
 
 
-def actions_pieces(results: Results, *, lang: str = "en") -> Iterator[str]:
+def actions_pieces(
+    results: Results, *, lang: str = "en", context: ReportContext | None = None
+) -> Iterator[str]:
     """Every action-plan row, one a line, for readers (``coprod report --format actions``):
     the columns in ``lang``, the subject and round, the principle by its label, then what,
     who, when and how as written. Subjects in the reports' order, newest round first, so
@@ -113,9 +114,10 @@ def actions_pieces(results: Results, *, lang: str = "en") -> Iterator[str]:
 
     Respondents' text is made one line, control characters escaped and formula-safe, by
     :func:`safe_cell` as in :func:`csv_pieces`. In pieces of about :data:`PIECE` characters, as
-    :func:`csv_pieces`: the rows already held in ``results`` are never copied whole."""
+    :func:`csv_pieces`: the rows already held in ``results`` are never copied whole.
+    ``context``: only its ladder is used (:func:`~.view.ladder_of`)."""
     said = words(lang)
-    labels = Labels(said, load_ladder(results.ladder))
+    labels = Labels(said, ladder_of(results, context))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([said.gettext(h) for h in ACTIONS_HEADER])
