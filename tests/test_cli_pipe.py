@@ -79,6 +79,28 @@ def test_a_closed_pipe_ends_the_command_quietly(demo: Path, args: list[str]) -> 
 @pytest.mark.parametrize(
     "args",
     [
+        ["--help"],
+        ["--version"],
+        ["report", "--help"],
+        ["score", "--help"],
+        ["instruments", "--help"],  # a group's help
+        ["instruments", "list", "--help"],  # a command of a group
+        ["push", "--help"],  # with what the connectors declare
+        ["profiles", "add", "--help"],
+    ],
+    ids=" ".join,
+)
+def test_what_typer_writes_itself_ends_quietly_too(tmp_path: Path, args: list[str]) -> None:
+    """The help and the version are written by typer, before any command runs: a closed
+    pipe ends them as it ends a command (typer's own answer was exit status 1)."""
+    done = into_a_closed_pipe(args, tmp_path)
+    assert done.stderr == b""
+    assert done.returncode == CLOSED_PIPE
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
         ["report", "--store", "coprod.db", "--format", "html"],  # 150 kB: more than a pipe holds
         ["score", "responses.jsonl", "--format", "json"],
     ],
@@ -98,3 +120,29 @@ def test_a_reader_that_reads_everything_sees_exit_0(demo: Path) -> None:
     assert done.returncode == 0
     assert done.stderr == b""
     assert b"checklist" in done.stdout
+
+
+def test_an_error_keeps_its_exit_code_when_stdout_is_a_closed_pipe(tmp_path: Path) -> None:
+    done = into_a_closed_pipe(["score", "missing.jsonl"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(b"error: ")
+    assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["no-such-command"], [], ["score", "missing.jsonl"]],
+    ids=["unknown", "no-arguments", "a-missing-file"],
+)
+def test_an_error_written_into_a_closed_pipe_keeps_exit_2(tmp_path: Path, args: list[str]) -> None:
+    """``coprod no-such-command 2>&1 | head -0``: the message (or the help) cannot be
+    written, and the command still ends with the error's exit code."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [*COPROD, *args], stdout=write, stderr=write, cwd=tmp_path, check=False
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 2

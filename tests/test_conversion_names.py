@@ -358,3 +358,87 @@ def test_a_repeats_rows_with_a_code_given_twice_take_two_passes() -> None:
         assert _outcome(build_response, instrument, record, names=names, **kwargs) == _outcome(
             build_response, instrument, by_code(record, names), **kwargs
         )
+
+
+@st.composite
+def repeat_records(draw: st.DrawFn, instrument: Instrument) -> dict[str, Any]:
+    """Nested records that give each code once at the top (so the one walk goes on to the
+    repeats), with repeats of odd rows: groups in rows, unknown and blank names, lists
+    (repeats in a row), items that are no objects, more rows than allowed, and now and
+    then a code given twice in a row (or in two rows' different places)."""
+    value = _values(instrument)
+    codes = [*instrument.answer_codes(), "zzz", "subject", "role"]
+    record: dict[str, Any] = draw(st.dictionaries(st.sampled_from(codes), value, max_size=6))
+    for _, _, question in instrument.iter_questions():
+        if question.kind is not QuestionKind.REPEAT:
+            continue
+        inner = [q.code for q in question.questions or ()]
+        names = st.sampled_from([*inner, "nope", "#id"])
+        row_value = st.one_of(
+            value,
+            value,
+            st.lists(st.fixed_dictionaries({draw(st.sampled_from(inner)): value}), max_size=2),
+        )
+        row = st.dictionaries(names, row_value, max_size=5)
+        grouped = st.tuples(row, st.sampled_from(["grpA", "#meta", *inner]), row).map(
+            lambda parts: {**parts[0], parts[1]: parts[2]}
+        )
+        items = st.lists(
+            st.one_of(row, row, grouped, st.text(max_size=2), st.none()),
+            max_size=(question.max_count or 3) + 2,
+        )
+        if draw(st.booleans()):
+            record[draw(st.sampled_from(["", "grpB."])) + question.code] = draw(items)
+    return {
+        (name.split(".")[0] if "." in name else name): (
+            {name.split(".")[1]: record[name]} if "." in name else record[name]
+        )
+        for name in record
+    }
+
+
+@pytest.mark.parametrize("instrument", INSTRUMENTS, ids=lambda i: i.id)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_repeats_of_nested_records_convert_as_by_code_then_the_plan(
+    instrument: Instrument, data: st.DataObject
+) -> None:
+    """The rows of a repeat are converted as they are walked: as the repeat's converter
+    converts the rows ``by_code(..., nested=True)`` makes."""
+    _check_records(instrument, data, repeat_records, names=nested_names, nested=True)
+
+
+def test_a_repeats_rows_converted_in_the_walk() -> None:
+    instrument = next(i for i in INSTRUMENTS if i.id == "self-reflection").model_copy()
+    kwargs: dict[str, Any] = {"response_id": "r1", "submitted_at": WHEN, "round": "2026-H1"}
+    rows = [
+        {"actWhat": " a ", "grpA": {"actWho": "b", "#id": "x"}, "nope": 1, "actWhen": "x"},
+        "not a row",
+        {"actWhat": " ", "actPrin": None},  # a row of blanks: left out, still counted
+        {"actPrin": "nope", "actWhen": [{"actWho": "c"}]},
+        {"actWhat": "d"},
+        {"actWhat": "e"},
+    ]
+    record = {"role": "user", "grpB": {"actions": rows}}
+    quick = build_response(instrument, record, names=nested_names, nested=True, **kwargs)
+    plain = build_response(instrument, by_code(record, nested_names, nested=True), **kwargs)
+    assert quick.to_json() == plain.to_json()
+    assert quick.answers["actions"][0] == {
+        "actWhat": "a",
+        "actWho": "b",
+        "nope": 1,
+        "actWhen": "x",
+    }
+    assert [f.code for f in quick.flags] == [
+        "actions[0].nope",
+        "actions[0].actWhen",
+        "actions[2].actPrin",
+        "actions[2].actWhen",
+        "actions",
+    ]
+    # no object among the items: no answer, as blank
+    empty = {"actions": ["a", None]}
+    assert (
+        "actions"
+        not in build_response(instrument, empty, names=nested_names, nested=True, **kwargs).answers
+    )

@@ -8,13 +8,22 @@ what reaches the terminal.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from coprod_connectors.cli import app
-from coprod_connectors.safety import confined, control_characters, printable, safe_name
+from coprod_connectors.safety import (
+    confined,
+    control_characters,
+    one_line,
+    printable,
+    safe_name,
+)
 from coprod_connectors.store import Store
 from coprod_connectors.synthetic import demo_responses
 
@@ -212,6 +221,18 @@ def test_rich_markup_from_outside_is_not_read_as_markup(
     code, out, _ = _run("instruments", "show", "m.yaml")
     assert code == 0
     assert "[red]A small[/red]" in out
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=500)
+@given(st.text() | st.text(alphabet=st.sampled_from(' \t\n\r\x1b\x07\x85\u2028\u202eaŵ,"')))
+def test_one_line_is_one_line_and_shows_nothing_raw(text: str) -> None:
+    """Its shortcut for text with nothing to change gives what the long way gives."""
+    shown = one_line(text)
+    assert shown == printable(" ".join(text.split()))
+    assert shown == " ".join(shown.split())
+    assert not re.search(
+        "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]", shown
+    )
 
 
 def test_the_safety_helpers() -> None:

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coprod_connectors.report import FORMATS, render
+from coprod_connectors.report.i18n import Said
 from coprod_connectors.report.markdown import md_text
 from coprod_connectors.report.spreadsheet import safe_cell
 from coprod_connectors.responses import response_as_dict
@@ -112,11 +115,50 @@ def test_csv_neutralises_formulas_and_keeps_text() -> None:
     assert safe_cell("+SUM(1)") == "'+SUM(1)"
     assert safe_cell("-2") == "'-2"
     assert safe_cell("@x") == "'@x"
-    assert safe_cell("\tx") == "'\tx"
-    assert safe_cell("\rx") == "'\rx"
+    # whitespace at the ends is dropped (a cell is one line), the formula still neutralised
+    assert safe_cell("\t=1") == "'=1"
+    assert safe_cell("\r\n=1") == "'=1"
+    assert safe_cell("\tx") == "x"
     assert safe_cell("plain") == "plain"
     assert safe_cell(3) == "3"
     assert safe_cell(None) == ""
+
+
+#: Text as people type it on one line: Welsh letters, punctuation, quotes, commas, emoji.
+_ORDINARY = st.text(
+    alphabet=st.sampled_from(list("aAzZ ŵŷŴŶâêîôûáéïöëæ0123456789'\",;.:!?()/&%£€😀")),
+    min_size=1,
+    max_size=40,
+).map(lambda t: " ".join(t.split()))
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=300)
+@given(_ORDINARY)
+def test_ordinary_text_round_trips_through_a_csv_cell(text: str) -> None:
+    """What csv writes (quoting commas and quotes) and reads back is the text as written,
+    or with the quote in front that keeps a formula from running."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([safe_cell(text), safe_cell(text), "end"])
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    shown = "'" + text if text.startswith(("=", "+", "-", "@")) else text
+    assert rows == [[shown, shown, "end"]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ('Siân\'s "plan", Gŵyl ŷd', 'Siân\'s "plan", Gŵyl ŷd'),
+        ("first line\nsecond line", "first line second line"),  # a row is one line
+        ("first\r\n\r\n  second ", "first second"),
+        ("tab\there", "tab here"),
+        ("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m"),
+        ("\u202etxt.exe", "\\u202etxt.exe"),
+    ],
+)
+def test_a_cell_is_one_line_with_control_characters_escaped(typed: str, shown: str) -> None:
+    assert safe_cell(typed) == shown
+    # a label (a subject's name, say) that is not a str is text too
+    assert safe_cell(Said(typed, "en")) == shown
 
 
 class _Collector(HTMLParser):
@@ -362,3 +404,13 @@ def test_the_report_credits_what_each_questionnaire_is_based_on() -> None:
         assert heading in html
         assert "Edgar Cahn" in html
         assert "City of York Council" in html
+        # and so does the Markdown, shared on its own: last, as the HTML, the same sources
+        md = render(demo_results(), "md", lang=lang)
+        shown = md[md.index(f"\n## {heading}") :]
+        assert "\n- The four principles of co-production described by Edgar Cahn" in shown
+        assert "City of York Council's guide 'Co-production - The Approach for York'" in shown
+    only = score([r for r in demo_responses() if r.instrument == "checklist"])
+    md = render(only, "md")
+    assert "City of York Council" in md
+    assert "Edgar Cahn" not in md  # only what the report's questionnaires are based on
+    assert "based on" not in render(score([]), "md")

@@ -102,50 +102,83 @@ def _shown(text: str | None) -> str:
     return "'" + one if one.startswith(("=", "+", "-", "@")) else one
 
 
-def test_hostile_action_texts_are_inert(with_actions: Callable[[int], Results]) -> None:
-    hostile = [
-        '=HYPERLINK("http://evil","x")',
-        "+1+1",
-        "-2+3",
-        "@SUM(A1)",
-        "\t=1",
-        "\r=1",
-        "two\nlines\r\nhere",
-        "\x1b[2Jcleared",
-        "\u202eevil",
-        'a "quoted", text',
-        "Gŵyl ŷd",
-    ]
+#: Action texts as respondents may type them, and each as both sheets show it.
+HOSTILE_ACTIONS = {
+    '=HYPERLINK("http://evil","x")': '\'=HYPERLINK("http://evil","x")',
+    "+1+1": "'+1+1",
+    "-2+3": "'-2+3",
+    "@SUM(A1)": "'@SUM(A1)",
+    "\t=1": "'=1",  # whitespace collapsed first, and the formula still neutralised
+    "\r=1": "'=1",
+    "two\nlines\r\nhere": "two lines here",
+    "\x1b[2Jcleared": "\\x1b[2Jcleared",
+    "\u202eevil": "\\u202eevil",
+    "bell\x07 and\x00nul\x7f\x9b": "bell\\x07 and\\x00nul\\x7f\\x9b",
+    'a "quoted", text': 'a "quoted", text',
+    "Gŵyl ŷd": "Gŵyl ŷd",
+}
+#: A subject's name with the same: every cell of a sheet is made safe, not only actions.
+HOSTILE_SUBJECT = 'Tŷ "Gŵyl", ŷd\x1b]0;owned\x07\u202e\nnext'
+SUBJECT_SHOWN = 'Tŷ "Gŵyl", ŷd\\x1b]0;owned\\x07\\u202e next'
+
+
+def _hostile(with_actions: Callable[[int], Results]) -> Results:
+    """The demo's results, the first self-reflection holding every hostile action text
+    (as what, who and how) under a hostile subject name."""
     results = with_actions(0)
     first = next(r for r in results.results if isinstance(r, SelfReflectionResult))
-    actions = [Action(principle="assets", what=t, who=t, when=None, how=t) for t in hostile]
+    actions = [Action(principle="assets", what=t, who=t, when=None, how=t) for t in HOSTILE_ACTIONS]
     changed = [
-        r.model_copy(update={"actions": actions if r is first else []})
+        r.model_copy(update={"actions": actions, "subject": HOSTILE_SUBJECT})
+        if r is first
+        else r.model_copy(update={"actions": []})
         if isinstance(r, SelfReflectionResult)
         else r
         for r in results.results
     ]
-    text = render(results.model_copy(update={"results": changed}), "actions")
-    for raw in ("\x1b", "\u202e", "\r"):
+    return results.model_copy(update={"results": changed})
+
+
+def _sheet_rows(text: str) -> list[list[str]]:
+    """The rows of a sheet's text, each one line of it: no raw control character, no
+    bidi override, no text that breaks a row."""
+    for raw in ("\x1b", "\x07", "\x00", "\x7f", "\x9b", "\u202e", "\r"):
         assert raw not in text
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert len(rows) == 1 + len(hostile)  # one line a row: no text breaks a row
-    whats = [row[3] for row in rows[1:]]
-    assert whats == [
-        '\'=HYPERLINK("http://evil","x")',
-        "'+1+1",
-        "'-2+3",
-        "'@SUM(A1)",
-        "'=1",  # whitespace collapsed first, and the formula still neutralised
-        "'=1",
-        "two lines here",
-        "\\x1b[2Jcleared",
-        "\\u202eevil",
-        'a "quoted", text',
-        "Gŵyl ŷd",
-    ]
+    assert len(rows) == text.count("\n")  # one line a row
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-    assert [row[5] for row in rows[1:]] == [""] * len(hostile)
+    return rows
+
+
+def test_hostile_action_texts_are_inert(with_actions: Callable[[int], Results]) -> None:
+    rows = _sheet_rows(render(_hostile(with_actions), "actions"))
+    assert len(rows) == 1 + len(HOSTILE_ACTIONS)
+    assert [row[3] for row in rows[1:]] == list(HOSTILE_ACTIONS.values())
+    assert [row[5] for row in rows[1:]] == [""] * len(HOSTILE_ACTIONS)
+    assert {row[0] for row in rows[1:]} == {SUBJECT_SHOWN}
+
+
+def test_the_analysts_csv_shows_them_as_the_actions_sheet_does(
+    with_actions: Callable[[int], Results],
+) -> None:
+    """``--format csv`` makes respondents' text safe in the same place as the actions
+    sheet (``safe_cell``): the same cells, escaped alike, a row a line."""
+    rows = _sheet_rows(render(_hostile(with_actions), "csv"))
+    column = {name: i for i, name in enumerate(rows[0])}
+
+    def actions(measure: str) -> list[str]:
+        return [
+            row[column["value"]]
+            for row in rows
+            if row[column["section"]] == "action" and row[column["measure"]] == measure
+        ]
+
+    for measure in ("what", "who", "how"):
+        assert actions(measure) == list(HOSTILE_ACTIONS.values())
+    assert actions("when") == [""] * len(HOSTILE_ACTIONS)
+    subjects = {row[column["subject"]] for row in rows[1:]}
+    assert SUBJECT_SHOWN in subjects
+    assert not any("\n" in s or "\x1b" in s for s in subjects)
 
 
 def _line_command(report: str) -> str:

@@ -145,9 +145,14 @@ def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.Completed
     )
 
 
+#: responses the scorer did not know, as a store may hold them (a long id with no space)
+UNSCORED = {"checklist 9.0.0": 2, "community-engagement-pulse-survey-extended-edition 2.10.0": 1}
+
+
 @cache
 def report_html(lang: str = "en") -> str:
-    return render(score(demo_responses()), "html", lang=lang, context=CONTEXT)
+    results = score(demo_responses()).model_copy(update={"unscored": UNSCORED})
+    return render(results, "html", lang=lang, context=CONTEXT)
 
 
 def probed(html: str, axe: str) -> str:

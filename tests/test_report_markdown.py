@@ -8,7 +8,9 @@ Respondents' free text stays escaped in every language.
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from typer.testing import CliRunner
 
 from coprod_connectors.cli import app
 from coprod_connectors.ladder import load_ladder
-from coprod_connectors.report import render
+from coprod_connectors.report import ReportContext, render
 from coprod_connectors.report.i18n import words
 from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.markdown import _code
@@ -46,6 +48,14 @@ ENGLISH = (
     "People with lived experience",
     "people are never shown",
     "Achieved:",
+    "Organisation",
+    "Subjects",
+    "Report made on",
+    "Where the data came from",
+    "Privacy",
+    "About the ladder",
+    "The rungs, lowest first",
+    "What it means",
 )
 
 #: codes the scorer's reasons name (principles, phases, statements, questions, rungs)
@@ -126,7 +136,8 @@ def test_the_welsh_markdown_has_no_english_words_of_its_own() -> None:
         assert english not in shown, english
     for welsh in (
         "# Adroddiad cydgynhyrchu\n",
-        "Ysgol: Yr ysgol pum gris.",
+        "- **Ysgol:** Yr ysgol pum gris\n",
+        "## Am yr ysgol\n",
         "**Pam y gris hwn**",
         "29% o\u2019r datganiadau (8 o 28)",
         "Rhoi a derbyn (mae pawb yn gallu helpu)",
@@ -184,8 +195,9 @@ def test_no_subject_given_is_said_in_the_language() -> None:
 
 def test_an_empty_report_says_so_in_the_language() -> None:
     md = render(score([]), "md", lang="cy")
-    assert words("cy").gettext("There are no responses to report on.") in md
+    assert f"**Pynciau:** {words('cy').gettext('None: there are no responses to report on.')}" in md
     assert "There are no responses" not in md
+    assert "## Am yr ysgol" in md  # what the ladder means, even with nothing on it
 
 
 def test_coprod_report_writes_welsh_markdown(tmp_path: Path) -> None:
@@ -208,3 +220,178 @@ def test_a_code_that_could_end_its_span_is_shown_as_escaped_text() -> None:
     """The models allow no such code; were one to come, it could not open HTML or a cell."""
     assert _code("recip") == "`recip`"
     assert _code("a`<b>|c") == "a\\`&lt;b&gt;\\|c"
+
+
+#: a cover with hostile words everywhere the outside writes it
+HOSTILE_CONTEXT = ReportContext(
+    organisation="**Big** <script>x</script>\n# Council | [x](javascript:y)  ",
+    made_on=date(2026, 3, 9),
+    sources=("- one\n- two", "`tick` > quote", "", "   ", "3. three", "limesurvey (demo): 1"),
+)
+
+
+def cover(md: str) -> list[str]:
+    """The Markdown's cover: the list between the title and the first subject."""
+    return md.split("\n\n", 2)[1].splitlines()
+
+
+def html_cover_names(html_text: str) -> list[str]:
+    start = html_text.index('<dl class="facts">')
+    dl = html_text[start : html_text.index("</dl>", start)]
+    return [html.unescape(n) for n in re.findall(r"<dt>(.*?)</dt>", dl)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_markdown_cover_says_what_the_html_cover_says(lang: str) -> None:
+    """Shared on its own (a wiki, an email), the Markdown names who, when, from what, the
+    ladder and the privacy threshold as the HTML's cover does: the same names in the same
+    order, the same words (one copy of each: labels.HEADINGS)."""
+    context = ReportContext(
+        organisation="Example Council",
+        made_on=date(2026, 3, 9),
+        sources=("limesurvey (council): 123456, checklist 1.0.0, round 2026-H1", "file x.csv"),
+    )
+    md = render(demo_results(), "md", lang=lang, context=context)
+    html_text = render(demo_results(), "html", lang=lang, context=context)
+    said = labels(lang)
+    names = [m.group(1) for line in cover(md) if (m := re.match(r"- \*\*(.+?):\*\*", line))]
+    assert names == html_cover_names(html_text)
+    facts = "\n".join(cover(md))
+    for expected in (
+        f"- **{said.heading('organisation')}:** Example Council",
+        f"- **{said.heading('rounds')}:** 2026-H1, 2026-H2",
+        f"- **{said.heading('made-on')}:** 9 {said.month(3)} 2026",
+        (
+            f"- **{said.heading('sources')}:**\n  - limesurvey (council): 123456, checklist "
+            "1.0.0, round 2026-H1\n  - file x.csv\n"
+        ),
+        f"- **{said.heading('subjects')}:**\n  - Northfield adult social care\n",
+        f"- **{said.heading('ladder')}:** {said.ladder_title()}",
+        f"- **{said.heading('privacy')}:** {said.privacy(3)}",
+    ):
+        assert expected in facts, expected
+    # what is not given is left out (the HTML says "Not given")
+    bare = cover(render(demo_results(), "md", lang=lang))
+    assert [line for line in bare if line.startswith("- **")] == [
+        line
+        for line in cover(md)
+        if line.startswith("- **")
+        and not line.startswith(
+            tuple(f"- **{said.heading(n)}:**" for n in ("organisation", "made-on", "sources"))
+        )
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("ladder", ["five-rung", "seven-rung"])
+def test_the_markdown_ends_with_about_the_ladder_as_the_html_does(lang: str, ladder: str) -> None:
+    results = score(demo_responses(), ladder=ladder)
+    md = render(results, "md", lang=lang)
+    html_text = render(results, "html", lang=lang)
+    said = Labels(words(lang), load_ladder(ladder))
+    about = md[md.index(f"\n## {said.heading('about-ladder')}\n") :]
+    assert f"\n\n{said.ladder_description()}\n\n*{said.heading('rungs')}*\n\n" in about
+    assert f"| {said.heading('rung')} | {said.heading('meaning')} |" in about
+    rows = [line for line in about.splitlines() if line.startswith("| ")][2:]
+    section = html_text[html_text.index('aria-labelledby="about-ladder"') :]
+    section = section[: section.index("</section>")]
+    html_rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', section)
+    assert rows == [f"| {html.unescape(r)} | {html.unescape(m)} |" for r, m in html_rows]
+    assert len(rows) == len(said.model.rungs)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_cover_escapes_the_organisation_and_the_sources(lang: str) -> None:
+    md = render(hostile(), "md", lang=lang, context=HOSTILE_CONTEXT)
+    facts = cover(md)
+    said = labels(lang)
+    assert facts[0] == (
+        f"- **{said.heading('organisation')}:** \\*\\*Big\\*\\* &lt;script&gt;x&lt;/script&gt; "
+        "# Council \\| \\[x\\](javascript:y)"  # "#" within a line starts nothing
+    )
+    start = facts.index(f"- **{said.heading('sources')}:**")
+    # one item a source (the blank ones left out), each made inert
+    assert facts[start + 1 : start + 5] == [
+        "  - \\- one - two",
+        "  - \\`tick\\` &gt; quote",
+        "  - 3\\. three",
+        "  - limesurvey (demo): 1",
+    ]
+    assert facts[start + 5].startswith(f"- **{said.heading('ladder')}:**")
+    assert "<script>" not in md
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("context", [None, HOSTILE_CONTEXT, ReportContext(organisation=" ")])
+def test_no_markdown_line_ends_in_a_space(lang: str, context: ReportContext | None) -> None:
+    for results in (demo_results(), hostile(), score([])):
+        md = render(results, "md", lang=lang, context=context)
+        assert [line for line in md.splitlines() if line != line.rstrip()] == []
+        assert "\n\n\n" not in md
+
+
+def test_coprod_report_md_has_the_cover_from_the_store(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    assert runner.invoke(app, ["demo", "-o", str(demo)]).exit_code == 0
+    result = runner.invoke(
+        app,
+        [
+            "report", "--store", str(demo / "coprod.db"), "-f", "md", "--lang", "cy",
+            "--organisation", "Cyngor <Sir> Enghraifft", "--date", "2026-12-01",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    facts = "\n".join(cover(result.stdout))
+    assert "- **Sefydliad:** Cyngor &lt;Sir&gt; Enghraifft\n" in facts
+    assert "- **Dyddiad llunio\u2019r adroddiad:** 1 Rhagfyr 2026\n" in facts
+    # the store's deployments, as the HTML's cover lists them
+    sources = facts.split("- **O ble daeth y data:**\n", 1)[1].split("\n- **")[0].splitlines()
+    assert len(sources) >= 3
+    assert all(s.startswith("  - ") for s in sources)
+
+
+def test_a_ladder_files_own_words_are_escaped() -> None:
+    """A ladder from a YAML file is the outside's text too: its title, rungs and their
+    meanings are made inert on the cover and in "About the ladder"."""
+    from coprod_connectors.ladder import parse_ladder
+    from coprod_connectors.report import markdown
+
+    text = (Path(markdown.__file__).parents[1] / "ladders" / "five-rung.yaml").read_text()
+    text = text.replace('title: "The five-rung ladder"', 'title: "**Our** <b>ladder</b>"')
+    text = text.replace('label: "Information"', 'label: "# Info | <i>x</i>"')
+    text = text.replace(
+        'description: "People are told what is happening, but not asked."',
+        'description: "Told `what`\\n- asked [no](javascript:x)"',
+    )
+    model = parse_ladder(text, source="ours.yaml")
+    md = render(demo_results(), "md", context=ReportContext(ladder=model))
+    assert "- **Ladder:** \\*\\*Our\\*\\* &lt;b&gt;ladder&lt;/b&gt;\n" in md
+    assert (
+        "| \\# Info \\| &lt;i&gt;x&lt;/i&gt; | Told \\`what\\` - asked \\[no\\](javascript:x) |"
+        in md
+    )
+    assert "<b>" not in md
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_markdown_renderer_makes_the_cover_a_list_and_nothing_of_the_outside(
+    lang: str,
+) -> None:
+    """Rendered as a wiki or GitHub would (CommonMark and tables), the hostile cover is a
+    list of seven facts whose words read as written: no link, no script, no heading."""
+    markdown_it = pytest.importorskip("markdown_it")
+    rendered = (
+        markdown_it.MarkdownIt("commonmark")
+        .enable("table")
+        .render(render(hostile(), "md", lang=lang, context=HOSTILE_CONTEXT))
+    )
+    assert set(re.findall(r"<(\w+)", rendered)) <= {
+        *("h1", "h2", "h3", "p", "em", "strong", "ul", "li", "code", "details", "summary"),
+        *("table", "thead", "tbody", "tr", "th", "td"),
+    }
+    assert "href" not in rendered
+    first = rendered[rendered.index("<ul>") : rendered.index("<h2>")]
+    facts = re.findall(r"^<li><strong>(.*?):</strong>", first, flags=re.MULTILINE)
+    assert len(facts) == 7
+    assert "**Big** &lt;script&gt;x&lt;/script&gt; # Council | [x](javascript:y)" in first
+    assert "<li>- one - two</li>" in first

@@ -17,10 +17,6 @@ from coprod_connectors.report.markdown import joined_lines
 from coprod_connectors.scoring import Results, score
 from coprod_connectors.synthetic import HOSTILE, TEXTS, demo_responses
 
-CONTEXT = ReportContext(
-    organisation="<b>Org</b> & {{ 7*7 }}", made_on=date(2026, 12, 1), sources=("a <i>", "b")
-)
-
 #: Free text no report may pass through raw: markup, template syntax, Markdown and CSV
 #: specials, line breaks of every kind, control characters, trailing line breaks.
 NASTY = (
@@ -39,6 +35,12 @@ NASTY = (
     "\"quoted\", 'single', ;semicolon,comma",
     "=cmd|' /C calc'!A0",
     "x" * 5000,
+)
+#: the cover's facts (in the HTML and the Markdown) from the outside too
+CONTEXT = ReportContext(
+    organisation="<b>Org</b> & {{ 7*7 }}\n# h | `x`  ",
+    made_on=date(2026, 12, 1),
+    sources=("a <i>", "b", *NASTY),
 )
 
 

@@ -49,7 +49,12 @@ if TYPE_CHECKING:
         user_agent,
     )
     from coprod_connectors.connectors.json_text import read_json
-    from coprod_connectors.connectors.paging import fewer_collections, integer_cursor, prefetch
+    from coprod_connectors.connectors.paging import (
+        PageSizes,
+        fewer_collections,
+        integer_cursor,
+        prefetch,
+    )
     from coprod_connectors.conversion import GROUP, ConversionPlan, by_code, construct, plan_for
     from coprod_connectors.errors import (
         ApiDisabledError,
@@ -193,6 +198,7 @@ _EXPORTS: dict[str, str] = {
     "Not": "coprod_connectors.instruments.model",
     "NotFoundError": "coprod_connectors.errors",
     "Page": "coprod_connectors.connectors",
+    "PageSizes": "coprod_connectors.connectors.paging",
     "PermissionDeniedError": "coprod_connectors.errors",
     "PlatformError": "coprod_connectors.errors",
     "Problem": "coprod_connectors.errors",
@@ -311,6 +317,7 @@ __all__ = [
     "Not",
     "NotFoundError",
     "Page",
+    "PageSizes",
     "PermissionDeniedError",
     "PlatformError",
     "Problem",

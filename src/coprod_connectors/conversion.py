@@ -172,6 +172,46 @@ def _text(code: str, value: Any, flags: list[Flag]) -> Any:
     return value.strip() if type(value) is str else _scalar_text(value)
 
 
+def _not_in_repeat(path: str, code: str, inner_code: str, value: Any) -> Flag:
+    return Flag(
+        code=path,
+        kind=FlagKind.UNKNOWN_CODE,
+        value=value,
+        message=f"{code} has no question {inner_code!r}",
+    )
+
+
+def _too_many(code: str, count: int, max_count: int | None) -> Flag:
+    return Flag(
+        code=code,
+        kind=FlagKind.OUT_OF_RANGE,
+        value=count,
+        message=f"{count} rows; the instrument allows {max_count}",
+    )
+
+
+class _Repeat:
+    """A repeat's converter, and what it is made of: the inner converters, the text each
+    inner code takes as it is, and the most rows."""
+
+    __slots__ = ("accepts", "code", "inner", "max_count", "step")
+
+    def __init__(
+        self,
+        code: str,
+        step: Converter,
+        inner: dict[str, Converter],
+        accepts: dict[str, frozenset[str]],
+        max_count: int | None,
+    ) -> None:
+        self.code = code
+        #: the repeat's converter (of its rows keyed by codes), made of the rest
+        self.step = step
+        self.inner = inner
+        self.accepts = accepts
+        self.max_count = max_count
+
+
 def _offered(
     instrument: Instrument, question: Question, offered: Mapping[str, frozenset[str]]
 ) -> frozenset[str]:
@@ -209,6 +249,8 @@ class ConversionPlan:
         #: each repeat's converter of rows keyed by a platform's names (see _repeat)
         self._by_names: dict[str, Callable[[str, list[Any], list[Flag], _Names], Any]] = {}
         self._steps: dict[str, Converter | None] = {}
+        #: each repeat's inner converters, by its code
+        self._repeats: dict[str, _Repeat] = {}
         #: the text a code takes as it is (stripped): its choices, or any text
         self._accepts: dict[str, frozenset[str]] = {}
         for code, question in index.items():
@@ -325,30 +367,18 @@ class ConversionPlan:
                     path = f"{code}[{i}].{inner_code}"
                     if step is None:
                         row[inner_code] = inner_value
-                        flags.append(
-                            Flag(
-                                code=path,
-                                kind=FlagKind.UNKNOWN_CODE,
-                                value=inner_value,
-                                message=f"{code} has no question {inner_code!r}",
-                            )
-                        )
+                        flags.append(_not_in_repeat(path, code, inner_code, inner_value))
                     else:
                         row[inner_code] = step(path, inner_value, flags)
                 if row:
                     rows.append(row)
             if len(rows) > (max_count or len(rows)):
-                flags.append(
-                    Flag(
-                        code=code,
-                        kind=FlagKind.OUT_OF_RANGE,
-                        value=len(rows),
-                        message=f"{len(rows)} rows; the instrument allows {max_count}",
-                    )
-                )
+                flags.append(_too_many(code, len(rows), max_count))
             return rows
 
         self._by_names[question.code] = by_names
+        # for the one walk of nested records (``_walk_rows``), which converts as it walks
+        self._repeats[question.code] = _Repeat(question.code, convert, inner, accepts, max_count)
         return convert
 
     def _unknown(self, code: str, value: Any) -> Flag:
@@ -476,11 +506,14 @@ class ConversionPlan:
             tree = self._trees[names] = _Tree(names)
         return tree
 
-    def _learn_nested(self, tree: _Tree, table: dict[str, Any], name: str) -> Any:
+    def _learn_nested(
+        self, tree: _Tree, table: dict[str, Any], name: str, repeat: _Repeat | None
+    ) -> Any:
         """What ``name`` stands for in the group ``table`` (learnt once): None (no answer),
         a group's entry, a code's entry, or :data:`_SHARED` for a code that another place
         in the record gives too (or that is not text): records holding it take
-        ``by_code(..., nested=True)``'s way."""
+        ``by_code(..., nested=True)``'s way. In a row of ``repeat`` (not None), a code's
+        entry holds the repeat's own converter, and "another place" is in its rows."""
         tree.size += 1
         code = tree.names(name)
         entry: Any
@@ -491,12 +524,15 @@ class ConversionPlan:
         elif code == GROUP:
             entry = (None, None, None, {})
         else:
-            earlier = tree.first.setdefault(code, (table, name))
+            first = tree.first if repeat is None else tree.rows_first.setdefault(repeat.code, {})
+            earlier = first.setdefault(code, (table, name))
             if earlier[0] is not table or earlier[1] != name:
                 earlier[0][earlier[1]] = _SHARED
                 entry = _SHARED
-            else:
+            elif repeat is None:
                 entry = (code, self._accepts.get(code), self._steps.get(code, _UNKNOWN), {})
+            else:
+                entry = (code, repeat.accepts.get(code), repeat.inner.get(code, _UNKNOWN), {})
         table[name] = entry
         return entry
 
@@ -507,19 +543,26 @@ class ConversionPlan:
         tree: _Tree,
         answers: dict[str, Any],
         flags: list[Flag],
+        repeat: _Repeat | None = None,
+        i: int = 0,
     ) -> bool:
         """:meth:`convert` of the answers in ``node`` and the groups in it, in one walk;
-        False (and the walk stops) at a code another place gives too."""
+        False (and the walk stops) at a code another place gives too.
+
+        With ``repeat``: ``node`` is its ``i``-th row (or a group in it), converted into
+        ``answers`` as the repeat's converter converts a row ``by_code`` made."""
         any_text, shared = _ANY_TEXT, _SHARED
         for name, value in node.items():
             try:
                 entry = table[name]
             except KeyError:  # a name not seen here before
-                entry = self._learn_nested(tree, table, name)
+                entry = self._learn_nested(tree, table, name, repeat)
             if entry is None:  # a name that holds no answer
                 continue
             if entry is shared:
                 return False
+            if value is None:  # blank (or a group's name with nothing in it)
+                continue
             code, taken, step, inner = entry
             cls = type(value)
             # as in convert: text that fits taken as it is, blanks left out
@@ -532,24 +575,67 @@ class ConversionPlan:
                 if taken is any_text or (taken is not None and text in taken):
                     answers[code] = text
                     continue
-            elif cls is dict:  # a group: its answers are the record's
-                if not self._walk(value, inner, tree, answers, flags):
+            elif cls is dict:  # a group: its answers are the record's (or the row's)
+                if not self._walk(value, inner, tree, answers, flags, repeat, i):
                     return False
                 continue
-            elif value is None or code is None:
+            elif code is None:
                 continue
             elif cls is list:  # a repeat: its rows' objects, keyed by codes
+                found = self._repeats.get(code) if repeat is None else None
+                if found is not None and found.step is step:  # converted as they are walked
+                    rows = self._walk_rows(value, code, found, tree, flags)
+                    if rows is None:
+                        return False
+                    if rows is not _NO_ROWS:
+                        answers[code] = rows
+                    continue
                 value = [_nested_row(item, tree) for item in value if type(item) is dict]
                 if not value:
                     continue
             elif _blank(value):
                 continue
-            if step is _UNKNOWN:
+            if repeat is not None:  # in a row: what the repeat's converter does
+                path = f"{repeat.code}[{i}].{code}"
+                if step is _UNKNOWN:
+                    answers[code] = value
+                    flags.append(_not_in_repeat(path, repeat.code, code, value))
+                else:
+                    answers[code] = step(path, value, flags)
+            elif step is _UNKNOWN:
                 answers[code] = value
                 flags.append(self._unknown(code, value))
             elif step is not None:  # None: a note, never an answer
                 answers[code] = step(code, value, flags)
         return True
+
+    def _walk_rows(
+        self, items: list[Any], code: str, repeat: _Repeat, tree: _Tree, flags: list[Flag]
+    ) -> Any:
+        """The repeat ``code``'s converter on its rows keyed by codes (its objects, each
+        read as ``by_code(..., nested=True)`` reads a row), in one walk: the rows, or
+        :data:`_NO_ROWS` when no item is an object (the repeat is left out, as blank),
+        or None at a code another place in a row gives too."""
+        table = tree.repeats.get(code)
+        if table is None:
+            table = tree.repeats[code] = {}
+        rows: list[dict[str, Any]] = []
+        i = 0
+        for item in items:
+            if type(item) is not dict:
+                continue
+            row: dict[str, Any] = {}
+            if not self._walk(item, table, tree, row, flags, repeat, i):
+                return None
+            if row:
+                rows.append(row)
+            i += 1
+        if not i:
+            return _NO_ROWS
+        max_count = repeat.max_count
+        if len(rows) > (max_count or len(rows)):
+            flags.append(_too_many(code, len(rows), max_count))
+        return rows
 
     def _convert_nested(
         self, raw: Mapping[str, Any], names: Callable[[str], str | None]
@@ -811,18 +897,24 @@ class _Names:
 GROUP = ""
 #: A name whose code another place in a record gives too (see ConversionPlan._learn_nested).
 _SHARED: Any = object()
+#: A repeat none of whose items is an object (see ConversionPlan._walk_rows).
+_NO_ROWS: Any = object()
 
 
 class _Tree:
     """What a plan learnt of one platform's names in records of nested groups: a table
     of entries for each group (by its place in the record), and each name's code."""
 
-    __slots__ = ("codes", "first", "names", "root", "size")
+    __slots__ = ("codes", "first", "names", "repeats", "root", "rows_first", "size")
 
     def __init__(self, names: Callable[[str], str | None]) -> None:
         self.names = names
         #: the top level's entries (a group's own table is in its entry)
         self.root: dict[str, Any] = {}
+        #: each repeat's (by its code) table of its rows' entries
+        self.repeats: dict[str, dict[str, Any]] = {}
+        #: ... and for each, the table and name that gave each code of a row first
+        self.rows_first: dict[str, dict[str, tuple[dict[str, Any], str]]] = {}
         #: the table and name that gave each code first
         self.first: dict[str, tuple[dict[str, Any], str]] = {}
         #: what ``names`` said of each name (for repeats' rows)

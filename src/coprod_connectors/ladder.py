@@ -184,7 +184,9 @@ def builtin_ladder(ladder_id: str) -> LadderModel:
 
 
 def load_ladder(ref: str | LadderModel) -> LadderModel:
-    """A built-in ladder by id (``five-rung``, ``seven-rung``) or a YAML file's path."""
+    """A built-in ladder by id (``five-rung``, ``seven-rung``) or a YAML file's path. A file
+    whose ladder takes a built-in's id is refused unless it is that ladder: results keep
+    only the id, and would pass it off as the built-in."""
     if isinstance(ref, LadderModel):
         return ref
     if ref in BUILTIN_LADDERS:
@@ -196,7 +198,12 @@ def load_ladder(ref: str | LadderModel) -> LadderModel:
         except OSError as exc:
             msg = f"{ref}: cannot read the ladder file ({exc.strerror})"
             raise ConfigError(msg) from exc
-        return parse_ladder(text, source=path.name)
+        model = parse_ladder(text, source=path.name)
+        if model.id in BUILTIN_LADDERS and model != builtin_ladder(model.id):
+            # results, JSON and CSV name a ladder by its id alone: they would claim the built-in
+            msg = f"{path.name}: the id {model.id!r} is a built-in ladder's, and this one differs"
+            raise ConfigError(msg, hint="give the ladder in the file an id of its own")
+        return model
     msg = f"no ladder {ref!r}; the built-in ladders are {', '.join(BUILTIN_LADDERS)}"
     raise ConfigError(msg, hint="or give the path of a ladder YAML file")
 

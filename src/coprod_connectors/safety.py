@@ -4,6 +4,8 @@
   characters (C0, DEL, C1: so ESC sequences that clear the screen or set the
   title), bidirectional overrides and line separators become visible escapes
   such as ``\\x1b`` or ``\\u202e``; :func:`markup_safe` also escapes rich markup.
+- :func:`one_line`: free text as one line of a file people open (a spreadsheet's cell),
+  escaped as :func:`printable` escapes it.
 - :func:`control_characters`: what a value holds that a file or form must not
   (used to refuse such values with the field's name).
 - :func:`safe_name` and :func:`confined`: a file-name component built from
@@ -61,6 +63,19 @@ def printable(text: object, limit: int | None = None) -> str:
     if limit is not None:
         shown = shown[:limit]
     return shown.translate(_TABLE)
+
+
+def one_line(text: object) -> str:
+    """Free text from outside (a respondent's answer) as one line of a file that people
+    open, such as a spreadsheet's cell: every run of whitespace, line breaks included,
+    one space and none at either end; every other control character and bidi override
+    an escape, as :func:`printable` shows it (``\\x1b``, ``\\u202e``). Letters,
+    punctuation and quotes stay as they are."""
+    shown = str(text)
+    # most text has nothing to change (isprintable: no control, bidi or other space)
+    if shown.isprintable() and "  " not in shown and shown[:1] != " " and shown[-1:] != " ":
+        return shown
+    return printable(" ".join(shown.split()))
 
 
 def markup_safe(text: object, limit: int | None = None) -> str:
@@ -178,6 +193,7 @@ __all__ = [
     "control_characters",
     "escape_char",
     "markup_safe",
+    "one_line",
     "printable",
     "safe_name",
 ]

@@ -53,7 +53,7 @@ REPLAY_PASSWORD = "replayed-password-not-a-secret"
 FILTERED_TOKEN = "FILTEREDTOKEN"
 FILTERED = "<filtered>"
 #: The recording's generation: part of project names and instance ids.
-RUN = "r9"
+RUN = "r10"
 
 #: A Central session, app-user or draft token: 64 characters of base64 with / -> ! and + -> $.
 TOKEN = re.compile(r"(?<![A-Za-z0-9!$])[A-Za-z0-9!$]{64}(?![A-Za-z0-9!$])")

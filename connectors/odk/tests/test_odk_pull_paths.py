@@ -42,7 +42,9 @@ from coprod_odk.cursor import (
     Seen,
     _at_or_after,
     _ms,
+    _since,
     files_incomplete,
+    odata_time,
     parse_time,
     row_dates,
 )
@@ -476,3 +478,45 @@ def test_a_time_is_at_or_after_a_mark_as_when_cut_to_the_millisecond(
         mark = _ms(mark)
     when = parse_time(value)
     assert _at_or_after(value, mark) == (when is not None and _ms(when) >= mark)
+
+
+_TIME_CHARACTERS = "0123456789-:T.Z+ zt\u0663\u00a0W"
+
+
+@st.composite
+def central_ish(draw: st.DrawFn) -> str:
+    """A time in Central's form (``2026-12-01T11:59:30.123Z``) with a few characters changed."""
+    base = draw(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))  # noqa: DTZ001
+    text = list(odata_time(base.replace(tzinfo=timezone.utc)).rjust(24, "0"))
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
+        text[draw(st.integers(min_value=0, max_value=23))] = draw(st.sampled_from(_TIME_CHARACTERS))
+    return "".join(text)
+
+
+@given(
+    st.one_of(central_ish(), st.sampled_from([*CURSOR_DATES, None])),
+    st.one_of(
+        st.sampled_from([d for d in CURSOR_DATES if parse_time(d) is not None]).map(parse_time),
+        st.datetimes(
+            min_value=datetime(1, 1, 2),  # noqa: DTZ001
+            max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+            timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=1))]),
+        ),
+    ),
+    st.booleans(),
+)
+@settings(max_examples=2000)
+@example("2026-12-01T11:59:00.000Z", datetime(999, 1, 1, tzinfo=timezone.utc), True)
+# later, but sorts first: another separator, four figures of a second and no zone
+@example("2026-12-01 11:59:30.000Z", datetime(2026, 12, 1, 11, 59, tzinfo=timezone.utc), True)
+@example(
+    "2026-12-01T11:59:00.0015", datetime(2026, 12, 1, 11, 59, 0, 1000, tzinfo=timezone.utc), True
+)
+def test_a_time_told_before_a_mark_unread_as_when_read(
+    value: str | None, mark: datetime, on_a_millisecond: bool
+) -> None:
+    """``_since(mark)`` tells the values in Central's form that sort before the mark without
+    reading them: the same answer as ``_at_or_after``."""
+    if on_a_millisecond:
+        mark = _ms(mark)
+    assert _since(mark)(value) == _at_or_after(value, mark)

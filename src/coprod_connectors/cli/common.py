@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import json
@@ -84,7 +85,7 @@ def say(text: object, *, err: bool = False) -> None:
 def stdout_console(**options: Any) -> Console:
     """THE rich console a command prints to stdout with. When the reader stops reading
     (``coprod instruments list | head -1``), its write fails as any other does and the
-    command ends at :func:`handle_errors` (rich's own answer would exit 1 by itself)."""
+    command ends at :class:`OneLineErrors` (rich's own answer would exit 1 by itself)."""
     return _stdout_console_class()(**options)
 
 
@@ -120,8 +121,11 @@ def closed_output() -> int:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print ``message`` as one error line on stderr and return the Exit to raise."""
-    say(f"error: {message}", err=True)
+    """Print ``message`` as one error line on stderr and return the Exit to raise. When
+    stderr's reader has gone (``2>&1 | head -0``) the line is lost, but the exit code
+    still says what happened (as for a mistake on the command line, in OneLineErrors)."""
+    with contextlib.suppress(BrokenPipeError):
+        say(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
@@ -138,7 +142,8 @@ def _quiet_libraries() -> None:
 
 def handle_errors(func: F) -> F:
     """Turn the project's own errors into a message and an exit code, never a traceback;
-    a reader that stops reading (``| head``) ends the command quietly (:func:`closed_output`)."""
+    a reader that stops reading (``| head``) ends the command quietly, at the ``coprod``
+    group (:class:`OneLineErrors`), as it ends the help."""
     from coprod_connectors.errors import CoprodError
 
     @functools.wraps(func)
@@ -162,8 +167,8 @@ def handle_errors(func: F) -> F:
             raise fail("the input is nested too deeply to read", 2) from None
         except KeyboardInterrupt:
             raise fail("interrupted; nothing already stored was lost", 130) from None
-        except BrokenPipeError:  # the reader of our output went away (| head): no message
-            raise typer.Exit(closed_output()) from None
+        except BrokenPipeError:  # the reader went away (| head): ends quietly at OneLineErrors
+            raise
         except (typer.Exit, typer.Abort, ClickException):
             raise
         except Exception as exc:  # the last line of defence: a bug, never a user mistake
@@ -205,8 +210,33 @@ def live_connector(platform: str) -> LiveConnector:
 class OneLineErrors(TyperGroup):
     """The ``coprod`` group: a mistake on the command line (an unknown option, a missing
     argument, a bad value) is one line on stderr and exit code 2, like every other
-    error, instead of click's usage block. (A reader that stops reading the help ends
-    it quietly too, by typer's and rich's own handling, with exit status 1.)"""
+    error, instead of click's usage block.
+
+    It is also where a reader that stops reading (``| head``) ends every command
+    quietly with :data:`CLOSED_PIPE`: what the commands print, and what typer writes
+    itself (the help of any command, ``--version``), which it writes while parsing the
+    command line (:meth:`make_context` for ``coprod``'s own options, :meth:`invoke` for a
+    command's), before any command runs. (Typer's own answer to a closed pipe there was
+    exit status 1.) What is still buffered is written before the exit, so that the
+    interpreter's last flush has nothing left to fail on."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: _click.Context | None = None,
+        **extra: Any,
+    ) -> _click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            raise typer.Exit(closed_output()) from None
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise typer.Exit(closed_output()) from None
 
     def main(  # type: ignore[override]
         self,
@@ -218,24 +248,28 @@ class OneLineErrors(TyperGroup):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        code = 0
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            try:
+                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                code = result if isinstance(result, int) else 0
+            except NoArgsIsHelpError as exc:  # ``coprod`` alone: the help, as click shows it
+                code = exc.exit_code
+                exc.show()
+            except ClickException as exc:
+                ctx = getattr(exc, "ctx", None)
+                where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+                code = exc.exit_code
+                say(f"error: {exc.format_message()}{where}", err=True)
+            except typer.Abort:
+                code = 1
+                say("error: stopped", err=True)
             if sys.stdout is not None:  # what is still buffered, where a closed pipe is known
                 sys.stdout.flush()
-        except BrokenPipeError:  # the reader went away after the command's last write
-            sys.exit(closed_output())
-        except NoArgsIsHelpError as exc:  # ``coprod`` alone: the help, as click shows it
-            exc.show()
-            sys.exit(exc.exit_code)
-        except ClickException as exc:
-            ctx = getattr(exc, "ctx", None)
-            where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
-            say(f"error: {exc.format_message()}{where}", err=True)
-            sys.exit(exc.exit_code)
-        except typer.Abort:
-            say("error: stopped", err=True)
-            sys.exit(1)
-        sys.exit(result if isinstance(result, int) else 0)
+        except BrokenPipeError:  # after the command's last write, or stderr's reader went
+            closed = closed_output()
+            code = closed if code == 0 else code
+        sys.exit(code)
 
 
 class ConnectorsHelp(TyperCommand):

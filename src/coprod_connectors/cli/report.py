@@ -10,6 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from coprod_connectors.connectors.types import Deployment
+    from coprod_connectors.report import Source
     from coprod_connectors.responses import Response
     from coprod_connectors.scoring import Counted
     from coprod_connectors.store import Store
@@ -66,6 +67,7 @@ def report(
 ) -> None:
     """Score what the store holds and write a report (text, md, json, csv, actions, html or pdf)."""
     from coprod_connectors.ladder import load_ladder
+    from coprod_connectors.report import Source
     from coprod_connectors.responses import noting_deployments
     from coprod_connectors.scoring import score
     from coprod_connectors.store import Store
@@ -85,11 +87,11 @@ def report(
             err=True,
         )
     if None in used:
-        sources.append("responses imported without a deployment")
+        sources.append(Source.of("no-deployment"))
     if not results.results:
         say("no responses match; run coprod sync first, or loosen the filters", err=True)
     again = again_words(store, subject=subject, round_=round_, instrument=instrument, k=k)
-    context = report_context(organisation, made_on, sources, again)
+    context = report_context(organisation, made_on, sources, again, model)
     write_report(results, fmt, output, lang=lang, context=context, paper=paper)
 
 
@@ -177,16 +179,22 @@ def count_in_two(
     return counted
 
 
-def describe(deployment: Deployment) -> str:
-    """Where a deployment's responses came from, in one line for the report's cover."""
-    text = (
-        f"{deployment.platform} ({deployment.profile}): {deployment.remote_id}, "
-        f"{deployment.instrument} {deployment.instrument_version}, round {deployment.round}"
-    )
+def describe(deployment: Deployment) -> Source:
+    """Where a deployment's responses came from, for the report's cover (in its language)."""
+    from coprod_connectors.report import Source
+
+    facts = {
+        "platform": deployment.platform,
+        "profile": deployment.profile,
+        "remote_id": deployment.remote_id,
+        "instrument": deployment.instrument,
+        "version": deployment.instrument_version,
+        "round": deployment.round,
+    }
     imported = deployment.details.get("imported_from")
     if imported:
-        text += f", imported from {Path(str(imported)).name}"
-    return text
+        return Source.of("imported-deployment", **facts, file=Path(str(imported)).name)
+    return Source.of("deployment", **facts)
 
 
 DEMO_CREATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -235,7 +243,7 @@ def demo(
     from coprod_connectors.connectors import Deployment, discover
     from coprod_connectors.errors import CoprodError
     from coprod_connectors.instruments import builtin_instrument, builtin_instruments
-    from coprod_connectors.report import render
+    from coprod_connectors.report import Source, render
     from coprod_connectors.report.text import show_summary
     from coprod_connectors.safety import confined, markup_safe, safe_name
     from coprod_connectors.scoring import score
@@ -291,9 +299,7 @@ def demo(
         stored = db.count_responses()
     console.print(markup_safe(f"2. Stored {stored} made-up responses in {store_path}"))
     (output / "results.json").write_text(render(results, "json"), encoding="utf-8")
-    context = report_context(
-        "Demo organisation", made_on, [f"made-up responses from coprod demo, seed {seed}"]
-    )
+    context = report_context("Demo organisation", made_on, [Source.of("demo", seed=seed)])
     html = render(results, "html", lang=lang, context=context)
     (output / "report.html").write_text(html, encoding="utf-8")
     console.print(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -13,7 +13,8 @@ import typer
 from coprod_connectors.cli.common import say, stdout_console
 
 if TYPE_CHECKING:
-    from coprod_connectors.report import ReportContext
+    from coprod_connectors.ladder import LadderModel
+    from coprod_connectors.report import ReportContext, Source
     from coprod_connectors.scoring.models import Results
 
 
@@ -68,16 +69,23 @@ PaperOption = Annotated[
 def report_context(
     organisation: str | None,
     made_on: datetime | None,
-    sources: list[str],
+    sources: Sequence[Source | str],
     command: tuple[str, ...] | None = None,
+    ladder: LadderModel | None = None,
 ) -> ReportContext:
     """The cover's facts: who, when (today unless given) and where the data came from;
-    and ``command``, the words after ``coprod`` that make the same results again."""
+    ``command``, the words after ``coprod`` that make the same results again; and
+    ``ladder``, the one the results were placed on (a ladder file's, which the results
+    name only by its id)."""
     from coprod_connectors.report import ReportContext
 
     day: date = made_on.date() if made_on else datetime.now(timezone.utc).date()
     return ReportContext(
-        organisation=organisation, made_on=day, sources=tuple(sources), command=command
+        organisation=organisation,
+        made_on=day,
+        sources=tuple(sources),
+        command=command,
+        ladder=ladder,
     )
 
 
@@ -126,14 +134,21 @@ def score(
     """Score responses and print, per subject and round, the rung and the reasons for it."""
     import sys
 
+    from coprod_connectors.ladder import load_ladder
+    from coprod_connectors.report import Source
     from coprod_connectors.responses import responses_from
     from coprod_connectors.scoring import score as score_responses
 
     source = sys.stdin if str(file) == "-" else file
-    results = score_responses(responses_from(source), ladder=ladder, k=k)
-    where = "standard input" if source is sys.stdin else f"responses file {file.name}"
+    model = load_ladder(ladder)
+    results = score_responses(responses_from(source), ladder=model, k=k)
+    if source is sys.stdin:
+        where = Source.of("standard-input")
+    else:
+        where = Source.of("responses-file", name=file.name)
     again = "-" if source is sys.stdin else str(file.expanduser().absolute())
-    context = report_context(organisation, made_on, [where], ("score", again, *privacy_words(k)))
+    command = ("score", again, *privacy_words(k))
+    context = report_context(organisation, made_on, [where], command, model)
     write_report(results, fmt, output, lang=lang, context=context, paper=paper)
 
 
@@ -156,20 +171,23 @@ def write_report(
     if lang not in report_languages():
         msg = f"no report in {lang!r}; choose one of {', '.join(report_languages())}"
         raise ConfigError(msg)
-    for what, count in results.unscored.items():
-        # a warning, not a failure (exit code 0): the rest is scored and reported
-        say(
-            f"note: {count} responses to {what} were not scored: not a built-in instrument, "
-            "or a version whose questions the scorer does not know",
-            err=True,
-        )
+    if not (fmt is ReportFormat.text and output is None and _stdout_is_a_terminal()):
+        # The text summary names them itself, on the terminal when it is printed there:
+        # then once is enough. Anywhere else (a file, a pipe, another format) the person
+        # at the terminal learns of them here. A warning, not a failure (exit code 0).
+        for what, count in results.unscored.items():
+            say(
+                f"note: {count} responses to {what} were not scored: not a built-in "
+                "instrument, or a version whose questions the scorer does not know",
+                err=True,
+            )
     if fmt is ReportFormat.pdf:
         _write_pdf(results, output, lang=lang, context=context, paper=paper)
         return
     if fmt is ReportFormat.text and output is None:
         from coprod_connectors.report.text import show_summary
 
-        show_summary(results, stdout_console(highlight=False), lang=lang)
+        show_summary(results, stdout_console(highlight=False), lang=lang, context=context)
         return
     from coprod_connectors.report import render_pieces
 
@@ -186,6 +204,16 @@ def write_report(
         encoded = chain([codecs.BOM_UTF8], encoded)
     replace_file(output, encoded)
     say(f"wrote {fmt.value} for {len(results.results)} results to {output}", err=True)
+
+
+def _stdout_is_a_terminal() -> bool:
+    """Whether what is printed reaches a terminal (rather than a file or a pipe)."""
+    import sys
+
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # a closed stdout
+        return False
 
 
 def replace_file(output: Path, pieces: Iterable[bytes]) -> None:

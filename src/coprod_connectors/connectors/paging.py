@@ -2,6 +2,8 @@
 
 - :func:`prefetch` runs a page generator in a helper thread, at most one page
   ahead of the one being converted and stored;
+- :class:`PageSizes` says how large the next page is: larger while the server
+  answers fast (fewer calls), smaller when it is slow or fails, within bounds;
 - :func:`integer_cursor` reads the cursor a pull stored (a whole number, such as
   the last response id), refusing anything else with a clear message;
 - :func:`fewer_collections` makes Python's cyclic garbage collector run less
@@ -92,7 +94,59 @@ def integer_cursor(since: str | None, *, platform: str, unit: str) -> int | None
     raise ConfigError(msg, hint="run a full pull (coprod sync --full) to start again")
 
 
-__all__ = ["integer_cursor", "prefetch"]
+#: A page answered within this many seconds makes the next one twice as large; one
+#: slower than SLOW_PAGE makes it half as large.
+FAST_PAGE = 2.0
+SLOW_PAGE = 10.0
+
+
+@dataclass
+class PageSizes:
+    """How many items (rows, or ids of a range) the next page asks for, between
+    ``smallest`` and ``largest``.
+
+    The size doubles while the server answers within ``fast`` seconds (so a
+    full pull makes few calls: a server's cost per call is paid less often),
+    halves when an answer takes ``slow`` seconds or more, and halves again
+    before a failed page is asked for once more; after a failure no page is larger
+    than that (a size that failed is not tried again). ``largest`` bounds the memory
+    a page takes; ``smallest`` is what a slow or failing server is asked for at
+    worst.
+    """
+
+    size: int
+    smallest: int
+    largest: int
+    fast: float = FAST_PAGE
+    slow: float = SLOW_PAGE
+
+    @classmethod
+    def given(
+        cls, size: int | None, largest: int | None, *, first: int, most: int, least: int
+    ) -> PageSizes:
+        """The sizes a connector's options ask for: by default pages start at ``first`` and
+        adapt between ``least`` and ``most``; a ``size`` given without ``largest`` keeps
+        every page that size; with ``largest``, pages adapt up to it."""
+        start = max(1, size or first)
+        top = max(start, largest or (most if size is None else start))
+        return cls(start, min(start, least) if top > start else start, top)
+
+    def answered(self, seconds: float) -> None:
+        if seconds <= self.fast:
+            self.size = min(self.largest, self.size * 2)
+        elif seconds >= self.slow:
+            self.size = max(self.smallest, self.size // 2)
+
+    def failed(self) -> bool:
+        """Halve after a failure, and grow no larger again; False when the size is
+        already the smallest (give up)."""
+        if self.size <= self.smallest:
+            return False
+        self.size = self.largest = max(self.smallest, self.size // 2)
+        return True
+
+
+__all__ = ["FAST_PAGE", "SLOW_PAGE", "PageSizes", "integer_cursor", "prefetch"]
 
 
 #: Tracked objects made (net) before the collector's youngest generation is collected,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from coprod_connectors.report.html import ReportContext
 from coprod_connectors.report.i18n import report_languages
+from coprod_connectors.report.view import ReportContext, Source
 from coprod_connectors.scoring.models import Results
 
 FORMATS = ("text", "md", "json", "csv", "actions", "html")
@@ -33,13 +33,11 @@ def render(
 
         return to_csv(results)
     if fmt == "actions":
-        return "".join(render_pieces(results, fmt, lang=lang))
+        return "".join(render_pieces(results, fmt, lang=lang, context=context))
     if fmt == "md":
         from coprod_connectors.report.markdown import to_markdown
 
-        return to_markdown(
-            results, title=title, lang=lang, command=context.command if context else None
-        )
+        return to_markdown(results, title=title, lang=lang, context=context)
     if fmt == "html":
         from coprod_connectors.report.html import to_html
 
@@ -47,7 +45,7 @@ def render(
     if fmt == "text":
         from coprod_connectors.report.text import text_summary
 
-        return text_summary(results, lang=lang)
+        return text_summary(results, lang=lang, context=context)
     from coprod_connectors.errors import ConfigError
 
     msg = f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)} (or pdf)"
@@ -74,13 +72,11 @@ def render_pieces(
     if fmt == "actions":
         from coprod_connectors.report.spreadsheet import actions_pieces
 
-        return actions_pieces(results, lang=lang)
+        return actions_pieces(results, lang=lang, context=context)
     if fmt == "md":
         from coprod_connectors.report.markdown import markdown_pieces
 
-        return markdown_pieces(
-            results, title=title, lang=lang, command=context.command if context else None
-        )
+        return markdown_pieces(results, title=title, lang=lang, context=context)
     if fmt == "html":
         from coprod_connectors.report.html import html_pieces
 
@@ -108,6 +104,7 @@ __all__ = [
     "FORMATS",
     "PAPERS",
     "ReportContext",
+    "Source",
     "render",
     "render_pdf",
     "render_pieces",

@@ -9,14 +9,11 @@ only inside each result's "analyst details".
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from typing import Any
 
 import jinja2
 
-from coprod_connectors.ladder import load_ladder
 from coprod_connectors.report.charts import (
     STAGES,
     change_bars,
@@ -25,30 +22,19 @@ from coprod_connectors.report.charts import (
     stage_bars,
 )
 from coprod_connectors.report.explain import Explainer, Phrase
-from coprod_connectors.report.i18n import N_, Said, Words, words
+from coprod_connectors.report.i18n import Said, Words, words
 from coprod_connectors.report.labels import Labels
-from coprod_connectors.report.view import all_actions_command, subjects, themes_by_code
+from coprod_connectors.report.view import (
+    ReportContext,
+    all_actions_command,
+    ladder_of,
+    subjects,
+    themes_by_code,
+)
 from coprod_connectors.scoring.models import Result, Results, SelfReflectionResult
 from coprod_connectors.templating import environment
 
 TEMPLATE = "report/report.html.j2"
-
-
-@dataclass(frozen=True)
-class ReportContext:
-    """What the results do not know: who the report is for, when it was made, from what."""
-
-    organisation: str | None = None
-    made_on: date | None = None
-    #: where the data came from: platforms and deployments, import files (plain text)
-    sources: tuple[str, ...] = field(default_factory=tuple)
-    #: the words after ``coprod`` that made the results (``report --store PATH``...): the
-    #: reports show them in the command that gives every action-plan row
-    command: tuple[str, ...] | None = None
-
-
-def format_date(day: date, labels: Labels) -> str:
-    return f"{day.day} {labels.month(day.month)} {day.year}"
 
 
 @cache
@@ -107,7 +93,7 @@ def _prepared(
     """The report's template in ``lang`` and the values it is rendered with."""
     context = context or ReportContext()
     said: Words = words(lang)
-    labels = Labels(said, load_ladder(results.ladder))
+    labels = Labels(said, ladder_of(results, context))
     explainer = Explainer(labels)
     sections: list[dict[str, Any]] = []
     for view in subjects(results):
@@ -119,9 +105,7 @@ def _prepared(
         sections.append(
             {
                 "view": view,
-                "name": Said(view.name, lang)
-                if view.name_given
-                else said.said(N_("No subject given")),
+                "name": labels.subject(view.name, view.name_given),
                 "latest": [
                     {
                         "result": r,
@@ -137,7 +121,6 @@ def _prepared(
             }
         )
     rounds = sorted({r.round for r in results.results})
-    based_on = _based_on(results, lang)
     values: dict[str, Any] = {
         "title": title or said.gettext("Co-production report"),
         "lang": lang,
@@ -146,10 +129,10 @@ def _prepared(
         "labels": labels,
         "explainer": explainer,
         "organisation": context.organisation,
-        "made_on": format_date(context.made_on, labels) if context.made_on else None,
+        "made_on": labels.date(context.made_on) if context.made_on else None,
         "made_on_iso": context.made_on.isoformat() if context.made_on else None,
-        "sources": context.sources,
-        "based_on": based_on,
+        "sources": [labels.source(source) for source in context.sources],
+        "based_on": labels.based_on(r.instrument for r in results.results),
         "rounds": rounds,
         "stages": STAGES,
         "all_actions_command": all_actions_command(context.command, lang=lang),
@@ -160,24 +143,4 @@ def _prepared(
     return _environment(lang).get_template(TEMPLATE), values
 
 
-def _based_on(results: Results, lang: str) -> list[tuple[Said, list[str]]]:
-    """(the instrument's title, the sources it is based on) for each built-in reported.
-
-    The credits live here and in each instrument's ``attribution``, not on the
-    forms' end pages. The sources are in English (they name English titles).
-    """
-    from coprod_connectors.instruments import BUILTIN_IDS, builtin_instrument
-
-    reported = {r.instrument for r in results.results}
-    found: list[tuple[Said, list[str]]] = []
-    for instrument_id in BUILTIN_IDS:
-        if instrument_id not in reported:
-            continue
-        instrument = builtin_instrument(instrument_id)
-        title_lang = lang if lang in instrument.title else instrument.default_language
-        title = Said(instrument.title[title_lang], title_lang)
-        found.append((title, list(instrument.attribution)))
-    return found
-
-
-__all__ = ["ReportContext", "format_date", "html_pieces", "to_html"]
+__all__ = ["ReportContext", "html_pieces", "to_html"]

@@ -9,12 +9,15 @@ from the gettext catalogue.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from functools import cached_property
 
-from coprod_connectors.instruments import Instrument, builtin_instrument
+from coprod_connectors.instruments import BUILTIN_IDS, Instrument, builtin_instrument
 from coprod_connectors.instruments.model import Text
 from coprod_connectors.ladder import LadderModel
 from coprod_connectors.report.i18n import N_, Said, Words
+from coprod_connectors.report.view import Source, SourceKind
 
 GROUP_NAMES = {
     "lived": N_("People with lived experience"),
@@ -48,6 +51,36 @@ THEME_NAMES = {
     "indicators": N_("Key indicators"),
 }
 RAG_NAMES = {"red": N_("Red"), "amber": N_("Amber"), "green": N_("Green")}
+#: The words of the cover and of "About the ladder": one copy for the HTML (and PDF)
+#: report and the Markdown, which show the same facts under the same names
+HEADINGS = {
+    "organisation": N_("Organisation"),
+    "subjects": N_("Subjects"),
+    "no-subjects": N_("None: there are no responses to report on."),
+    "rounds": N_("Rounds"),
+    "made-on": N_("Report made on"),
+    "sources": N_("Where the data came from"),
+    "ladder": N_("Ladder"),
+    "privacy": N_("Privacy"),
+    "about-ladder": N_("About the ladder"),
+    "rungs": N_("The rungs, lowest first"),
+    "rung": N_("Rung"),
+    "meaning": N_("What it means"),
+    "based-on": N_("What the questionnaires are based on"),
+}
+#: How each report says where its data came from (:class:`~.view.Source`); the fields
+#: are the source's facts, shown as given
+SOURCE_WORDS: dict[SourceKind, str] = {
+    "deployment": N_("{platform} ({profile}): {remote_id}, {instrument} {version}, round {round}"),
+    "imported-deployment": N_(
+        "{platform} ({profile}): {remote_id}, {instrument} {version}, round {round}, "
+        "imported from {file}"
+    ),
+    "responses-file": N_("responses file {name}"),
+    "standard-input": N_("standard input"),
+    "no-deployment": N_("responses imported without a deployment"),
+    "demo": N_("made-up responses from coprod demo, seed {seed}"),
+}
 MONTHS = (
     N_("January"),
     N_("February"),
@@ -106,6 +139,19 @@ class Labels:
         if found is None:  # only the built-ins are scored; any other id is its own name
             return Said(instrument_id, self.lang)
         return self.text(found, found.title, instrument_id)
+
+    def based_on(self, reported: Iterable[str]) -> list[tuple[Said, tuple[str, ...]]]:
+        """(the title, the sources it is based on) for each built-in in ``reported``.
+
+        The credits live here and in each instrument's ``attribution``, not on the
+        forms' end pages. The sources are in English (they name English titles).
+        """
+        ids = set(reported)
+        return [
+            (self.instrument(i), tuple(builtin_instrument(i).attribution))
+            for i in BUILTIN_IDS
+            if i in ids
+        ]
 
     def principle(self, code: str) -> Said:
         i = self._reflection
@@ -171,6 +217,21 @@ class Labels:
     def rag(self, code: str) -> Said:
         return self._own(RAG_NAMES, code)
 
+    def heading(self, code: str) -> Said:
+        """A name on the cover or in "About the ladder" (:data:`HEADINGS`)."""
+        return self._own(HEADINGS, code)
+
+    def source(self, source: Source | str) -> str:
+        """Where data came from, in one line: a :class:`~.view.Source` in the report's
+        language, its facts as given (escape them where they are shown); a text as it is."""
+        if isinstance(source, str):
+            return source
+        return self.words.gettext(SOURCE_WORDS[source.kind]).format(**dict(source.facts))
+
+    def subject(self, name: str, given: bool = True) -> Said:
+        """A subject's name as written, or the words for none given."""
+        return Said(name, self.lang) if given else self.words.said(N_("No subject given"))
+
     def privacy(self, k: int) -> str:
         """The privacy threshold ``k`` in a sentence."""
         return self.words.ngettext(
@@ -195,6 +256,17 @@ class Labels:
             count,
         ).format(count=f"{count:,}")
 
+    def not_scored(self, instrument: str, count: int) -> str:
+        """The line that says ``count`` responses to ``instrument`` (a key of
+        ``Results.unscored``, as stored: escape it where it is shown) were not scored."""
+        return self.words.ngettext(
+            "Not scored: {count} response to “{instrument}” (not a built-in "
+            "instrument, or a version the scorer does not know).",
+            "Not scored: {count} responses to “{instrument}” (not a built-in "
+            "instrument, or a version the scorer does not know).",
+            count,
+        ).format(count=count, instrument=instrument)
+
     # --- the ladder (built-in ladders' words are in the catalogue) --------------------
 
     def rung(self, rung_id: str | None) -> Said:
@@ -216,6 +288,10 @@ class Labels:
     def month(self, month: int) -> str:
         return self.words.gettext(MONTHS[month - 1])
 
+    def date(self, day: date) -> str:
+        """``day`` as the cover says it: "9 March 2026"."""
+        return f"{day.day} {self.month(day.month)} {day.year}"
+
 
 def _one_line(text: str) -> str:
     """A ladder text as its message id: YAML's folded lines joined, spaces collapsed."""
@@ -224,9 +300,11 @@ def _one_line(text: str) -> str:
 
 __all__ = [
     "GROUP_NAMES",
+    "HEADINGS",
     "INDICATOR_NAMES",
     "PHASE_NAMES",
     "RAG_NAMES",
+    "SOURCE_WORDS",
     "THEME_NAMES",
     "Labels",
 ]

@@ -4,7 +4,9 @@ It speaks as the HTML report and the terminal summary do: in the report's langua
 (``lang``, from the same gettext catalogues), every principle, statement, phase and
 rung by its label, the reasons in plain words from the same
 :class:`~coprod_connectors.report.explain.Explainer`; the codes and the scorer's own
-reasons only under each result's "Analyst details".
+reasons only under each result's "Analyst details". Shared on its own, it says what
+the HTML's cover says (under the same names, :data:`~.labels.HEADINGS`) and ends, as
+the HTML does, with "About the ladder" (what each rung means) and the credits.
 
 Every text is escaped for Markdown and for the HTML a Markdown renderer passes
 through (respondents' free text above all); the report's own markup is added after.
@@ -15,10 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from coprod_connectors.report.explain import Explainer, fill
-from coprod_connectors.report.i18n import N_, words
+from coprod_connectors.report.explain import Explainer
+from coprod_connectors.report.i18n import words
 from coprod_connectors.report.labels import Labels
 from coprod_connectors.report.view import (
+    ReportContext,
     SubjectView,
     all_actions_command,
     ladder_of,
@@ -80,12 +83,13 @@ def to_markdown(
     *,
     title: str | None = None,
     lang: str = "en",
-    command: Sequence[str] | None = None,
+    context: ReportContext | None = None,
 ) -> str:
     """The whole report as one text (:func:`markdown_pieces` gives the same text in pieces).
-    ``command``: the words after ``coprod`` that made ``results``, for the command that
-    gives every action-plan row (:func:`~coprod_connectors.report.view.all_actions_command`)."""
-    return "\n".join(_lines(results, title, lang, command)).rstrip("\n") + "\n"
+    ``context``: the cover's facts (those not given are left out), and the words after
+    ``coprod`` that made ``results``, for the command that gives every action-plan row
+    (:func:`~coprod_connectors.report.view.all_actions_command`)."""
+    return "\n".join(_lines(results, title, lang, context)).rstrip("\n") + "\n"
 
 
 def markdown_pieces(
@@ -93,11 +97,11 @@ def markdown_pieces(
     *,
     title: str | None = None,
     lang: str = "en",
-    command: Sequence[str] | None = None,
+    context: ReportContext | None = None,
 ) -> Iterator[str]:
     """:func:`to_markdown`'s text, a line at a time: a report with tens of thousands of
     action-plan rows is written without ever holding its whole text or all its lines."""
-    return joined_lines(_lines(results, title, lang, command))
+    return joined_lines(_lines(results, title, lang, context))
 
 
 def joined_lines(lines: Iterable[str]) -> Iterator[str]:
@@ -127,7 +131,9 @@ def _row(cells: Iterable[object]) -> str:
     return "| " + " | ".join(c if isinstance(c, Inert) else md_text(c) for c in cells) + " |"
 
 
-def _table(caption: str, header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+def _table(
+    caption: object, header: Sequence[object], rows: Iterable[list[object]]
+) -> Iterator[str]:
     """A table with its caption above it (in italics) and a blank line after it."""
     yield from (f"*{md_text(caption)}*", "", _row(header), "|" + " --- |" * len(header))
     yield from (_row(row) for row in rows)
@@ -135,24 +141,21 @@ def _table(caption: str, header: list[str], rows: Iterable[list[object]]) -> Ite
 
 
 def _lines(
-    results: Results, title: str | None, lang: str, command: Sequence[str] | None
+    results: Results, title: str | None, lang: str, context: ReportContext | None
 ) -> Iterator[str]:
+    context = context or ReportContext()
     said = words(lang)
-    labels = Labels(said, ladder_of(results))
+    labels = Labels(said, ladder_of(results, context))
     explainer = Explainer(labels)
     _ = said.gettext
-    ladder = fill(_("Ladder: {ladder}."), ladder=labels.ladder_title())
-    yield from (
-        f"# {md_text(title or _('Co-production report'))}",
-        "",
-        f"{md_text(ladder)} {md_text(labels.privacy(results.k))}",
-        "",
-    )
-    if not results.results:
-        yield from (md_text(_("There are no responses to report on.")), "")
-    for view in subjects(results):
-        name = view.name if view.name_given else said.said(N_("No subject given"))
-        yield from (f"## {md_text(name)}", "")
+    views = subjects(results)
+    yield from (f"# {md_text(title or _('Co-production report'))}", "")
+    yield from _cover(results, views, labels, context)  # it says when there is nothing
+    for instrument, count in results.unscored.items():  # as the terminal summary says it
+        yield from (md_text(labels.not_scored(instrument, count)), "")
+    command = all_actions_command(context.command, lang=lang)
+    for view in views:
+        yield from (f"## {md_text(labels.subject(view.name, view.name_given))}", "")
         yield from _table(
             _("The rung in each round"),
             [_("Tool"), *view.rounds],
@@ -168,7 +171,68 @@ def _lines(
             result = view.latest(instrument)
             if result is not None:
                 yield from _result(result, view, explainer, results)
-        yield from _actions(view, labels, all_actions_command(command, lang=lang))
+        yield from _actions(view, labels, command)
+    yield from _about_ladder(labels)
+    yield from _based_on(labels, results)
+
+
+def _cover(
+    results: Results, views: list[SubjectView], labels: Labels, context: ReportContext
+) -> Iterator[str]:
+    """The HTML report's cover as a list, its facts under the same names and in the same
+    order; the organisation, the date and the sources only when they are given."""
+
+    def fact(name: str, value: object = "") -> str:
+        text = md_text(value)
+        return f"- **{md_text(labels.heading(name))}:**" + (f" {text}" if text else "")
+
+    def listed(values: Iterable[object]) -> Iterator[str]:
+        return (f"  - {text}" for text in map(md_text, values) if text)
+
+    if md_text(context.organisation or ""):
+        yield fact("organisation", context.organisation)
+    if views:
+        yield fact("subjects")
+        yield from listed(labels.subject(v.name, v.name_given) for v in views)
+    else:
+        yield fact("subjects", labels.heading("no-subjects"))
+    yield fact("rounds", ", ".join(sorted({r.round for r in results.results})) or NOTHING)
+    if context.made_on is not None:
+        yield fact("made-on", labels.date(context.made_on))
+    sources = [labels.source(source) for source in context.sources]
+    if any(md_text(source) for source in sources):
+        yield fact("sources")
+        yield from listed(sources)
+    yield from (
+        fact("ladder", labels.ladder_title()),
+        fact("privacy", labels.privacy(results.k)),
+        "",
+    )
+
+
+def _about_ladder(labels: Labels) -> Iterator[str]:
+    """As the HTML ends: what the ladder is, then what each rung means, lowest first."""
+    yield from (f"## {md_text(labels.heading('about-ladder'))}", "")
+    described = md_text(labels.ladder_description())
+    if described:
+        yield from (described, "")
+    yield from _table(
+        labels.heading("rungs"),
+        [labels.heading("rung"), labels.heading("meaning")],
+        ([labels.rung(r.id), labels.rung_description(r.id)] for r in labels.model.rungs),
+    )
+
+
+def _based_on(labels: Labels, results: Results) -> Iterator[str]:
+    """The credits, as the HTML ends: what each questionnaire reported is based on."""
+    found = labels.based_on(r.instrument for r in results.results)
+    if not found:
+        return
+    yield from (f"## {md_text(labels.heading('based-on'))}", "")
+    for title, sources in found:
+        yield from (f"### {md_text(title)}", "")
+        yield from (f"- {md_text(source)}" for source in sources)
+        yield ""
 
 
 def _rung_in(items: list[Result], round_: str, labels: Labels) -> object:

@@ -1,9 +1,16 @@
 """CSV: one long table (a row per measure), safe to open in a spreadsheet; and the
 readers' sheet of action plans (:func:`actions_pieces`), a row per action.
 
-A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-would be read as a formula by Excel, LibreOffice or Google Sheets; such cells
-get a single quote in front, so they show as the text that was written.
+Both sheets write every cell through :func:`safe_cell`, the one place that makes a cell
+safe. Text, which may be a respondent's (subjects, rounds, action plans), is made one line
+(:func:`~coprod_connectors.safety.one_line`): every control character and bidi override
+an escape (``\\x1b``, ``\\u202e``), and runs of whitespace, line breaks included, one
+space, so a row of either sheet is one line of the file (``grep``, ``wc -l`` and ``head``
+see rows; the exact text, line breaks and all, is in ``--format json``). Letters
+(Welsh ``ŵ``, ``ŷ``), commas and quotes stay as written; the csv module quotes them.
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
+read as a formula by Excel, LibreOffice or Google Sheets; such cells get a single quote
+in front, so they show as the text that was written.
 """
 
 from __future__ import annotations
@@ -12,11 +19,10 @@ import csv
 import io
 from collections.abc import Iterator
 
-from coprod_connectors.ladder import load_ladder
 from coprod_connectors.report.i18n import N_, words
 from coprod_connectors.report.labels import Labels
-from coprod_connectors.report.view import subjects
-from coprod_connectors.safety import printable
+from coprod_connectors.report.view import ReportContext, ladder_of, subjects
+from coprod_connectors.safety import one_line
 from coprod_connectors.scoring.models import (
     ChecklistResult,
     LadderCheckResult,
@@ -44,20 +50,25 @@ Cell = str | int | float | bool | None
 Row = tuple[str, str, str, str, Cell]
 
 
-def safe_cell(value: Cell) -> str:
-    """The cell's text, with a quote in front when a spreadsheet would run it as a formula."""
+def safe_cell(value: object) -> str:
+    """The cell's text: a number as it is; anything else (a str, a label) is text, made
+    one line with control characters escaped (:func:`~coprod_connectors.safety.one_line`);
+    then a quote in front when a spreadsheet would run it as a formula."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
+    if isinstance(value, str) or not isinstance(value, (int, float)):
+        text = one_line(value)
+    else:
+        text = str(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
 
 
 def to_csv(results: Results) -> str:
-    """Every result as rows of (where, what, value), formula-safe."""
+    """Every result as rows of (where, what, value), each cell made safe (:func:`safe_cell`)."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(_all_rows(results))
     return out.getvalue()
@@ -93,27 +104,29 @@ ACTIONS_HEADER = (
 )
 
 
-def actions_pieces(results: Results, *, lang: str = "en") -> Iterator[str]:
+def actions_pieces(
+    results: Results, *, lang: str = "en", context: ReportContext | None = None
+) -> Iterator[str]:
     """Every action-plan row, one a line, for readers (``coprod report --format actions``):
     the columns in ``lang``, the subject and round, the principle by its label, then what,
     who, when and how as written. Subjects in the reports' order, newest round first, so
     the first rows are the ones the HTML and Markdown reports list.
 
-    Respondents' text is made one line with every control character and bidi override
-    shown as an escape (:func:`~coprod_connectors.safety.printable`), then formula-safe
-    (:func:`safe_cell`). In pieces of about :data:`PIECE` characters, as
-    :func:`csv_pieces`: the rows already held in ``results`` are never copied whole."""
+    Respondents' text is made one line, control characters escaped and formula-safe, by
+    :func:`safe_cell` as in :func:`csv_pieces`. In pieces of about :data:`PIECE` characters, as
+    :func:`csv_pieces`: the rows already held in ``results`` are never copied whole.
+    ``context``: only its ladder is used (:func:`~.view.ladder_of`)."""
     said = words(lang)
-    labels = Labels(said, load_ladder(results.ladder))
+    labels = Labels(said, ladder_of(results, context))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([said.gettext(h) for h in ACTIONS_HEADER])
     for view in subjects(results):
-        name = view.name if view.name_given else said.gettext("No subject given")
+        name = labels.subject(view.name, view.name_given)
         for round_, action in view.iter_actions():
             principle = labels.principle(action.principle) if action.principle else ""
             cells = (name, round_, principle, action.what, action.who, action.when, action.how)
-            writer.writerow([safe_cell(_one_line(c)) for c in cells])
+            writer.writerow([safe_cell(c) for c in cells])
             if out.tell() >= PIECE:
                 yield out.getvalue()
                 out.seek(0)
@@ -121,25 +134,23 @@ def actions_pieces(results: Results, *, lang: str = "en") -> Iterator[str]:
     yield out.getvalue()
 
 
-def _one_line(value: object) -> str | None:
-    """Free text on one line, control characters and bidi overrides as escapes."""
-    return None if value is None else printable(" ".join(str(value).split()))
-
-
 def _all_rows(results: Results) -> Iterator[list[str]]:
-    """The header, then every result's rows, each cell formula-safe."""
+    """The header, then every result's rows, each cell made safe (:func:`safe_cell`)."""
     yield list(HEADER)
     for result in results.results:
-        head = (
-            result.instrument,
-            result.subject,
-            result.round,
-            result.respondents,
-            result.rung,
-            result.rung_index,
-        )
+        head = [
+            safe_cell(c)  # once a result, not once a row
+            for c in (
+                result.instrument,
+                result.subject,
+                result.round,
+                result.respondents,
+                result.rung,
+                result.rung_index,
+            )
+        ]
         for row in _rows(result):
-            yield [safe_cell(c) for c in (*head, *row)]
+            yield [*head, *(safe_cell(c) for c in row)]
 
 
 def _rows(result: Result) -> Iterator[Row]:

@@ -18,17 +18,24 @@ from rich.table import Table
 from rich.text import Text
 
 from coprod_connectors.report.explain import Explainer, fill
-from coprod_connectors.report.i18n import N_, words
+from coprod_connectors.report.i18n import words
 from coprod_connectors.report.labels import Labels
-from coprod_connectors.report.view import ladder_of, subjects
+from coprod_connectors.report.view import ReportContext, ladder_of, subjects
 from coprod_connectors.safety import printable
 from coprod_connectors.scoring.models import Result, Results
 
 
-def print_summary(results: Results, console: Console, *, lang: str = "en") -> None:
+def print_summary(
+    results: Results,
+    console: Console,
+    *,
+    lang: str = "en",
+    context: ReportContext | None = None,
+) -> None:
     """Print the summary in ``lang``, a result at a time; every text goes through
-    :func:`~coprod_connectors.safety.printable` into a :class:`rich.text.Text`, never markup."""
-    labels = Labels(words(lang), ladder_of(results))
+    :func:`~coprod_connectors.safety.printable` into a :class:`rich.text.Text`, never markup.
+    ``context``: only its ladder is used (:func:`~.view.ladder_of`)."""
+    labels = Labels(words(lang), ladder_of(results, context))
     explainer = Explainer(labels)
     said = labels.words
     privacy = labels.privacy(results.k)
@@ -38,25 +45,13 @@ def print_summary(results: Results, console: Console, *, lang: str = "en") -> No
         console.print(Text(printable(said.gettext("There are no responses to report on."))))
     for view in subjects(results):
         console.print()
-        name = view.name if view.name_given else said.said(N_("No subject given"))
+        name = labels.subject(view.name, view.name_given)
         console.rule(Text(printable(name), style="bold"))
         for items in view.by_instrument.values():
             for result in items:
                 console.print(_result(result, explainer))
     for instrument, count in results.unscored.items():
-        console.print(
-            Text(
-                printable(
-                    said.ngettext(
-                        "Not scored: {count} response to “{instrument}” (not a built-in "
-                        "instrument, or a version the scorer does not know).",
-                        "Not scored: {count} responses to “{instrument}” (not a built-in "
-                        "instrument, or a version the scorer does not know).",
-                        count,
-                    ).format(count=count, instrument=instrument)
-                )
-            )
-        )
+        console.print(Text(printable(labels.not_scored(instrument, count))))
 
 
 def _result(result: Result, explainer: Explainer) -> RenderableType:
@@ -87,21 +82,33 @@ def _result(result: Result, explainer: Explainer) -> RenderableType:
     return Group(heading, grid)
 
 
-def text_summary(results: Results, *, width: int = 100, lang: str = "en") -> str:
+def text_summary(
+    results: Results,
+    *,
+    width: int = 100,
+    lang: str = "en",
+    context: ReportContext | None = None,
+) -> str:
     """The summary as plain text (no colour codes), for a file: no line ends in the
     spaces rich pads a table's cells with."""
     out = io.StringIO()
     console = Console(file=out, width=width, no_color=True, force_terminal=False, highlight=False)
-    print_summary(results, console, lang=lang)
+    print_summary(results, console, lang=lang, context=context)
     return "\n".join(line.rstrip(" ") for line in out.getvalue().split("\n"))
 
 
-def show_summary(results: Results, console: Console, *, lang: str = "en") -> None:
+def show_summary(
+    results: Results,
+    console: Console,
+    *,
+    lang: str = "en",
+    context: ReportContext | None = None,
+) -> None:
     """The summary where ``console`` writes: on a terminal as rich lays it out (in
     colour); anywhere else (``> file``, ``| less``) as :func:`text_summary` gives it,
     at the console's width."""
     if console.is_terminal:
-        print_summary(results, console, lang=lang)
+        print_summary(results, console, lang=lang, context=context)
         return
-    console.file.write(text_summary(results, width=console.width, lang=lang))
+    console.file.write(text_summary(results, width=console.width, lang=lang, context=context))
     console.file.flush()

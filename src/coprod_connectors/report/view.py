@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import islice
+from typing import Literal
 
 from coprod_connectors.ladder import LadderModel, load_ladder
 from coprod_connectors.scoring.models import (
@@ -28,6 +30,43 @@ SHOWN_ACTIONS = 50
 #: How to get every action-plan row, when nothing more is known of the report: the
 #: readers' sheet (``--format actions``) has them all, one row an action.
 ALL_ACTIONS_COMMAND = "coprod report --format actions -o actions.csv"
+
+
+#: What a :class:`Source` is; each report says it in its language (:data:`.labels.SOURCE_WORDS`).
+SourceKind = Literal[
+    "deployment", "imported-deployment", "responses-file", "standard-input", "no-deployment", "demo"
+]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where responses came from, as facts: a report says it in its own language
+    (:meth:`.labels.Labels.source`), the facts (platform and deployment names, file names:
+    stored or outside data) filled in as given and escaped where they are shown."""
+
+    kind: SourceKind
+    facts: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, kind: SourceKind, **facts: object) -> Source:
+        return cls(kind, tuple((name, str(value)) for name, value in facts.items()))
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What the results do not know: who the report is for, when it was made, from what."""
+
+    organisation: str | None = None
+    made_on: date | None = None
+    #: where the data came from: platforms and deployments, import files (a text is
+    #: shown as it is, in every language; a :class:`Source` in the report's)
+    sources: tuple[Source | str, ...] = field(default_factory=tuple)
+    #: the words after ``coprod`` that made the results (``report --store PATH``...): the
+    #: reports show them in the command that gives every action-plan row
+    command: tuple[str, ...] | None = None
+    #: the ladder the results were placed on, given when it may not be a built-in (a
+    #: ladder file): the results keep only its id. None: the built-in of that id
+    ladder: LadderModel | None = None
 
 
 def shell_word(text: str) -> str:
@@ -131,7 +170,11 @@ def subjects(results: Results) -> list[SubjectView]:
     return list(views.values())
 
 
-def ladder_of(results: Results) -> LadderModel:
+def ladder_of(results: Results, context: ReportContext | None = None) -> LadderModel:
+    """The ladder ``results`` were placed on: ``context``'s when it is that ladder (the
+    same id), else the built-in ladder of the results' id."""
+    if context is not None and context.ladder is not None and context.ladder.id == results.ladder:
+        return context.ladder
     return load_ladder(results.ladder)
 
 
@@ -149,6 +192,9 @@ def themes_by_code(result: ChecklistResult) -> list[tuple[str, int, int, int]]:
 __all__ = [
     "ALL_ACTIONS_COMMAND",
     "SHOWN_ACTIONS",
+    "ReportContext",
+    "Source",
+    "SourceKind",
     "SubjectView",
     "all_actions_command",
     "ladder_of",

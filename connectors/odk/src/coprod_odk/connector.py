@@ -72,7 +72,7 @@ from coprod_odk.collect import CollectSettings
 from coprod_odk.cursor import parse_time
 from coprod_odk.export import read_export
 from coprod_odk.publish import Media, publish
-from coprod_odk.submissions import DEFAULT_PAGE_SIZE, read_submissions
+from coprod_odk.submissions import read_submissions
 
 if TYPE_CHECKING:
     from coprod_connectors import Instrument, Profile
@@ -124,7 +124,14 @@ def _safe_name(value: str) -> str:
 
 
 class OdkCentralConnector:
-    """Publishes instruments as XLSForms on ODK Central (API v1) and pulls what phones send."""
+    """Publishes instruments as XLSForms on ODK Central (API v1) and pulls what phones send.
+
+    A pull asks for pages of ``page_size`` submissions (1,000 by default) that grow
+    while Central answers fast, up to ``max_page_size`` (5,000 by default; it bounds
+    memory), and shrink when it is slow or fails (the core's ``PageSizes``); a
+    ``page_size`` given without ``max_page_size`` keeps every page that size.
+    ``prefetch`` asks for the next page (in a helper thread) while one is stored.
+    """
 
     name: ClassVar[str] = PLATFORM
     title: ClassVar[str] = "ODK Central (API v1, XLSForm, ODK Collect)"
@@ -140,12 +147,15 @@ class OdkCentralConnector:
         *,
         transport: httpx.BaseTransport | None = None,
         policy: HttpPolicy = POLICY,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int | None = None,
+        max_page_size: int | None = None,
         prefetch: bool = True,
     ) -> None:
         self._transport = transport
         self._policy = policy
-        self.page_size = max(1, min(int(page_size), 1000))
+        # pages adapt by default; a page size given alone keeps every page that size
+        self.page_size = page_size
+        self.max_page_size = max_page_size
         self.prefetch = prefetch
 
     def client(self, profile: Profile) -> CentralClient:
@@ -365,7 +375,12 @@ class OdkCentralConnector:
         project_id, form_id = _where(deployment)
         with self.client(profile) as client, fewer_collections():
             batches = read_submissions(
-                client, project_id, form_id, since=None if full else since, page_size=self.page_size
+                client,
+                project_id,
+                form_id,
+                since=None if full else since,
+                page_size=self.page_size,
+                max_page_size=self.max_page_size,
             )
             # while a page is converted and stored, a helper thread asks for the next one
             source = prefetch(batches, name="odk-prefetch") if self.prefetch else batches
@@ -455,7 +470,13 @@ class OdkCentralConnector:
         written: list[Path] = []
         with self.client(profile) as client:
             for batch in read_submissions(
-                client, project_id, form_id, since=since, page_size=self.page_size, files_only=True
+                client,
+                project_id,
+                form_id,
+                since=since,
+                page_size=self.page_size,
+                max_page_size=self.max_page_size,
+                files_only=True,
             ):
                 for row in batch.rows:
                     instance_id = str(row.get("__id"))
