@@ -34,10 +34,8 @@ from coprod_connectors.responses import (
     Flag,
     FlagKind,
     Response,
-    as_utc,
     build_response,
     default_round,
-    unreadable_time,
 )
 
 #: A converter: (the code or path to name in a flag, the value, the flags to add to) -> value.
@@ -713,33 +711,29 @@ class ConversionPlan:
             language: str | None = None,
             extra_flags: Iterable[Flag] = (),
         ) -> Response:
-            when: Any = submitted_at
-            if type(when) is not datetime or when.tzinfo is not _UTC:
-                if not isinstance(when, datetime) and when is not None:
-                    return build_response(  # text: the model reads it, as build_response does
-                        instrument,
-                        raw_answers,
-                        response_id=response_id,
-                        submitted_at=when,
-                        round=round,
-                        submitted_raw=submitted_raw,
-                        language=language,
-                        subject=subject,
-                        deployment=deployment,
-                        platform=platform,
-                        complete=complete,
-                        extra_flags=extra_flags,
-                        names=names,
-                        nested=nested,
-                    )
-                when = None if when is None else as_utc(when)
-                if when is None:
-                    when, extra_flags = unreadable_time(submitted_at, submitted_raw, extra_flags)
+            if type(submitted_at) is not datetime or submitted_at.tzinfo is not _UTC:
+                # text, another zone, none: build_response's own rules for the time
+                return build_response(
+                    instrument,
+                    raw_answers,
+                    response_id=response_id,
+                    submitted_at=submitted_at,
+                    round=round,
+                    submitted_raw=submitted_raw,
+                    language=language,
+                    subject=subject,
+                    deployment=deployment,
+                    platform=platform,
+                    complete=complete,
+                    extra_flags=extra_flags,
+                    names=names,
+                    nested=nested,
+                )
             return made(
                 raw_answers,
                 response_id,
-                when,
-                round if round is not None else default_round(when),
+                submitted_at,
+                round if round is not None else default_round(submitted_at),
                 language,
                 subject,
                 deployment,

@@ -227,7 +227,7 @@ def normalise_answers(
     return plan_for(instrument).convert(raw)
 
 
-def unreadable_time(
+def _unreadable_time(
     submitted_at: Any, submitted_raw: Any, extra_flags: Iterable[Flag]
 ) -> tuple[datetime, list[Flag]]:
     """The time it is now, standing in for a time of submission that is None (unreadable)
@@ -304,7 +304,7 @@ def build_response(
         )
     when = None if submitted_at is None else as_utc(submitted_at)
     if when is None:
-        when, extra_flags = unreadable_time(submitted_at, submitted_raw, extra_flags)
+        when, extra_flags = _unreadable_time(submitted_at, submitted_raw, extra_flags)
     return plan_for(instrument)._made(
         raw_answers,
         response_id,
@@ -459,6 +459,5 @@ __all__ = [
     "read_responses",
     "response_as_dict",
     "responses_from",
-    "unreadable_time",
     "write_responses",
 ]
