@@ -16,15 +16,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from coprod_connectors.cli import app
 from coprod_connectors.connectors import Deployment
 from coprod_connectors.instruments import builtin_instrument
 from coprod_connectors.store import Store
 from coprod_connectors.synthetic import demo_responses
-
-runner = CliRunner()
+from coprod_testkit.cli import run
 
 #: the built-in five-rung ladder's labels, and the custom ladder's words for them
 LABELS = {
@@ -78,14 +75,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ]
                 db.import_responses(deployment, instrument, items)
     return here
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    assert "Traceback" not in result.stdout + result.stderr
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _read(folder: Path, command: str, fmt: str, lang: str = "en") -> str:
